@@ -1,0 +1,117 @@
+# lfmap build.  Plain GNU Make; every dependency through pkg-config.
+#
+#   make                 build/liblfmap.a and build/liblfmap.so
+#   make test            the test suite (unit tests, stress drivers, install test)
+#   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
+#   make demo            the README's main job
+#   make bench           the first-figures benchmark (experiments/)
+#   make install PREFIX=DIR
+#
+# Conventions (the rules below are generic, so new files need no Makefile edit):
+#   tests/unit_*.c    Check programs;          run by tests/run.sh
+#   tests/stress_*.c  standalone drivers that exit non-zero on a violation
+#   tests/prog_*.c    helper programs that shell tests run (not run directly)
+#   tests/support/*.c linked into every test program
+#   tests/*.sh        shell tests (get BUILD and CC in the environment)
+#   experiments/*.c   benchmark programs (build/experiments/NAME)
+#   examples/*.c      example programs      (build/examples/NAME)
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+WERROR   ?=
+OPT      ?= -O2
+SANITIZE ?=
+
+DEPS_PKGS := liburcu-memb check
+
+# Install missing dependencies before anything else (idempotent; a no-op when
+# pkg-config finds them).  Skipped for targets that need nothing.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+  ifneq ($(shell pkg-config --exists $(DEPS_PKGS) && echo ok),ok)
+    $(info lfmap: installing missing dependencies with scripts/install-deps.sh)
+    $(shell scripts/install-deps.sh >&2)
+  endif
+endif
+
+URCU_CFLAGS := $(shell pkg-config --cflags liburcu-memb)
+URCU_LIBS   := $(shell pkg-config --libs liburcu-memb)
+CHECK_CFLAGS := $(shell pkg-config --cflags check)
+CHECK_LIBS   := $(shell pkg-config --libs check)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) \
+              -Ilib -Ircu $(URCU_CFLAGS)
+LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
+
+LIB_SRC := $(wildcard lib/*.c) $(wildcard rcu/*.c)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+
+UNIT_SRC   := $(wildcard tests/unit_*.c)
+STRESS_SRC := $(wildcard tests/stress_*.c)
+PROG_SRC   := $(wildcard tests/prog_*.c)
+TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(STRESS_SRC) $(PROG_SRC))
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+EXP_SRC    := $(wildcard experiments/*.c)
+EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC))
+EX_SRC     := $(wildcard examples/*.c)
+EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
+
+.PHONY: all lib tests experiments examples test tsan asan demo bench install clean check-warnings
+all: lib
+lib: $(BUILD)/liblfmap.a $(BUILD)/liblfmap.so
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/liblfmap.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/liblfmap.so: $(LIB_OBJ)
+	$(CC) -shared $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iexperiments -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+
+tests: $(TEST_BINS)
+experiments: $(EXP_BINS)
+examples: $(EX_BINS)
+
+test: lib tests
+	BUILD=$(BUILD) CC="$(CC)" tests/run.sh
+
+# Sanitizer suites: separate build trees, libc malloc, same tests.
+tsan:
+	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" test
+
+asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+demo: $(BUILD)/examples/demo
+	$(BUILD)/examples/demo
+
+bench: $(EXP_BINS)
+
+install: lib
+	install -d $(PREFIX)/include $(PREFIX)/lib/pkgconfig
+	install -m 644 lib/lfmap.h $(PREFIX)/include/lfmap.h
+	install -m 644 $(BUILD)/liblfmap.a $(PREFIX)/lib/liblfmap.a
+	install -m 755 $(BUILD)/liblfmap.so $(PREFIX)/lib/liblfmap.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' lfmap.pc.in > $(PREFIX)/lib/pkgconfig/lfmap.pc
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,520 @@
+/*
+ * lfmap operations.  Linearization points:
+ *   get        the acquire load of the value word it reports (live: present;
+ *              unset/tombstone, or the empty slot ending the probe: absent);
+ *              for a boxed slot, the re-load that finds the same box.
+ *   writes     the successful CAS on the value word; an outcome that changes
+ *              nothing (insert of a present key, remove/cas of an absent key,
+ *              cas with a different value) at the load that showed it.
+ *   The one key whose mix is 0 lives in m->zero_value with the same rules.
+ */
+#include "lfmap_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ */
+/* Creation and teardown                                                */
+
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed) {
+        /* No entropy yet (early boot): the clock still varies per map. */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
+    }
+    return seed ? seed : 1;
+}
+
+lfmap *lfmap_new(const struct lfmap_config *cfg)
+{
+    static const struct lfmap_config defaults;
+    if (!cfg)
+        cfg = &defaults;
+    struct lfmap_allocator allocator = {0};
+    if (cfg->allocator) {
+        allocator = *cfg->allocator;
+        if (!allocator.alloc != !allocator.free) {
+            errno = EINVAL;
+            return NULL;
+        }
+    }
+    if (cfg->capacity > LFMAP_CAPACITY_MAX) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* capacity keys must fit below the grow trigger. */
+    size_t nslots = table_slots_for_keys(cfg->capacity + 1, GROW_NUM, GROW_DEN);
+    if (nslots == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct lfmap *m = lfmap_alloc(&allocator, sizeof *m);
+    if (!m) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    m->allocator = allocator;
+    lfmap_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
+    m->zero_key = lfmap_unmix(&m->hasher, 0);
+    m->migration_chunk = cfg->migration_chunk ? cfg->migration_chunk : LFMAP_DEFAULT_MIGRATION_CHUNK;
+    struct lfmap_table *t = table_new(m, nslots);
+    if (!t) {
+        lfmap_dealloc(&allocator, m, sizeof *m);
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* relaxed: the map is not shared yet; the caller publishes m. */
+    atomic_store_explicit(&m->current, t, memory_order_relaxed);
+    return m;
+}
+
+void lfmap_free(lfmap *m)
+{
+    if (!m)
+        return;
+    /* Retired tables are freed by callbacks that use m->allocator. */
+    lfrcu_barrier();
+    /* relaxed: no thread uses m any more (caller's contract). */
+    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
+    while (t) {
+        struct lfmap_table *next = atomic_load_explicit(&t->next, memory_order_relaxed);
+        table_free(t);
+        t = next;
+    }
+    struct lfmap_allocator allocator = m->allocator;
+    lfmap_dealloc(&allocator, m, sizeof *m);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup                                                               */
+
+/* Looks h up starting at table t, following successors.  Wait-free: every
+ * step either advances along one probe path or moves to a newer table. */
+static bool table_lookup(struct lfmap_table *t, uint64_t h, uint64_t *value)
+{
+    for (;;) {
+        size_t i = h & t->mask;
+        bool redirect = false;
+        for (size_t n = 0; n < t->nslots && !redirect; n++, i = (i + 1) & t->mask) {
+            struct lfmap_slot *s = &t->slots[i];
+            /* acquire: the value word is read after the key word. */
+            uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+            if (k != h && k != 0)
+                continue;
+            /* acquire: pairs with the CAS that wrote the value (and, for a
+             * frozen slot, orders the read of t->next after it). */
+            uint64_t w = atomic_load_explicit(&s->value, memory_order_acquire);
+            if (k == 0) {
+                /* The empty slot ends h's path.  Unless it is frozen, h was
+                 * absent at the key load (an aware writer inserts h into the
+                 * successor only after freezing h's first empty slot). */
+                if (w != VALUE_MOVED)
+                    return false;
+                redirect = true;
+            } else if (value_is_live(w)) {
+                *value = value_decode(w);
+                return true;
+            }
+            if (value_is_box(w)) {
+                /* acquire: pairs with the box's release store; if it is a
+                 * newer value, the reload below sees the slot moved. */
+                uint64_t boxed = atomic_load_explicit(lfmap_box((unsigned)(w - VALUE_BOX_BASE)),
+                                                      memory_order_acquire);
+                /* acquire: validates the box value (a moved slot never
+                 * returns to a box, so no ABA). */
+                if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
+                    *value = value_decode(boxed);
+                    return true;
+                }
+                redirect = true;
+            } else if (w == VALUE_MOVED) {
+                redirect = true;
+            } else {
+                return false; /* unset or tombstone: absent */
+            }
+        }
+        if (!redirect)
+            return false;
+        /* acquire: next was published before any slot was frozen. */
+        t = atomic_load_explicit(&t->next, memory_order_acquire);
+    }
+}
+
+bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
+{
+    if (__builtin_expect(!lfmap_self.registered, 0)) {
+        errno = EPERM;
+        return false;
+    }
+    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t v;
+    bool found;
+    if (__builtin_expect(h == 0, 0)) {
+        /* acquire: pairs with the CAS that stored the value. */
+        uint64_t w = atomic_load_explicit(&m->zero_value, memory_order_acquire);
+        found = value_is_live(w);
+        v = found ? value_decode(w) : 0;
+    } else {
+        lfrcu_read_lock();
+        /* acquire: pairs with the promoting CAS (table contents visible). */
+        found = table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
+        lfrcu_read_unlock();
+    }
+    if (found && value)
+        *value = v;
+    return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writes                                                               */
+
+enum write_kind { W_INSERT, W_PUT, W_REMOVE, W_CAS, W_FETCH_ADD };
+
+struct write_op {
+    enum write_kind kind;
+    uint64_t value;    /* insert/put: new value; cas: desired; fetch_add: delta */
+    uint64_t expected; /* cas */
+    uint64_t before;   /* out: the value before (or after, for insert) */
+};
+
+enum decision { KEEP, REPLACE };
+
+/* Decides what op does to a slot holding `cur` (VALUE_UNSET/VALUE_TOMB =
+ * absent, or live).  Sets *result (the return value) and, for REPLACE, *next. */
+static int decide(struct write_op *op, uint64_t cur, uint64_t *next, int *result)
+{
+    bool present = value_is_live(cur);
+    uint64_t v = present ? value_decode(cur) : 0;
+    switch (op->kind) {
+    case W_INSERT:
+        *result = present ? 0 : 1;
+        op->before = present ? v : op->value;
+        *next = value_encode(op->value);
+        return present ? KEEP : REPLACE;
+    case W_PUT:
+        *result = present ? 0 : 1;
+        op->before = v;
+        *next = value_encode(op->value);
+        return REPLACE;
+    case W_REMOVE:
+        *result = present ? 1 : 0;
+        op->before = v;
+        *next = VALUE_TOMB;
+        return present ? REPLACE : KEEP;
+    case W_CAS:
+        *result = present && v == op->expected ? 1 : 0;
+        *next = value_encode(op->value);
+        return *result ? REPLACE : KEEP;
+    case W_FETCH_ADD: {
+        uint64_t sum = v + op->value; /* mod 2^64 by design */
+        if (sum > LFMAP_VALUE_MAX) {
+            *result = -EOVERFLOW;
+            return KEEP;
+        }
+        *result = present ? 0 : 1;
+        op->before = v;
+        *next = value_encode(sum);
+        return REPLACE;
+    }
+    }
+    *result = -EINVAL;
+    return KEEP;
+}
+
+static int64_t live_delta(uint64_t before, uint64_t after)
+{
+    return (int64_t)value_is_live(after) - (int64_t)value_is_live(before);
+}
+
+/* Applies op to one value word whose table is not frozen under it.  Returns
+ * 1 when the word was found frozen (the caller moves to the successor). */
+static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_op *op, int *result)
+{
+    /* acquire: pairs with the CAS that wrote the current value. */
+    uint64_t cur = atomic_load_explicit(word, memory_order_acquire);
+    for (;;) {
+        if (value_is_frozen(cur))
+            return true;
+        uint64_t next;
+        if (decide(op, cur, &next, result) == KEEP)
+            return false;
+        /* seq_cst: the linearization point of the write; totally ordered
+         * with the freezing CAS on the same word (pitfall 9). */
+        if (atomic_compare_exchange_strong(word, &cur, next)) {
+            int64_t d = live_delta(cur, next);
+            if (d)
+                lfmap_live_add(m, d);
+            return false;
+        }
+    }
+}
+
+enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PROBE_NOMEM };
+
+/* Reserves one claimed slot in t for a new key, starting a migration when t
+ * reaches its limit. */
+static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: pairs with the promoting CAS. */
+    bool is_current = atomic_load_explicit(&m->current, memory_order_acquire) == t;
+    if (!is_current && !table_accepts_insert(t)) {
+        /* t is still receiving copies and has no room left for inserts
+         * beyond them: finish the migration (lock-free) so it can grow. */
+        table_finish_migration(m, t->from);
+        return PROBE_RETRY;
+    }
+    /* relaxed: a counter; the slot itself is claimed by the CAS later. */
+    size_t used = atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed) + 1;
+    if (used <= t->grow_limit)
+        return PROBE_FOUND;
+    if (is_current) {
+        table_start_migration(m, t);
+        /* acquire: pairs with the publishing CAS. */
+        if (atomic_load_explicit(&t->next, memory_order_acquire)) {
+            atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
+            return PROBE_RETRY;
+        }
+        /* No memory for a larger table: keep filling this one up to the
+         * hard limit, then fail without touching it. */
+    }
+    if (used <= t->hard_limit)
+        return PROBE_FOUND;
+    atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
+    if (!is_current) {
+        table_finish_migration(m, t->from);
+        return PROBE_RETRY;
+    }
+    return PROBE_NOMEM;
+}
+
+/* Finds h's slot in t, claiming an empty one if `claim`. */
+static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t h, bool claim,
+                                struct lfmap_slot **out)
+{
+    size_t i = h & t->mask;
+    for (size_t n = 0; n < t->nslots;) {
+        struct lfmap_slot *s = &t->slots[i];
+        /* acquire: the value word is read after the key word. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        if (k == h) {
+            *out = s;
+            return PROBE_FOUND;
+        }
+        if (k == 0) {
+            /* acquire: a frozen empty slot orders the read of t->next. */
+            if (atomic_load_explicit(&s->value, memory_order_acquire) == VALUE_MOVED)
+                return PROBE_REDIRECT;
+            if (!claim)
+                return PROBE_ABSENT;
+            enum probe_outcome r = reserve_claim(m, t);
+            if (r != PROBE_FOUND)
+                return r;
+            /* seq_cst: first claimer of the slot wins; the loser rereads. */
+            if (atomic_compare_exchange_strong(&s->key, &k, h)) {
+                *out = s;
+                return PROBE_FOUND;
+            }
+            atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
+            continue; /* k now holds the winner's key: re-examine this slot */
+        }
+        i = (i + 1) & t->mask;
+        n++;
+    }
+    return PROBE_NOMEM; /* full: unreachable below the hard limit */
+}
+
+static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
+{
+    if ((++lfmap_self.removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
+        t->nslots <= LFMAP_MIN_SLOTS)
+        return;
+    if ((size_t)lfmap_live_count(m) < t->nslots / SHRINK_DIV)
+        table_start_migration(m, t); /* -ENOMEM: keep the big table */
+}
+
+static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
+{
+    if (!lfmap_self.registered)
+        return -EPERM;
+    int result = 0;
+    uint64_t h = lfmap_mix(&m->hasher, key);
+    if (__builtin_expect(h == 0, 0)) {
+        apply_to_word(m, &m->zero_value, op, &result); /* never frozen */
+        return result;
+    }
+    /* Would this op store into an absent key?  Decided before claiming, so
+     * that a failing op (e.g. fetch_add overflow) claims nothing. */
+    uint64_t ignored;
+    int absent_result;
+    struct write_op probe_op = *op;
+    bool claim = decide(&probe_op, VALUE_UNSET, &ignored, &absent_result) == REPLACE;
+
+    lfrcu_read_lock();
+    /* acquire: pairs with the promoting CAS. */
+    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    for (;;) {
+        /* acquire: pairs with the publishing CAS. */
+        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        if (nt) {
+            /* A migration is running: move a chunk, then make sure h can
+             * only be in nt, and work there. */
+            table_help_migration(m, t);
+            table_freeze_key_path(m, t, h);
+            t = nt;
+            continue;
+        }
+        struct lfmap_slot *s = NULL;
+        enum probe_outcome r = probe(m, t, h, claim, &s);
+        if (r == PROBE_REDIRECT || r == PROBE_RETRY)
+            continue;
+        if (r == PROBE_ABSENT) {
+            op->before = 0;
+            result = absent_result;
+            break;
+        }
+        if (r == PROBE_NOMEM) {
+            result = -ENOMEM;
+            break;
+        }
+        if (!apply_to_word(m, &s->value, op, &result)) {
+            if (op->kind == W_REMOVE && result == 1)
+                maybe_shrink(m, t);
+            break;
+        }
+        /* frozen under us: the loop top sees t->next and moves on. */
+    }
+    lfrcu_read_unlock();
+    return result;
+}
+
+static bool value_ok(uint64_t v)
+{
+    return v <= LFMAP_VALUE_MAX;
+}
+
+int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
+{
+    return lfmap_get_or_insert(m, key, value, NULL);
+}
+
+int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)
+{
+    if (!value_ok(value))
+        return -EINVAL;
+    struct write_op op = {.kind = W_INSERT, .value = value};
+    int rc = write_run(m, key, &op);
+    if (rc >= 0 && current)
+        *current = op.before;
+    return rc;
+}
+
+int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old)
+{
+    if (!value_ok(value))
+        return -EINVAL;
+    struct write_op op = {.kind = W_PUT, .value = value};
+    int rc = write_run(m, key, &op);
+    if (rc == 0 && old)
+        *old = op.before;
+    return rc;
+}
+
+int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
+{
+    struct write_op op = {.kind = W_REMOVE};
+    int rc = write_run(m, key, &op);
+    if (rc == 1 && old)
+        *old = op.before;
+    return rc;
+}
+
+int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
+{
+    if (!value_ok(desired))
+        return -EINVAL;
+    if (!value_ok(expected))
+        return lfmap_self.registered ? 0 : -EPERM; /* no key can hold it */
+    struct write_op op = {.kind = W_CAS, .value = desired, .expected = expected};
+    return write_run(m, key, &op);
+}
+
+int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old)
+{
+    struct write_op op = {.kind = W_FETCH_ADD, .value = delta};
+    int rc = write_run(m, key, &op);
+    if (rc >= 0 && old)
+        *old = op.before;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole-map operations                                                 */
+
+size_t lfmap_size(lfmap *m)
+{
+    return (size_t)lfmap_live_count(m);
+}
+
+int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
+{
+    if (!lfmap_self.registered)
+        return -EPERM;
+    lfrcu_read_lock();
+    struct lfmap_table *t;
+    for (;;) {
+        /* acquire (both): pair with the promoting and publishing CASes. */
+        t = atomic_load_explicit(&m->current, memory_order_acquire);
+        if (!atomic_load_explicit(&t->next, memory_order_acquire))
+            break;
+        table_finish_migration(m, t);
+    }
+    /* At the load that found t->next NULL, every present key had its slot
+     * in t (or was the zero key): each is reached below exactly once, since
+     * a key has one slot per table. */
+    int rc = 0;
+    /* acquire: pairs with the CAS that stored the value. */
+    uint64_t w = atomic_load_explicit(&m->zero_value, memory_order_acquire);
+    if (value_is_live(w))
+        rc = fn(m->zero_key, value_decode(w), arg);
+    for (size_t i = 0; i < t->nslots && rc == 0; i++) {
+        struct lfmap_slot *s = &t->slots[i];
+        /* acquire: value after key. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        if (k == 0)
+            continue;
+        /* acquire: pairs with the CAS that wrote it. */
+        w = atomic_load_explicit(&s->value, memory_order_acquire);
+        uint64_t v;
+        if (value_is_live(w))
+            v = value_decode(w);
+        else if (!value_is_frozen(w) || !table_lookup(t, k, &v))
+            continue; /* absent now, or moved and since removed */
+        rc = fn(lfmap_unmix(&m->hasher, k), v, arg);
+    }
+    lfrcu_read_unlock();
+    return rc;
+}
+
+void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->size = lfmap_size(m);
+    if (lfmap_self.registered)
+        lfrcu_read_lock();
+    /* acquire: the table's fields are read after it. Without registration
+     * the caller must be the only user (as for lfmap_free). */
+    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    out->capacity_slots = t->nslots;
+    /* relaxed (all): statistics. */
+    out->used_slots = atomic_load_explicit(&t->used, memory_order_relaxed);
+    out->table_bytes = t->bytes;
+    out->resizing = atomic_load_explicit(&t->next, memory_order_relaxed) != NULL;
+    out->resizes = atomic_load_explicit(&m->resizes, memory_order_relaxed);
+    if (lfmap_self.registered)
+        lfrcu_read_unlock();
+}

@@ -1,0 +1,153 @@
+/*
+ * lfmap: a lock-free, RCU-protected open-addressing hash map from uint64_t
+ * keys to uint64_t values, with incremental cooperative resize.
+ *
+ * This header is the documentation of the API.
+ *
+ * Threads
+ *   Every thread calls lfmap_thread_register() once before its first map
+ *   operation and lfmap_thread_unregister() before it exits.  Operations from
+ *   an unregistered thread fail with -EPERM (lfmap_get returns false and sets
+ *   errno to EPERM).  lfmap_new() and lfmap_free() need no registration.
+ *   At most LFMAP_MAX_THREADS threads are registered at once.
+ *
+ * Keys and values
+ *   Every uint64_t key is valid, 0 and UINT64_MAX included.
+ *   Values 0 .. LFMAP_VALUE_MAX are valid.  The LFMAP_RESERVED_VALUES values
+ *   above LFMAP_VALUE_MAX (the top of the range, UINT64_MAX among them) are
+ *   used internally for slot states; every call given one returns -EINVAL and
+ *   leaves the map untouched.
+ *
+ * Progress and concurrency guarantees
+ *   - Every operation is linearizable; each one documents its linearization
+ *     point in lib/lfmap.c and the argument is in paper-notes.md.
+ *   - lfmap_get is wait-free (bounded steps; it never helps a resize and never
+ *     retries on contention).  Writes are lock-free.  No operation takes a
+ *     lock; only the writer that starts a resize calls the allocator.
+ *   - A resize runs incrementally: each writer that meets it moves a bounded
+ *     chunk of slots (lfmap_config.migration_chunk) before its own operation.
+ *   - Inserts fail only with -ENOMEM, when the table is full and a larger one
+ *     cannot be allocated; the map is then exactly as before and stays usable.
+ *
+ * Calls allowed inside an lfmap_foreach callback: every operation on any map
+ * (they nest), but never lfmap_free or lfmap_thread_unregister.
+ */
+#ifndef LFMAP_H
+#define LFMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lfmap lfmap;
+
+/* Most threads registered at once; each owns one reserved value (see
+ * paper-notes.md, "Freezing a live slot"), so this bounds the reserved set. */
+#define LFMAP_MAX_THREADS 1024u
+/* Number of values reserved for slot states: one per thread plus "unset",
+ * "tombstone" and "moved". */
+#define LFMAP_RESERVED_VALUES (LFMAP_MAX_THREADS + 3u)
+/* Largest value a caller may store. */
+#define LFMAP_VALUE_MAX (UINT64_MAX - (uint64_t)LFMAP_RESERVED_VALUES)
+
+/* Optional allocator for the map's tables and header.  alloc must return
+ * memory that is zero-filled and aligned to 64 bytes, or NULL; free gets the
+ * same size that alloc was given.  Both are called outside any lock, from
+ * whichever thread creates the map or starts a resize. */
+struct lfmap_allocator {
+    void *(*alloc)(size_t size, void *ctx);
+    void (*free)(void *ptr, size_t size, void *ctx);
+    void *ctx;
+};
+
+struct lfmap_config {
+    size_t capacity;  /* expected number of keys; 0 = a small default */
+    uint64_t seed;    /* hash seed; 0 = a random seed per map */
+    /* Slots a writer migrates per operation while a resize runs; 0 = the
+     * default (LFMAP_DEFAULT_MIGRATION_CHUNK).  SIZE_MAX makes the writer that
+     * starts a resize copy the whole table at once: a stop-the-world resize,
+     * kept only so that experiments can compare the two. */
+    size_t migration_chunk;
+    /* NULL = the built-in allocator (mmap for large tables). */
+    const struct lfmap_allocator *allocator;
+};
+
+#define LFMAP_DEFAULT_MIGRATION_CHUNK 64u
+/* Largest capacity accepted by lfmap_new: 2^40 keys (16 TiB of slots). */
+#define LFMAP_CAPACITY_MAX ((size_t)1 << 40)
+
+/* Creates a map.  cfg NULL = defaults.  Returns NULL and sets errno to EINVAL
+ * (capacity above LFMAP_CAPACITY_MAX) or ENOMEM. */
+lfmap *lfmap_new(const struct lfmap_config *cfg);
+
+/* Frees the map and every table it retired.  No thread may be using m. */
+void lfmap_free(lfmap *m);
+
+/* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, or -ENOMEM.
+ * Registering twice is harmless (returns 0). */
+int lfmap_thread_register(void);
+void lfmap_thread_unregister(void);
+
+/* True and *value set (value may be NULL) if key is present.
+ * Linearizes at the load of the slot's value it returns (or of the slot that
+ * proves the key absent). */
+bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
+
+/* 1 inserted, 0 key present (map unchanged), -EINVAL reserved value,
+ * -ENOMEM, -EPERM unregistered thread. */
+int lfmap_insert(lfmap *m, uint64_t key, uint64_t value);
+
+/* Like lfmap_insert, but *current (if not NULL) receives the value the key
+ * has after the call: value when inserted (1), the existing value when the
+ * key was present (0). */
+int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current);
+
+/* Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
+int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
+
+/* 1 removed (*old set if old != NULL), 0 absent, -EPERM. */
+int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
+
+/* Sets key to desired if it is present with value expected.
+ * 1 swapped, 0 absent or different, -EINVAL reserved value, -EPERM. */
+int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired);
+
+/* Atomically adds delta (mod 2^64) to the key's value, treating an absent key
+ * as 0 (it is inserted).  *old (if not NULL) receives the value before.
+ * 1 key inserted, 0 key updated, -EOVERFLOW when the sum would be a reserved
+ * value (map unchanged), -ENOMEM, -EPERM. */
+int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old);
+
+/* Number of keys: exact when no operation runs concurrently, approximate
+ * (within the number of operations in flight) otherwise. */
+size_t lfmap_size(lfmap *m);
+
+/* Calls fn(key, value, arg) for the keys of the map.  It visits every key
+ * that is present for the whole call exactly once and never a key that is
+ * absent for the whole call; a key inserted or removed during the call may or
+ * may not be visited (at most once).  The value passed is one the key held
+ * during the call.  fn returning non-zero stops the walk and that value is
+ * returned; otherwise 0.  -EPERM from an unregistered thread.  Safe alongside
+ * every other operation; it finishes a resize in progress before walking. */
+int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg);
+
+/* Statistics for experiments and tests (approximate under concurrency). */
+struct lfmap_stats {
+    size_t size;            /* live keys (as lfmap_size) */
+    size_t capacity_slots;  /* slots in the current table */
+    size_t used_slots;      /* claimed slots in it: live keys + tombstones */
+    size_t table_bytes;     /* bytes of the current table */
+    uint64_t resizes;       /* migrations completed since lfmap_new */
+    bool resizing;          /* a migration is in progress */
+};
+void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LFMAP_H */

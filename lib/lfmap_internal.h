@@ -1,0 +1,174 @@
+/*
+ * lfmap internals shared by the files in lib/.  Nothing here is API.
+ *
+ * Slot encoding.  A slot is two 8-byte words.
+ *   key word:   0 = empty; otherwise mix(key) (lib/hash.h).  A key word, once
+ *               claimed, never changes for the life of the table, so a key has
+ *               at most one slot per table and a tombstone is only ever
+ *               revived by its own key (pitfall 1).  The one key whose mix is 0
+ *               lives in lfmap.zero_value instead (pitfall 11).
+ *   value word: the user's value v is stored as v + LFMAP_RESERVED_VALUES, so
+ *               zero-filled memory reads as VALUE_UNSET and the reserved
+ *               encodings are the small numbers below:
+ *     VALUE_UNSET  slot never held a value (empty, or claimed but not yet set)
+ *     VALUE_TOMB   key removed
+ *     VALUE_MOVED  frozen: the slot's content (if any) is in table->next
+ *     VALUE_BOX(t) frozen, being copied by thread t, whose box holds the value
+ *                  (see paper-notes.md, "Freezing a live slot")
+ *   Writers change a slot only by CAS on the value word, and freezing is a CAS
+ *   on that same word, so a write either lands before the freeze (and is
+ *   copied) or fails and is redone in the next table (pitfall 3).
+ */
+#ifndef LFMAP_INTERNAL_H
+#define LFMAP_INTERNAL_H
+
+#include "lfmap.h"
+#include "hash.h"
+#include "lfrcu.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LFMAP_CACHE_LINE 64
+
+#define VALUE_UNSET 0ull
+#define VALUE_TOMB 1ull
+#define VALUE_MOVED 2ull
+#define VALUE_BOX_BASE 3ull
+#define VALUE_BOX(tid) (VALUE_BOX_BASE + (uint64_t)(tid))
+
+static inline bool value_is_live(uint64_t w)
+{
+    return w >= LFMAP_RESERVED_VALUES;
+}
+static inline bool value_is_box(uint64_t w)
+{
+    return w >= VALUE_BOX_BASE && w < LFMAP_RESERVED_VALUES;
+}
+static inline bool value_is_frozen(uint64_t w)
+{
+    return w == VALUE_MOVED || value_is_box(w);
+}
+static inline uint64_t value_encode(uint64_t v)
+{
+    return v + LFMAP_RESERVED_VALUES;
+}
+static inline uint64_t value_decode(uint64_t w)
+{
+    return w - LFMAP_RESERVED_VALUES;
+}
+
+/* Sizing.  A table starts a migration when claimed slots (live + tombstones)
+ * reach 3/4 of it: linear probing's expected miss length is about 8.5 slots
+ * there (two to three cache lines), and beyond it grows quadratically.  A new
+ * table is sized so that the keys it receives fill at most 3/8 of it (half
+ * the trigger), and a table shrinks when live keys fall under 1/16: the gap
+ * between 3/8 and 3/4 after a grow, and between 1/16 and 3/8 after a shrink,
+ * is the hysteresis that prevents grow/shrink thrashing (pitfall 2). */
+#define LFMAP_MIN_SLOTS 64u
+#define GROW_NUM 3u   /* grow trigger: used >= nslots * 3/4 */
+#define GROW_DEN 4u
+#define TARGET_NUM 3u /* after a migration: keys <= nslots * 3/8 */
+#define TARGET_DEN 8u
+#define SHRINK_DIV 16u /* shrink when live < nslots / 16 */
+/* Claimed slots allowed when a larger table cannot be allocated; beyond this
+ * an insert of a new key returns -ENOMEM. */
+#define HARD_NUM 15u
+#define HARD_DEN 16u
+/* Removes a thread performs between checks of the live count for shrinking;
+ * a power of two so the test is a mask.  Summing the stripes costs about
+ * LFMAP_COUNT_STRIPES loads, so this keeps the check under 1 load per remove. */
+#define SHRINK_CHECK_PERIOD 64u
+/* Live-key counter stripes (one cache line each), indexed by thread id. */
+#define LFMAP_COUNT_STRIPES 64u
+
+struct lfmap_slot {
+    _Atomic uint64_t key;
+    _Atomic uint64_t value;
+};
+
+struct lfmap_table {
+    /* Read-mostly line. */
+    size_t nslots;
+    uint64_t mask;
+    size_t grow_limit;
+    size_t hard_limit;
+    size_t bytes;           /* whole allocation, for free and stats */
+    struct lfmap *map;
+    struct lfmap_table *from; /* the table migrating into this one */
+    size_t copy_reserve;    /* upper bound of the keys copied in from `from` */
+
+    /* Claimed slots; written on every claim of a new slot. */
+    _Alignas(LFMAP_CACHE_LINE) _Atomic size_t used;
+    _Atomic size_t copies;  /* slots claimed by copying from `from` */
+
+    /* Migration out of this table. */
+    _Alignas(LFMAP_CACHE_LINE) _Atomic(struct lfmap_table *) next;
+    _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
+    _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
+    struct lfrcu_head rcu;
+
+    _Alignas(LFMAP_CACHE_LINE) struct lfmap_slot slots[];
+};
+
+struct lfmap_counter_stripe {
+    _Alignas(LFMAP_CACHE_LINE) _Atomic int64_t live;
+};
+
+struct lfmap {
+    _Atomic(struct lfmap_table *) current;
+    struct lfmap_hasher hasher;
+    uint64_t zero_key; /* the key whose mix is 0 */
+    size_t migration_chunk;
+    struct lfmap_allocator allocator;
+    _Atomic uint64_t resizes;
+    _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t zero_value;
+    struct lfmap_counter_stripe live[LFMAP_COUNT_STRIPES];
+};
+
+/* ---- thread.c: registration, thread ids and boxes ---- */
+struct lfmap_thread_state {
+    bool registered;
+    unsigned tid;
+    unsigned removes_since_check;
+};
+extern _Thread_local struct lfmap_thread_state lfmap_self;
+/* Threads registered now (for sizing copy reserves). */
+size_t lfmap_registered_threads(void);
+/* Thread t's box: the value of the live slot t is freezing. */
+_Atomic uint64_t *lfmap_box(unsigned tid);
+
+/* ---- table.c: allocation and sizing ---- */
+size_t table_slots_for_keys(size_t keys, unsigned num, unsigned den);
+struct lfmap_table *table_new(struct lfmap *m, size_t nslots);
+void table_free(struct lfmap_table *t);
+void table_retire(struct lfmap_table *t);
+void *lfmap_alloc(const struct lfmap_allocator *a, size_t size);
+void lfmap_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
+
+/* ---- migrate.c ---- */
+int table_start_migration(struct lfmap *m, struct lfmap_table *t);
+void table_help_migration(struct lfmap *m, struct lfmap_table *t);
+void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
+void table_finish_migration(struct lfmap *m, struct lfmap_table *t);
+bool table_accepts_insert(const struct lfmap_table *t);
+
+static inline int64_t lfmap_live_count(struct lfmap *m)
+{
+    int64_t sum = 0;
+    for (unsigned i = 0; i < LFMAP_COUNT_STRIPES; i++)
+        /* relaxed: a statistic; exactness is only promised when quiescent. */
+        sum += atomic_load_explicit(&m->live[i].live, memory_order_relaxed);
+    return sum < 0 ? 0 : sum;
+}
+
+static inline void lfmap_live_add(struct lfmap *m, int64_t delta)
+{
+    /* relaxed: counts only; no other memory is published through it. */
+    atomic_fetch_add_explicit(&m->live[lfmap_self.tid % LFMAP_COUNT_STRIPES].live, delta,
+                              memory_order_relaxed);
+}
+
+#endif /* LFMAP_INTERNAL_H */

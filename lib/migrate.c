@@ -1,0 +1,252 @@
+/*
+ * Incremental, cooperative migration from a table to its successor.
+ *
+ * Protocol (argument in paper-notes.md, "Resize"):
+ *  1. The writer that finds the current table over its limit allocates the
+ *     successor and publishes it in t->next with a CAS (seq_cst, so release):
+ *     the successor is visible before any slot of t is frozen (pitfall 4).
+ *  2. Every writer that meets t->next migrates one chunk of slots
+ *     (table_help_migration) and then the slots on its own key's probe path
+ *     (table_freeze_key_path) before working in the successor (pitfall 13).
+ *     Readers never help.
+ *  3. A slot is migrated by freezing its value word with a CAS: an absent slot
+ *     becomes VALUE_MOVED directly; a live slot first becomes VALUE_BOX(tid)
+ *     after the migrator put its value in its own box, then any thread copies
+ *     the boxed value into the successor (only into a VALUE_UNSET slot, so the
+ *     copy is idempotent) and CASes the box to VALUE_MOVED (pitfall 6).
+ *  4. Each successful CAS to VALUE_MOVED is counted once in t->moved; the
+ *     thread whose count completes the table, or a thread that swept every
+ *     slot and saw it moved, CASes m->current from t to the successor.  Only
+ *     the winner of that CAS retires t (pitfalls 5 and 7).
+ */
+#include "lfmap_internal.h"
+
+#include <errno.h>
+
+/* Copies (h, stored) into nt unless h already holds a value there.  Returns 1
+ * if this call claimed a fresh slot for h.  The caller guarantees room: nt was
+ * sized for every key that can be copied (table_start_migration). */
+static size_t copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
+{
+    size_t i = h & nt->mask;
+    for (size_t n = 0; n < nt->nslots; n++, i = (i + 1) & nt->mask) {
+        struct lfmap_slot *s = &nt->slots[i];
+        /* acquire: a claimed key word is read before that slot's value. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        size_t claimed = 0;
+        if (k == 0) {
+            /* seq_cst: claims of one slot are totally ordered with the
+             * other claims and freezes (first claimer wins). */
+            if (atomic_compare_exchange_strong(&s->key, &k, h)) {
+                k = h;
+                claimed = 1;
+            }
+        }
+        if (k == h) {
+            uint64_t unset = VALUE_UNSET;
+            /* seq_cst: the copy must precede (in the total order) the CAS
+             * that turns the source box into VALUE_MOVED, which is what
+             * sends writers here; failure means the copy is already done. */
+            atomic_compare_exchange_strong(&s->value, &unset, stored);
+            return claimed;
+        }
+    }
+    return 0; /* unreachable while nt's sizing invariant holds */
+}
+
+/* Finishes a boxed slot: copy the boxed value, then mark the slot moved.
+ * Returns 1 if this call performed the VALUE_MOVED transition. */
+static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed, size_t *claims)
+{
+    /* acquire: pairs with the release store of a reused box, so if the box
+     * already holds a later value, the re-read below sees the slot moved
+     * (and the copy below is then a harmless no-op, see paper-notes). */
+    uint64_t stored = atomic_load_explicit(lfmap_box((unsigned)(boxed - VALUE_BOX_BASE)),
+                                           memory_order_acquire);
+    /* relaxed: the key word was claimed before the value became live, and
+     * the acquire load that returned `boxed` ordered us after that. */
+    uint64_t h = atomic_load_explicit(&s->key, memory_order_relaxed);
+    *claims += copy_into(nt, h, stored);
+    uint64_t expected = boxed;
+    /* seq_cst: linearizes the move; ordered after the copy above. */
+    return atomic_compare_exchange_strong(&s->value, &expected, VALUE_MOVED) ? 1 : 0;
+}
+
+/* Migrates slot i of t into nt.  Returns 1 if this call made it VALUE_MOVED. */
+static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i, size_t *claims)
+{
+    struct lfmap_slot *s = &t->slots[i];
+    /* acquire: a box value or a copied value is read after this load. */
+    uint64_t v = atomic_load_explicit(&s->value, memory_order_acquire);
+    for (;;) {
+        if (v == VALUE_MOVED)
+            return 0;
+        if (value_is_box(v))
+            return box_finish(nt, s, v, claims);
+        if (!value_is_live(v)) {
+            /* seq_cst: freezing an absent slot races with inserts' CASes. */
+            if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED))
+                return 1;
+            continue;
+        }
+        unsigned tid = lfmap_self.tid;
+        /* release: whoever sees VALUE_BOX(tid) in a slot reads this value. */
+        atomic_store_explicit(lfmap_box(tid), v, memory_order_release);
+        /* seq_cst: the freeze; a writer's CAS on this word either precedes
+         * it (and its value is the one boxed) or fails (pitfall 3). */
+        if (atomic_compare_exchange_strong(&s->value, &v, VALUE_BOX(tid)))
+            return box_finish(nt, s, VALUE_BOX(tid), claims);
+    }
+}
+
+static void try_promote(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: pairs with the publishing CAS of t->next. */
+    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+    struct lfmap_table *expected = t;
+    /* seq_cst: exactly one thread wins and retires t (pitfall 7); readers
+     * that load current with acquire then see every copy, which preceded
+     * the moves that preceded this CAS. */
+    if (atomic_compare_exchange_strong(&m->current, &expected, nt)) {
+        atomic_fetch_add_explicit(&m->resizes, 1, memory_order_relaxed); /* relaxed: a statistic */
+        table_retire(t);
+    }
+}
+
+static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, size_t moved,
+                    size_t claims)
+{
+    if (claims) {
+        /* relaxed: sizing estimates only (table_accepts_insert). */
+        atomic_fetch_add_explicit(&nt->used, claims, memory_order_relaxed);
+        atomic_fetch_add_explicit(&nt->copies, claims, memory_order_relaxed);
+    }
+    if (moved) {
+        /* seq_cst: the count that completes the table must observe every
+         * earlier move (each counted after its CAS), so the promotion below
+         * comes after all copies. */
+        size_t before = atomic_fetch_add(&t->moved, moved);
+        if (before + moved == t->nslots)
+            try_promote(m, t);
+    }
+}
+
+int table_start_migration(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: only the current table starts a migration (a successor fills
+     * up only after it is promoted), and only once. */
+    if (atomic_load_explicit(&m->current, memory_order_acquire) != t ||
+        atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
+        return 0;
+    /* The successor must hold every key that can be copied into it: the live
+     * count (exact up to the operations in flight, one per thread) plus one
+     * late insert per thread into t that the migration still copies.  Sized
+     * from the live count, not the claimed slots, so that tombstones are
+     * dropped and a sparse table shrinks (pitfall 2). */
+    size_t reserve = (size_t)lfmap_live_count(m) + 2 * lfmap_registered_threads() + 1;
+    size_t nslots = table_slots_for_keys(reserve, TARGET_NUM, TARGET_DEN);
+    struct lfmap_table *nt = nslots ? table_new(m, nslots) : NULL;
+    if (!nt)
+        return -ENOMEM;
+    nt->from = t;
+    nt->copy_reserve = reserve;
+    struct lfmap_table *expected = NULL;
+    /* seq_cst (release): publishes nt's initialised fields before any
+     * thread can freeze a slot of t (pitfall 4). */
+    if (!atomic_compare_exchange_strong(&t->next, &expected, nt)) {
+        table_free(nt); /* never published: nobody else can hold it */
+        return 0;
+    }
+    if (m->migration_chunk >= t->nslots)
+        table_finish_migration(m, t); /* stop-the-world variant */
+    return 0;
+}
+
+void table_help_migration(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: pairs with the publishing CAS. */
+    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+    if (!nt)
+        return;
+    size_t chunk = m->migration_chunk;
+    if (chunk >= t->nslots) {
+        table_finish_migration(m, t);
+        return;
+    }
+    /* relaxed: a table already emptied needs no help; a stale answer only
+     * costs one idempotent pass over a chunk. */
+    if (atomic_load_explicit(&t->moved, memory_order_relaxed) == t->nslots)
+        return;
+    size_t nchunks = (t->nslots + chunk - 1) / chunk;
+    /* relaxed: the cursor only spreads work; correctness comes from the slot
+     * CASes.  Taken modulo nchunks, it keeps revisiting chunks after all were
+     * handed out, the fallback sweep past a stalled helper (pitfall 5). */
+    size_t c = atomic_fetch_add_explicit(&t->claim_cursor, 1, memory_order_relaxed) % nchunks;
+    size_t end = c * chunk + chunk < t->nslots ? c * chunk + chunk : t->nslots;
+    size_t moved = 0, claims = 0;
+    for (size_t i = c * chunk; i < end; i++)
+        moved += slot_migrate(t, nt, i, &claims);
+    account(m, t, nt, moved, claims);
+}
+
+void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
+{
+    /* acquire: pairs with the publishing CAS. */
+    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+    size_t moved = 0, claims = 0;
+    size_t i = h & t->mask;
+    for (size_t n = 0; n < t->nslots;) {
+        struct lfmap_slot *s = &t->slots[i];
+        /* acquire: the slot's value is read after its key. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        if (k == h) {
+            moved += slot_migrate(t, nt, i, &claims);
+            break;
+        }
+        if (k == 0) {
+            /* The first empty slot ends h's probe path: freezing it stops
+             * any late insert of h into t, so h now lives only in nt. */
+            uint64_t v = VALUE_UNSET;
+            /* seq_cst: races with a claimer's value CAS on this slot. */
+            if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED)) {
+                moved++;
+                break;
+            }
+            if (v == VALUE_MOVED)
+                break;
+            continue; /* claimed meanwhile: reread its key, same slot */
+        }
+        i = (i + 1) & t->mask;
+        n++;
+    }
+    account(m, t, nt, moved, claims);
+}
+
+void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: pairs with the publishing CAS. */
+    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+    if (!nt || atomic_load_explicit(&m->current, memory_order_acquire) != t)
+        return;
+    /* Batches keep the moved count current, so the counting path can still
+     * promote while we sweep. */
+    const size_t batch = LFMAP_DEFAULT_MIGRATION_CHUNK;
+    for (size_t start = 0; start < t->nslots; start += batch) {
+        size_t moved = 0, claims = 0;
+        for (size_t i = start; i < start + batch && i < t->nslots; i++)
+            moved += slot_migrate(t, nt, i, &claims);
+        account(m, t, nt, moved, claims);
+    }
+    /* Every slot was seen VALUE_MOVED (final), so promotion is safe even if
+     * another mover has not yet counted its slots. */
+    try_promote(m, t);
+}
+
+bool table_accepts_insert(const struct lfmap_table *t)
+{
+    /* relaxed: an estimate; the reserve has slack for the error. */
+    size_t used = atomic_load_explicit(&t->used, memory_order_relaxed);
+    size_t copies = atomic_load_explicit(&t->copies, memory_order_relaxed);
+    size_t pending = t->copy_reserve > copies ? t->copy_reserve - copies : 0;
+    return used + pending < t->grow_limit;
+}

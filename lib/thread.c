@@ -1,0 +1,89 @@
+/*
+ * Thread registration: a small thread id per registered thread (it names the
+ * thread's box and its live-counter stripe) and the RCU registration.
+ */
+#include "lfmap_internal.h"
+
+#include <errno.h>
+
+_Thread_local struct lfmap_thread_state lfmap_self;
+
+#define ID_WORDS (LFMAP_MAX_THREADS / 64u)
+_Static_assert(LFMAP_MAX_THREADS % 64u == 0, "thread ids are allocated 64 per word");
+
+static _Atomic uint64_t ids_in_use[ID_WORDS];
+static _Atomic size_t registered;
+
+/* One box per thread, each on its own cache line: a box is written once per
+ * live slot its thread freezes, so sharing lines would bounce them between
+ * migrating threads. */
+struct box {
+    _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t value;
+};
+static struct box boxes[LFMAP_MAX_THREADS];
+
+_Atomic uint64_t *lfmap_box(unsigned tid)
+{
+    return &boxes[tid].value;
+}
+
+size_t lfmap_registered_threads(void)
+{
+    /* relaxed: a sizing hint (see table_start_migration), not a synchronizer. */
+    return atomic_load_explicit(&registered, memory_order_relaxed);
+}
+
+static int id_alloc(unsigned *out)
+{
+    for (unsigned w = 0; w < ID_WORDS; w++) {
+        /* relaxed load: only a hint for the CAS, which rereads on failure. */
+        uint64_t bits = atomic_load_explicit(&ids_in_use[w], memory_order_relaxed);
+        while (bits != UINT64_MAX) {
+            unsigned bit = (unsigned)__builtin_ctzll(~bits);
+            /* acq_rel: the id's previous owner finished with its box before
+             * releasing the bit; we must not reuse the box before that. */
+            if (atomic_compare_exchange_weak_explicit(&ids_in_use[w], &bits, bits | (1ull << bit),
+                                                      memory_order_acq_rel, memory_order_relaxed)) {
+                *out = w * 64u + bit;
+                return 0;
+            }
+        }
+    }
+    return -EAGAIN;
+}
+
+static void id_release(unsigned id)
+{
+    /* release: pairs with the acquire in id_alloc (the box hand-over). */
+    atomic_fetch_and_explicit(&ids_in_use[id / 64u], ~(1ull << (id % 64u)), memory_order_release);
+}
+
+int lfmap_thread_register(void)
+{
+    if (lfmap_self.registered)
+        return 0;
+    unsigned tid;
+    int rc = id_alloc(&tid);
+    if (rc)
+        return rc;
+    rc = lfrcu_thread_register();
+    if (rc) {
+        id_release(tid);
+        return rc;
+    }
+    lfmap_self.tid = tid;
+    lfmap_self.removes_since_check = 0;
+    lfmap_self.registered = true;
+    atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
+    return 0;
+}
+
+void lfmap_thread_unregister(void)
+{
+    if (!lfmap_self.registered)
+        return;
+    lfrcu_thread_unregister();
+    atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
+    id_release(lfmap_self.tid);
+    lfmap_self.registered = false;
+}

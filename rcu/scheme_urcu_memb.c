@@ -1,0 +1,87 @@
+/*
+ * The default reclamation scheme: liburcu's membarrier flavour.  Readers pay
+ * no fence (the grace period sends a membarrier to every running thread);
+ * retired memory goes to liburcu's call_rcu worker thread.
+ */
+#include "lfrcu.h"
+
+#include <urcu/urcu-memb.h>
+#include <urcu/call-rcu.h>
+#include <urcu/compiler.h>
+
+#include <errno.h>
+#include <stddef.h>
+
+_Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
+               "lfrcu_head must hold liburcu's rcu_head");
+
+#ifdef LFRCU_TSAN
+/* TSan cannot see that a grace period orders every reader's accesses before
+ * the free: each read-side exit releases this object and each callback
+ * acquires it before freeing, which is exactly the happens-before edge the
+ * grace period guarantees (and no more: a free that skips the grace period is
+ * still reported, see tests/rcu_early_free.sh). */
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static char tsan_grace_period;
+
+void lfrcu_tsan_read_unlock(void)
+{
+    __tsan_release(&tsan_grace_period);
+}
+#else
+void lfrcu_tsan_read_unlock(void)
+{
+}
+#endif
+
+static int memb_register(void)
+{
+    urcu_memb_register_thread();
+    return 0;
+}
+
+static void memb_unregister(void)
+{
+    urcu_memb_unregister_thread();
+}
+
+static void memb_read_lock(void)
+{
+    urcu_memb_read_lock();
+}
+
+static void memb_read_unlock(void)
+{
+    urcu_memb_read_unlock();
+}
+
+static void memb_callback(struct rcu_head *rh)
+{
+    struct lfrcu_head *head = caa_container_of((void *)rh, struct lfrcu_head, scheme_private);
+#ifdef LFRCU_TSAN
+    __tsan_acquire(&tsan_grace_period);
+#endif
+    head->fn(head);
+}
+
+static void memb_retire(struct lfrcu_head *head, lfrcu_callback fn)
+{
+    head->fn = fn;
+    urcu_memb_call_rcu((struct rcu_head *)(void *)head->scheme_private, memb_callback);
+}
+
+static void memb_barrier(void)
+{
+    urcu_memb_barrier();
+}
+
+const struct lfrcu_scheme lfrcu_scheme_urcu_memb = {
+    .name = "urcu-memb",
+    .thread_register = memb_register,
+    .thread_unregister = memb_unregister,
+    .read_lock = memb_read_lock,
+    .read_unlock = memb_read_unlock,
+    .retire = memb_retire,
+    .barrier = memb_barrier,
+};
