@@ -24,6 +24,8 @@ _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->schem
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 static char tsan_grace_period;
+/* Likewise for rcu_barrier: it returns after every earlier callback ran. */
+static char tsan_barrier;
 
 void lfrcu_tsan_read_unlock(void)
 {
@@ -63,6 +65,9 @@ static void memb_callback(struct rcu_head *rh)
     __tsan_acquire(&tsan_grace_period);
 #endif
     head->fn(head);
+#ifdef LFRCU_TSAN
+    __tsan_release(&tsan_barrier);
+#endif
 }
 
 static void memb_retire(struct lfrcu_head *head, lfrcu_callback fn)
@@ -74,6 +79,9 @@ static void memb_retire(struct lfrcu_head *head, lfrcu_callback fn)
 static void memb_barrier(void)
 {
     urcu_memb_barrier();
+#ifdef LFRCU_TSAN
+    __tsan_acquire(&tsan_barrier);
+#endif
 }
 
 const struct lfrcu_scheme lfrcu_scheme_urcu_memb = {
