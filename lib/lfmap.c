@@ -95,51 +95,52 @@ void lfmap_free(lfmap *m)
 
 /* Looks h up starting at table t, following successors.  Wait-free: every
  * step either advances along one probe path or moves to a newer table. */
-static bool table_lookup(struct lfmap_table *t, uint64_t h, uint64_t *value)
+static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_table *t, uint64_t h,
+                                                                uint64_t *value)
 {
     for (;;) {
         size_t i = h & t->mask;
-        bool redirect = false;
-        for (size_t n = 0; n < t->nslots && !redirect; n++, i = (i + 1) & t->mask) {
-            struct lfmap_slot *s = &t->slots[i];
+        uint64_t w = VALUE_UNSET;
+        struct lfmap_slot *s = NULL;
+        for (size_t n = t->nslots; n; n--, i = (i + 1) & t->mask) {
+            s = &t->slots[i];
             /* acquire: the value word is read after the key word. */
             uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-            if (k != h && k != 0)
-                continue;
-            /* acquire: pairs with the CAS that wrote the value (and, for a
-             * frozen slot, orders the read of t->next after it). */
-            uint64_t w = atomic_load_explicit(&s->value, memory_order_acquire);
+            if (k == h) {
+                /* acquire: pairs with the CAS that wrote the value (and,
+                 * for a frozen slot, orders the read of t->next after it). */
+                w = atomic_load_explicit(&s->value, memory_order_acquire);
+                if (__builtin_expect(value_is_live(w), 1)) {
+                    *value = value_decode(w);
+                    return true;
+                }
+                break;
+            }
             if (k == 0) {
                 /* The empty slot ends h's path.  Unless it is frozen, h was
                  * absent at the key load (an aware writer inserts h into the
                  * successor only after freezing h's first empty slot). */
+                /* acquire: as above. */
+                w = atomic_load_explicit(&s->value, memory_order_acquire);
                 if (w != VALUE_MOVED)
                     return false;
-                redirect = true;
-            } else if (value_is_live(w)) {
-                *value = value_decode(w);
-                return true;
-            }
-            if (value_is_box(w)) {
-                /* acquire: pairs with the box's release store; if it is a
-                 * newer value, the reload below sees the slot moved. */
-                uint64_t boxed = atomic_load_explicit(lfmap_box((unsigned)(w - VALUE_BOX_BASE)),
-                                                      memory_order_acquire);
-                /* acquire: validates the box value (a moved slot never
-                 * returns to a box, so no ABA). */
-                if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
-                    *value = value_decode(boxed);
-                    return true;
-                }
-                redirect = true;
-            } else if (w == VALUE_MOVED) {
-                redirect = true;
-            } else {
-                return false; /* unset or tombstone: absent */
+                break;
             }
         }
-        if (!redirect)
-            return false;
+        if (value_is_box(w)) {
+            /* acquire: pairs with the box's release store; if it is a newer
+             * value, the reload below sees the slot moved. */
+            uint64_t boxed = atomic_load_explicit(lfmap_box((unsigned)(w - VALUE_BOX_BASE)),
+                                                  memory_order_acquire);
+            /* acquire: validates the box value (a moved slot never returns
+             * to a box, so no ABA). */
+            if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
+                *value = value_decode(boxed);
+                return true;
+            }
+        } else if (w != VALUE_MOVED) {
+            return false; /* unset or tombstone: absent (or a full table) */
+        }
         /* acquire: next was published before any slot was frozen. */
         t = atomic_load_explicit(&t->next, memory_order_acquire);
     }
@@ -435,10 +436,8 @@ int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
 
 int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
 {
-    if (!value_ok(desired))
-        return -EINVAL;
-    if (!value_ok(expected))
-        return lfmap_self.registered ? 0 : -EPERM; /* no key can hold it */
+    if (!value_ok(desired) || !value_ok(expected))
+        return -EINVAL; /* every call given a reserved value, as the header says */
     struct write_op op = {.kind = W_CAS, .value = desired, .expected = expected};
     return write_run(m, key, &op);
 }

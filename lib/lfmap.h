@@ -113,7 +113,8 @@ int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
 int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
 
 /* Sets key to desired if it is present with value expected.
- * 1 swapped, 0 absent or different, -EINVAL reserved value, -EPERM. */
+ * 1 swapped, 0 absent or different, -EINVAL if expected or desired is a
+ * reserved value, -EPERM. */
 int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired);
 
 /* Atomically adds delta (mod 2^64) to the key's value, treating an absent key
