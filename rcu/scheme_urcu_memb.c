@@ -62,6 +62,7 @@ static void memb_callback(struct rcu_head *rh)
 {
     struct lfrcu_head *head = caa_container_of((void *)rh, struct lfrcu_head, scheme_private);
 #ifdef LFRCU_TSAN
+    __tsan_acquire(head); /* the call_rcu queue hand-off, see memb_retire */
     __tsan_acquire(&tsan_grace_period);
 #endif
     head->fn(head);
@@ -73,6 +74,11 @@ static void memb_callback(struct rcu_head *rh)
 static void memb_retire(struct lfrcu_head *head, lfrcu_callback fn)
 {
     head->fn = fn;
+#ifdef LFRCU_TSAN
+    /* liburcu's wait-free queue hands head to the worker thread with
+     * uatomic operations TSan does not see. */
+    __tsan_release(head);
+#endif
     urcu_memb_call_rcu((struct rcu_head *)(void *)head->scheme_private, memb_callback);
 }
 
