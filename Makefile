@@ -92,7 +92,7 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUIL
 
 $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Iexperiments -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)

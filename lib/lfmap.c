@@ -77,8 +77,12 @@ void lfmap_free(lfmap *m)
 {
     if (!m)
         return;
-    /* Retired tables are freed by callbacks that use m->allocator. */
-    lfrcu_barrier();
+    /* Retired tables carry their own copy of the allocator, so with the
+     * built-in one their callbacks may run after m is gone.  A caller's
+     * allocator (and its ctx) must not be used after lfmap_free returns, so
+     * then we wait for every pending callback (~10 ms with liburcu). */
+    if (m->allocator.alloc)
+        lfrcu_barrier();
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
@@ -153,7 +157,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
         return false;
     }
     uint64_t h = lfmap_mix(&m->hasher, key);
-    uint64_t v;
+    uint64_t v = 0;
     bool found;
     if (__builtin_expect(h == 0, 0)) {
         /* acquire: pairs with the CAS that stored the value. */
@@ -257,8 +261,22 @@ static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_
 
 enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PROBE_NOMEM };
 
+static bool claims_cached_for(const struct lfmap_table *t)
+{
+    return lfmap_self.claim_table == t && lfmap_self.claim_serial == t->serial;
+}
+
+/* Gives back one reserved claim (its slot CAS was lost or not attempted). */
+static void release_claim(struct lfmap_table *t)
+{
+    if (claims_cached_for(t))
+        lfmap_self.claims_left++;
+    else
+        atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
+}
+
 /* Reserves one claimed slot in t for a new key, starting a migration when t
- * reaches its limit. */
+ * passes its limit. */
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: pairs with the promoting CAS. */
@@ -269,10 +287,25 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
         table_finish_migration(m, t->from);
         return PROBE_RETRY;
     }
-    /* relaxed: a counter; the slot itself is claimed by the CAS later. */
-    size_t used = atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed) + 1;
-    if (used <= t->grow_limit)
+    if (claims_cached_for(t) && lfmap_self.claims_left > 0) {
+        lfmap_self.claims_left--;
         return PROBE_FOUND;
+    }
+    size_t batch = t->nslots >> CLAIM_BATCH_SHIFT;
+    batch = batch < 1 ? 1 : batch > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : batch;
+    /* relaxed: a counter; the slot itself is claimed by the CAS later. */
+    size_t used = atomic_fetch_add_explicit(&t->used, batch, memory_order_relaxed) + batch;
+    if (used <= t->grow_limit) {
+        lfmap_self.claim_table = t;
+        lfmap_self.claim_serial = t->serial;
+        lfmap_self.claims_left = batch - 1;
+        return PROBE_FOUND;
+    }
+    /* Near the limit: one claim at a time, so the limits below are exact. */
+    if (batch > 1) {
+        atomic_fetch_sub_explicit(&t->used, batch - 1, memory_order_relaxed);
+        used -= batch - 1;
+    }
     if (is_current) {
         table_start_migration(m, t);
         /* acquire: pairs with the publishing CAS. */
@@ -320,7 +353,7 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
                 *out = s;
                 return PROBE_FOUND;
             }
-            atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
+            release_claim(t);
             continue; /* k now holds the winner's key: re-examine this slot */
         }
         i = (i + 1) & t->mask;

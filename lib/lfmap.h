@@ -136,7 +136,9 @@ size_t lfmap_size(lfmap *m);
  * every other operation; it finishes a resize in progress before walking. */
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg);
 
-/* Statistics for experiments and tests (approximate under concurrency). */
+/* Statistics for experiments and tests (approximate under concurrency).  The
+ * table fields describe the current table; while `resizing`, some keys have
+ * already moved to its successor. */
 struct lfmap_stats {
     size_t size;            /* live keys (as lfmap_size) */
     size_t capacity_slots;  /* slots in the current table */

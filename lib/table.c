@@ -13,9 +13,35 @@
  * the migration touches them, instead of one long memset in the thread that
  * starts the resize (a latency spike of ~1 ms per 10 MB). */
 #define LARGE_ALLOC_BYTES ((size_t)256 * 1024)
+/* Tables from this size on ask for transparent huge pages: a migration writes
+ * the successor in order but touches a fresh 4 KiB page every 256 slots, and
+ * on a VM each first-touch fault costs microseconds inside some writer's
+ * insert.  With 2 MiB pages the fault is 512 times rarer. */
+#define HUGE_PAGE_BYTES ((size_t)2 * 1024 * 1024)
+
+static void *map_huge_aligned(size_t size)
+{
+    /* Over-map by one huge page, then trim, so the table starts on a huge
+     * page boundary (THP needs aligned 2 MiB ranges). */
+    size_t span = size + HUGE_PAGE_BYTES;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uintptr_t start = ((uintptr_t)p + HUGE_PAGE_BYTES - 1) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1);
+    size_t head = start - (uintptr_t)p;
+    if (head)
+        munmap(p, head);
+    size_t tail = span - head - size;
+    if (tail)
+        munmap((char *)start + size, tail);
+    madvise((void *)start, size, MADV_HUGEPAGE); /* advice only: failure is fine */
+    return (void *)start;
+}
 
 static void *builtin_alloc(size_t size)
 {
+    if (size >= HUGE_PAGE_BYTES)
+        return map_huge_aligned(size);
     if (size >= LARGE_ALLOC_BYTES) {
         void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? NULL : p;
@@ -65,6 +91,9 @@ size_t table_slots_for_keys(size_t keys, unsigned num, unsigned den)
     return slots;
 }
 
+/* relaxed: only uniqueness matters. */
+static _Atomic uint64_t next_serial = 1;
+
 struct lfmap_table *table_new(struct lfmap *m, size_t nslots)
 {
     if (nslots == 0 || nslots > (SIZE_MAX - sizeof(struct lfmap_table)) / sizeof(struct lfmap_slot))
@@ -80,13 +109,15 @@ struct lfmap_table *table_new(struct lfmap *m, size_t nslots)
     t->grow_limit = nslots / GROW_DEN * GROW_NUM;
     t->hard_limit = nslots / HARD_DEN * HARD_NUM;
     t->bytes = bytes;
-    t->map = m;
+    t->allocator = m->allocator;
+    t->serial = atomic_fetch_add_explicit(&next_serial, 1, memory_order_relaxed);
     return t;
 }
 
 void table_free(struct lfmap_table *t)
 {
-    lfmap_dealloc(&t->map->allocator, t, t->bytes);
+    struct lfmap_allocator a = t->allocator;
+    lfmap_dealloc(&a, t, t->bytes);
 }
 
 static void table_free_callback(struct lfrcu_head *head)
