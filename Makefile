@@ -3,6 +3,7 @@
 #   make                 build/liblfmap.a and build/liblfmap.so
 #   make test            the test suite (unit tests, stress drivers, install test)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
+#   make perturb         the suite with schedule perturbation (lib/perturb.h)
 #   make demo            the README's main job
 #   make bench           the first-figures benchmark (experiments/)
 #   make install PREFIX=DIR
@@ -71,7 +72,7 @@ EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC))
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test tsan asan demo bench install clean check-warnings
+.PHONY: all lib tests experiments examples test tsan asan perturb demo bench install clean
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/liblfmap.so
 
@@ -111,6 +112,10 @@ tsan:
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+# The suite again on a build with schedule perturbation (lib/perturb.h).
+perturb:
+	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS=-DLFMAP_PERTURB test
 
 demo: $(BUILD)/examples/demo
 	$(BUILD)/examples/demo

@@ -9,6 +9,7 @@
  *   The one key whose mix is 0 lives in m->zero_value with the same rules.
  */
 #include "lfmap_internal.h"
+#include "perturb.h"
 
 #include <errno.h>
 #include <string.h>
@@ -111,6 +112,7 @@ static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_tabl
             /* acquire: the value word is read after the key word. */
             uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
             if (k == h) {
+                LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
                 /* acquire: pairs with the CAS that wrote the value (and,
                  * for a frozen slot, orders the read of t->next after it). */
                 w = atomic_load_explicit(&s->value, memory_order_acquire);
@@ -350,6 +352,7 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
                 return r;
             /* seq_cst: first claimer of the slot wins; the loser rereads. */
             if (atomic_compare_exchange_strong(&s->key, &k, h)) {
+                LFMAP_HOOK(CLAIMED_BEFORE_VALUE);
                 *out = s;
                 return PROBE_FOUND;
             }

@@ -20,6 +20,7 @@
  *     the winner of that CAS retires t (pitfalls 5 and 7).
  */
 #include "lfmap_internal.h"
+#include "perturb.h"
 
 #include <errno.h>
 
@@ -66,7 +67,9 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
     /* relaxed: the key word was claimed before the value became live, and
      * the acquire load that returned `boxed` ordered us after that. */
     uint64_t h = atomic_load_explicit(&s->key, memory_order_relaxed);
+    LFMAP_HOOK(BOXED_BEFORE_COPY);
     *claims += copy_into(nt, h, stored);
+    LFMAP_HOOK(COPIED_BEFORE_MOVED);
     uint64_t expected = boxed;
     /* seq_cst: linearizes the move; ordered after the copy above. */
     return atomic_compare_exchange_strong(&s->value, &expected, VALUE_MOVED) ? 1 : 0;
@@ -104,11 +107,13 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t)
     /* acquire: pairs with the publishing CAS of t->next. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
     struct lfmap_table *expected = t;
+    LFMAP_HOOK(BEFORE_PROMOTE);
     /* seq_cst: exactly one thread wins and retires t (pitfall 7); readers
      * that load current with acquire then see every copy, which preceded
      * the moves that preceded this CAS. */
     if (atomic_compare_exchange_strong(&m->current, &expected, nt)) {
         atomic_fetch_add_explicit(&m->resizes, 1, memory_order_relaxed); /* relaxed: a statistic */
+        LFMAP_HOOK(BEFORE_RETIRE);
         table_retire(t);
     }
 }
@@ -151,12 +156,14 @@ int table_start_migration(struct lfmap *m, struct lfmap_table *t)
     nt->from = t;
     nt->copy_reserve = reserve;
     struct lfmap_table *expected = NULL;
+    LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
     if (!atomic_compare_exchange_strong(&t->next, &expected, nt)) {
         table_free(nt); /* never published: nobody else can hold it */
         return 0;
     }
+    LFMAP_HOOK(AFTER_PUBLISH);
     if (m->migration_chunk >= t->nslots)
         table_finish_migration(m, t); /* stop-the-world variant */
     return 0;

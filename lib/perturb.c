@@ -1,0 +1,58 @@
+/*
+ * Schedule perturbation (see perturb.h).  Empty unless built with
+ * -DLFMAP_PERTURB.
+ */
+#include "perturb.h"
+
+#ifdef LFMAP_PERTURB
+#include "lfmap_internal.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define DEFAULT_PERMILLE 50u
+/* A spin of up to 4096 iterations (~1-5 us) models a preempted-for-a-moment
+ * thread; a yield models a descheduled one.  Half of each. */
+#define MAX_SPIN 4096u
+
+static _Atomic unsigned long fired[LFMAP_HOOK_COUNT];
+static _Thread_local uint64_t rng_state;
+static _Thread_local unsigned permille;
+
+static uint64_t next_random(void)
+{
+    if (rng_state == 0) {
+        const char *seed = getenv("LFMAP_PERTURB_SEED");
+        const char *pm = getenv("LFMAP_PERTURB_PERMILLE");
+        uint64_t s = (seed ? strtoull(seed, NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + lfmap_self.tid + 1;
+        rng_state = s ? s : 1;
+        permille = pm ? (unsigned)strtoul(pm, NULL, 0) : DEFAULT_PERMILLE;
+    }
+    return lfmap_splitmix64(&rng_state);
+}
+
+void lfmap_perturb(enum lfmap_hook hook)
+{
+    uint64_t r = next_random();
+    if (r % 1000 >= permille)
+        return;
+    /* relaxed: a statistic. */
+    atomic_fetch_add_explicit(&fired[hook], 1, memory_order_relaxed);
+    if ((r >> 20) & 1) {
+        sched_yield();
+    } else {
+        unsigned spins = (unsigned)(r >> 32) % MAX_SPIN;
+        for (volatile unsigned i = 0; i < spins; i++)
+            ;
+    }
+}
+
+unsigned long lfmap_perturb_count(enum lfmap_hook hook)
+{
+    return atomic_load_explicit(&fired[hook], memory_order_relaxed); /* relaxed: a statistic */
+}
+#else
+/* ISO C forbids an empty translation unit. */
+typedef int lfmap_perturb_disabled;
+#endif

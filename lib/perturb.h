@@ -1,0 +1,37 @@
+/*
+ * Schedule perturbation for test builds (-DLFMAP_PERTURB; compiled out
+ * otherwise).  Each hook names a racy step of the algorithm; in a perturbed
+ * build a thread passing a hook sometimes yields or spins, so that the rare
+ * interleavings (a writer stalled between claiming a slot and setting it, a
+ * migrator stalled holding a box, a promotion racing a helper) happen every
+ * few thousand operations on a 2-core machine.
+ *
+ * Environment (read once): LFMAP_PERTURB_SEED (default 1) seeds each
+ * thread's generator together with its thread id; LFMAP_PERTURB_PERMILLE
+ * (default 50) is the chance, per hook passage, of a perturbation.
+ */
+#ifndef LFMAP_PERTURB_H
+#define LFMAP_PERTURB_H
+
+enum lfmap_hook {
+    LFMAP_HOOK_CLAIMED_BEFORE_VALUE,  /* key word claimed, value not yet set */
+    LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
+    LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
+    LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
+    LFMAP_HOOK_BEFORE_PUBLISH,        /* successor allocated, not yet published */
+    LFMAP_HOOK_AFTER_PUBLISH,         /* successor published, nothing frozen yet */
+    LFMAP_HOOK_BEFORE_PROMOTE,        /* last slot counted, table not swapped */
+    LFMAP_HOOK_BEFORE_RETIRE,         /* table swapped, old one not retired */
+    LFMAP_HOOK_COUNT
+};
+
+#ifdef LFMAP_PERTURB
+void lfmap_perturb(enum lfmap_hook hook);
+/* Times each hook fired a perturbation (for tests that check coverage). */
+unsigned long lfmap_perturb_count(enum lfmap_hook hook);
+#define LFMAP_HOOK(name) lfmap_perturb(LFMAP_HOOK_##name)
+#else
+#define LFMAP_HOOK(name) ((void)0)
+#endif
+
+#endif /* LFMAP_PERTURB_H */
