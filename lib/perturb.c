@@ -12,6 +12,9 @@
 #include <stdlib.h>
 
 #define DEFAULT_PERMILLE 50u
+/* Hooks on the resize path run once per migration, not per operation: they
+ * fire half the time, or a test would see only a handful of them. */
+#define RARE_HOOK_PERMILLE 500u
 /* A spin of up to 4096 iterations (~1-5 us) models a preempted-for-a-moment
  * thread; a yield models a descheduled one.  Half of each. */
 #define MAX_SPIN 4096u
@@ -35,7 +38,8 @@ static uint64_t next_random(void)
 void lfmap_perturb(enum lfmap_hook hook)
 {
     uint64_t r = next_random();
-    if (r % 1000 >= permille)
+    unsigned chance = hook >= LFMAP_HOOK_BEFORE_PUBLISH ? RARE_HOOK_PERMILLE : permille;
+    if (r % 1000 >= chance)
         return;
     /* relaxed: a statistic. */
     atomic_fetch_add_explicit(&fired[hook], 1, memory_order_relaxed);

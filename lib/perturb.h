@@ -8,11 +8,14 @@
  *
  * Environment (read once): LFMAP_PERTURB_SEED (default 1) seeds each
  * thread's generator together with its thread id; LFMAP_PERTURB_PERMILLE
- * (default 50) is the chance, per hook passage, of a perturbation.
+ * (default 50) is the chance, per hook passage, of a perturbation (the
+ * once-per-resize hooks from LFMAP_HOOK_BEFORE_PUBLISH on: 500).
  */
 #ifndef LFMAP_PERTURB_H
 #define LFMAP_PERTURB_H
 
+/* Hooks passed once per operation come first; the once-per-resize hooks from
+ * LFMAP_HOOK_BEFORE_PUBLISH on (lib/perturb.c relies on this order). */
 enum lfmap_hook {
     LFMAP_HOOK_CLAIMED_BEFORE_VALUE,  /* key word claimed, value not yet set */
     LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
