@@ -78,11 +78,11 @@ void lfmap_free(lfmap *m)
 {
     if (!m)
         return;
-    /* Retired tables carry their own copy of the allocator, so with the
-     * built-in one their callbacks may run after m is gone.  A caller's
-     * allocator (and its ctx) must not be used after lfmap_free returns, so
-     * then we wait for every pending callback (~10 ms with liburcu). */
-    if (m->allocator.alloc)
+    /* Tables retired by resizes are freed by RCU callbacks that use m: wait
+     * for them (about 10 ms with liburcu), but only if any is pending, so
+     * freeing a map that never resized is immediate.  acquire: pairs with
+     * the callbacks' release decrement. */
+    if (atomic_load_explicit(&m->retired_pending, memory_order_acquire) != 0)
         lfrcu_barrier();
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);

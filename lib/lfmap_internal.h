@@ -109,7 +109,8 @@ struct lfmap_table {
     size_t grow_limit;
     size_t hard_limit;
     size_t bytes;           /* whole allocation, for free and stats */
-    struct lfmap_allocator allocator; /* copy: the table may outlive the map */
+    struct lfmap_allocator allocator;
+    struct lfmap *map;
     struct lfmap_table *from; /* the table migrating into this one */
     size_t copy_reserve;    /* upper bound of the keys copied in from `from` */
     uint64_t serial;        /* unique per table in the process */
@@ -138,6 +139,7 @@ struct lfmap {
     size_t migration_chunk;
     struct lfmap_allocator allocator;
     _Atomic uint64_t resizes;
+    _Atomic size_t retired_pending; /* tables retired, not yet freed */
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t zero_value;
     struct lfmap_counter_stripe live[LFMAP_COUNT_STRIPES];
 };

@@ -110,6 +110,7 @@ struct lfmap_table *table_new(struct lfmap *m, size_t nslots)
     t->hard_limit = nslots / HARD_DEN * HARD_NUM;
     t->bytes = bytes;
     t->allocator = m->allocator;
+    t->map = m;
     t->serial = atomic_fetch_add_explicit(&next_serial, 1, memory_order_relaxed);
     return t;
 }
@@ -123,10 +124,17 @@ void table_free(struct lfmap_table *t)
 static void table_free_callback(struct lfrcu_head *head)
 {
     struct lfmap_table *t = (struct lfmap_table *)((char *)head - offsetof(struct lfmap_table, rcu));
+    struct lfmap *m = t->map;
     table_free(t);
+    /* release: our last access to m; lfmap_free may free m once it reads
+     * the count down to zero (acquire). */
+    atomic_fetch_sub_explicit(&m->retired_pending, 1, memory_order_release);
 }
 
 void table_retire(struct lfmap_table *t)
 {
+    /* relaxed: the promotion CAS that made us the retirer already ordered
+     * us; lfmap_free runs only after every operation has returned. */
+    atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
     lfrcu_retire(&t->rcu, table_free_callback);
 }

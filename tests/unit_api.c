@@ -504,6 +504,15 @@ START_TEST(test_stats)
     if (!st.resizing)
         ck_assert_uint_ge(st.used_slots, st.size);
     ck_assert_uint_le(st.used_slots, st.capacity_slots);
+    /* foreach finishes a resize in progress: then every key is in the
+     * current table. */
+    size_t visited = 0;
+    ck_assert_int_eq(lfmap_foreach(m, count_cb, &visited), 0);
+    ck_assert_uint_eq(visited, n);
+    lfmap_get_stats(m, &st);
+    ck_assert(!st.resizing);
+    ck_assert_uint_ge(st.used_slots, st.size);
+    ck_assert_uint_ge(st.capacity_slots, st.size);
     /* a slot holds a 64-bit key and a 64-bit value */
     ck_assert_uint_ge(st.table_bytes, st.capacity_slots * 16);
     ck_assert_uint_gt(st.resizes, st0.resizes);

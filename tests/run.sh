@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the whole test suite of one build tree: every $BUILD/tests/unit_* and
+# $BUILD/tests/stress_* program and every tests/*.sh (but this one), each under
+# `timeout 300`.  Prints one line per test, the log tail of each failure, and
+# finally exactly "N passed, N failed"; exits non-zero if anything failed.
+#
+# Environment: BUILD (default build), CC; LFMAP_TEST_SCALE is set to 0.1 for
+# sanitizer trees (unless already set); sanitizer reports fail the test.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+export BUILD=${BUILD:-build}
+export CC=${CC:-cc}
+
+case "$BUILD" in
+*tsan* | *asan*) export LFMAP_TEST_SCALE=${LFMAP_TEST_SCALE:-0.1} ;;
+esac
+# Check's per-test timeout (default 4 s) is too short for the longer unit tests
+# on a loaded 2-core machine; the outer `timeout` still bounds each program.
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
+# A sanitizer report must fail the test, not just print.
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$PWD/tests/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# ASan's options are ':'-separated, TSan's accept spaces.
+ASAN_OPTIONS=${ASAN_OPTIONS// /:}
+UBSAN_OPTIONS=${UBSAN_OPTIONS// /:}
+
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+pass=0
+fail=0
+failed_names=()
+
+run_one() { # name, command...
+    local name=$1
+    shift
+    local log=$logdir/$name.log start end rc
+    start=$(date +%s.%N)
+    timeout 300 "$@" >"$log" 2>&1
+    rc=$?
+    end=$(date +%s.%N)
+    # Belt and braces: a sanitizer report fails the test whatever the exit code.
+    if [ $rc -eq 0 ] && grep -q -e '^WARNING: ThreadSanitizer' -e '^==[0-9]*==ERROR: ' \
+        -e 'runtime error: ' "$log"; then
+        rc=99
+    fi
+    local secs
+    secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    if [ $rc -eq 0 ]; then
+        pass=$((pass + 1))
+        printf 'PASS %-28s %6ss  %s\n' "$name" "$secs" "$(tail -n 1 "$log")"
+    else
+        fail=$((fail + 1))
+        failed_names+=("$name")
+        [ $rc -eq 124 ] && rc="$rc (timeout)"
+        printf 'FAIL %-28s %6ss  exit %s, log %s\n' "$name" "$secs" "$rc" "$log"
+        tail -n 30 "$log" | sed 's/^/    | /'
+    fi
+}
+
+found=0
+for bin in "$BUILD"/tests/unit_* "$BUILD"/tests/stress_*; do
+    if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then continue; fi
+    found=$((found + 1))
+    run_one "$(basename "$bin")" "$bin"
+done
+for sh in tests/*.sh; do
+    [ "$(basename "$sh")" = run.sh ] && continue
+    found=$((found + 1))
+    run_one "$(basename "$sh")" bash "$sh"
+done
+if [ $found -eq 0 ]; then
+    echo "no tests found in $BUILD/tests (run make tests first)"
+    fail=1
+fi
+[ $fail -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
