@@ -104,10 +104,11 @@ static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_tabl
                                                                 uint64_t *value)
 {
     for (;;) {
-        size_t i = h & t->mask;
+        const uint64_t mask = t->mask; /* immutable: load it once */
+        size_t i = h & mask;
         uint64_t w = VALUE_UNSET;
         struct lfmap_slot *s = NULL;
-        for (size_t n = t->nslots; n; n--, i = (i + 1) & t->mask) {
+        for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
             s = &t->slots[i];
             /* acquire: the value word is read after the key word. */
             uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
