@@ -4,6 +4,7 @@
 #   make test            the test suite (unit tests, stress drivers, install test)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
 #   make perturb         the suite with schedule perturbation (lib/perturb.h)
+#   make mutants         check that the suite catches deliberate bugs
 #   make demo            the README's main job
 #   make bench           the first-figures benchmark (experiments/)
 #   make install PREFIX=DIR
@@ -72,7 +73,7 @@ EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC))
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test tsan asan perturb demo bench install clean
+.PHONY: all lib tests experiments examples test tsan asan perturb mutants demo bench install clean
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/liblfmap.so
 
@@ -116,6 +117,10 @@ asan:
 # The suite again on a build with schedule perturbation (lib/perturb.h).
 perturb:
 	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS=-DLFMAP_PERTURB test
+
+# Deliberate bugs (tests/mutants/) that the suite must catch; ~30 min.
+mutants:
+	scripts/mutants.sh
 
 demo: $(BUILD)/examples/demo
 	$(BUILD)/examples/demo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite of one build tree: every $BUILD/tests/unit_* and
 # $BUILD/tests/stress_* program and every tests/*.sh (but this one), each under
-# `timeout 300`.  Prints one line per test, the log tail of each failure, and
+# `timeout ${LFMAP_TEST_TIMEOUT:-300}`.  Prints one line per test, the log tail of each failure, and
 # finally exactly "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: BUILD (default build), CC; LFMAP_TEST_SCALE is set to 0.1 for
@@ -36,7 +36,7 @@ run_one() { # name, command...
     shift
     local log=$logdir/$name.log start end rc
     start=$(date +%s.%N)
-    timeout 300 "$@" >"$log" 2>&1
+    timeout "${LFMAP_TEST_TIMEOUT:-300}" "$@" >"$log" 2>&1
     rc=$?
     end=$(date +%s.%N)
     # Belt and braces: a sanitizer report fails the test whatever the exit code.

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# make mutants: proves the test suite catches known classes of concurrency bug.
+#
+# For each tests/mutants/*.mut (format in tests/mutants/README.md) it copies
+# the working tree to a scratch directory, applies the mutant, and runs the
+# suite in each mode of MUTANT_MODES (default: test perturb asan tsan, i.e.
+# `make test`, the perturbed build, ASan+UBSan, ThreadSanitizer; the
+# linearizability checker runs inside every mode as tests/stress_lincheck).
+# It prints a table of which mutant was caught by which mode and program,
+# writes it to results/mutants/table.md, and exits non-zero if any mutant
+# survives every mode or does not apply.
+#
+# Environment: MUTANTS (names to run, default all), MUTANT_MODES,
+# LFMAP_TEST_TIMEOUT (per test program, default 120 s here: a mutant may
+# hang), LFMAP_TEST_SCALE (default 0.5 for the non-sanitizer modes).
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 2
+
+modes=${MUTANT_MODES:-test perturb asan tsan}
+export LFMAP_TEST_TIMEOUT=${LFMAP_TEST_TIMEOUT:-120}
+scale=${LFMAP_TEST_SCALE:-0.5}
+python=$(command -v python3 || echo /usr/bin/python3)
+
+if [ -n "${MUTANTS:-}" ]; then
+    files=()
+    for n in $MUTANTS; do files+=("tests/mutants/$n.mut"); done
+else
+    files=(tests/mutants/*.mut)
+fi
+
+scratch=$(mktemp -d /tmp/lfmap-mutants.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+mkdir -p results/mutants
+table=results/mutants/table.md
+{
+    echo "| mutant | what it breaks | caught by |"
+    echo "|---|---|---|"
+} >"$table.tmp"
+
+apply_mutant() { # mut file, tree dir
+    "$python" - "$1" "$2" <<'PY'
+import sys
+mut, tree = sys.argv[1], sys.argv[2]
+target, old, new, part = None, [], [], None
+for line in open(mut):
+    if part is None and line.startswith("file:"):
+        target = line.split(":", 1)[1].strip()
+    elif line.rstrip("\n") == "--- old":
+        part = old
+    elif line.rstrip("\n") == "--- new":
+        part = new
+    elif part is not None:
+        part.append(line)
+    elif not line.startswith("#") and line.strip():
+        sys.exit(f"{mut}: unexpected line {line!r}")
+path = f"{tree}/{target}"
+text = open(path).read()
+o, n = "".join(old), "".join(new)
+if text.count(o) != 1:
+    sys.exit(f"{mut}: the old block occurs {text.count(o)} times in {target}, not once")
+open(path, "w").write(text.replace(o, n))
+PY
+}
+
+survivors=0
+broken=0
+for mut in "${files[@]}"; do
+    name=$(basename "$mut" .mut)
+    what=$(grep -m1 '^#' "$mut" | sed 's/^# *//')
+    tree=$scratch/$name
+    mkdir -p "$tree"
+    # The tracked and untracked (not ignored) files: the tree as it is now.
+    git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree"
+    if ! apply_mutant "$mut" "$tree"; then
+        echo "MUTANT $name: does not apply"
+        echo "| $name | $what | **does not apply** |" >>"$table.tmp"
+        broken=$((broken + 1))
+        continue
+    fi
+    if ! (cd "$tree" && make -s -j2 lib >/dev/null 2>&1); then
+        echo "MUTANT $name: does not build"
+        echo "| $name | $what | **does not build** |" >>"$table.tmp"
+        broken=$((broken + 1))
+        continue
+    fi
+    caught=()
+    for mode in $modes; do
+        log=$scratch/$name-$mode.log
+        case $mode in
+        test | perturb) s=$scale ;;
+        *) s=${LFMAP_TEST_SCALE:-0.1} ;;
+        esac
+        (cd "$tree" && LFMAP_TEST_SCALE=$s make -s "$mode") >"$log" 2>&1
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            progs=$(grep -m1 '^failed: ' "$log" | sed 's/^failed: //')
+            caught+=("$mode (${progs:-build or runner failed, rc $rc})")
+            echo "MUTANT $name: caught by $mode: ${progs:-rc $rc}"
+        else
+            echo "MUTANT $name: survived $mode"
+        fi
+    done
+    if [ ${#caught[@]} -eq 0 ]; then
+        survivors=$((survivors + 1))
+        echo "| $name | $what | **SURVIVED** |" >>"$table.tmp"
+    else
+        joined=$(printf '%s; ' "${caught[@]}")
+        echo "| $name | $what | ${joined%; } |" >>"$table.tmp"
+    fi
+done
+mv "$table.tmp" "$table"
+echo
+cat "$table"
+echo
+total=${#files[@]}
+echo "mutants: $total run, $((total - survivors - broken)) caught, $survivors survived, $broken broken"
+echo "$((total - survivors - broken)) passed, $((survivors + broken)) failed"
+[ $survivors -eq 0 ] && [ $broken -eq 0 ]
