@@ -6,7 +6,8 @@
  *   writes     the successful CAS on the value word; an outcome that changes
  *              nothing (insert of a present key, remove/cas of an absent key,
  *              cas with a different value) at the load that showed it.
- *   The one key whose mix is 0 lives in m->zero_value with the same rules.
+ *   The two keys whose mix is a reserved key word live in m->side_value[]
+ *   with the same rules.
  */
 #include "lfmap_internal.h"
 #include "perturb.h"
@@ -61,7 +62,8 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     }
     m->allocator = allocator;
     lfmap_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
-    m->zero_key = lfmap_unmix(&m->hasher, 0);
+    for (unsigned r = 0; r < KEY_RESERVED; r++)
+        m->side_key[r] = lfmap_unmix(&m->hasher, r);
     m->migration_chunk = cfg->migration_chunk ? cfg->migration_chunk : LFMAP_DEFAULT_MIGRATION_CHUNK;
     struct lfmap_table *t = table_new(m, nslots);
     if (!t) {
@@ -123,14 +125,10 @@ static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_tabl
                 }
                 break;
             }
-            if (k == 0) {
-                /* The empty slot ends h's path.  Unless it is frozen, h was
-                 * absent at the key load (an aware writer inserts h into the
-                 * successor only after freezing h's first empty slot). */
-                /* acquire: as above. */
-                w = atomic_load_explicit(&s->value, memory_order_acquire);
-                if (w != VALUE_MOVED)
-                    return false;
+            if (k == KEY_EMPTY)
+                return false; /* an unfrozen empty slot ends h's path: absent */
+            if (k == KEY_FROZEN) {
+                w = VALUE_MOVED; /* a frozen empty slot ends it: look in next */
                 break;
             }
         }
@@ -162,9 +160,9 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     uint64_t h = lfmap_mix(&m->hasher, key);
     uint64_t v = 0;
     bool found;
-    if (__builtin_expect(h == 0, 0)) {
+    if (__builtin_expect(h < KEY_RESERVED, 0)) {
         /* acquire: pairs with the CAS that stored the value. */
-        uint64_t w = atomic_load_explicit(&m->zero_value, memory_order_acquire);
+        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
         found = value_is_live(w);
         v = found ? value_decode(w) : 0;
     } else {
@@ -284,6 +282,12 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: pairs with the promoting CAS. */
     bool is_current = atomic_load_explicit(&m->current, memory_order_acquire) == t;
+    /* acquire: pairs with the publishing CAS.  A table that is not current
+     * and has no successor is a successor still receiving copies, so its
+     * `from` is current or was retired after our read section began: safe
+     * to use below.  A table with a successor is old: start over. */
+    if (!is_current && atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
+        return PROBE_RETRY;
     if (!is_current && !table_accepts_insert(t)) {
         /* t is still receiving copies and has no room left for inserts
          * beyond them: finish the migration (lock-free) so it can grow. */
@@ -294,7 +298,8 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
         lfmap_self.claims_left--;
         return PROBE_FOUND;
     }
-    size_t batch = t->nslots >> CLAIM_BATCH_SHIFT;
+    size_t threads = lfmap_registered_threads();
+    size_t batch = t->nslots / CLAIM_BATCH_DIV / (threads ? threads : 1);
     batch = batch < 1 ? 1 : batch > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : batch;
     /* relaxed: a counter; the slot itself is claimed by the CAS later. */
     size_t used = atomic_fetch_add_explicit(&t->used, batch, memory_order_relaxed) + batch;
@@ -342,10 +347,9 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
             *out = s;
             return PROBE_FOUND;
         }
-        if (k == 0) {
-            /* acquire: a frozen empty slot orders the read of t->next. */
-            if (atomic_load_explicit(&s->value, memory_order_acquire) == VALUE_MOVED)
-                return PROBE_REDIRECT;
+        if (k == KEY_FROZEN)
+            return PROBE_REDIRECT; /* h's path ends at a frozen slot */
+        if (k == KEY_EMPTY) {
             if (!claim)
                 return PROBE_ABSENT;
             enum probe_outcome r = reserve_claim(m, t);
@@ -381,8 +385,8 @@ static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         return -EPERM;
     int result = 0;
     uint64_t h = lfmap_mix(&m->hasher, key);
-    if (__builtin_expect(h == 0, 0)) {
-        apply_to_word(m, &m->zero_value, op, &result); /* never frozen */
+    if (__builtin_expect(h < KEY_RESERVED, 0)) {
+        apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
         return result;
     }
     /* Would this op store into an absent key?  Decided before claiming, so
@@ -398,6 +402,12 @@ static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     for (;;) {
         /* acquire: pairs with the publishing CAS. */
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        if (__builtin_expect(nt != NULL, 0) && table_next_is_sentinel(nt)) {
+            /* A successor is being sized: do not start on t (that keeps the
+             * sizing bound true); help publish it, then look again. */
+            table_help_publish(m, t, nt);
+            continue;
+        }
         if (nt) {
             /* A migration is running: move a chunk, then make sure h can
              * only be in nt, and work there. */
@@ -514,14 +524,17 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
      * a key has one slot per table. */
     int rc = 0;
     /* acquire: pairs with the CAS that stored the value. */
-    uint64_t w = atomic_load_explicit(&m->zero_value, memory_order_acquire);
-    if (value_is_live(w))
-        rc = fn(m->zero_key, value_decode(w), arg);
+    uint64_t w;
+    for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
+        w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
+        if (value_is_live(w))
+            rc = fn(m->side_key[r], value_decode(w), arg);
+    }
     for (size_t i = 0; i < t->nslots && rc == 0; i++) {
         struct lfmap_slot *s = &t->slots[i];
         /* acquire: value after key. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-        if (k == 0)
+        if (k < KEY_RESERVED)
             continue;
         /* acquire: pairs with the CAS that wrote it. */
         w = atomic_load_explicit(&s->value, memory_order_acquire);

@@ -2,11 +2,13 @@
  * lfmap internals shared by the files in lib/.  Nothing here is API.
  *
  * Slot encoding.  A slot is two 8-byte words.
- *   key word:   0 = empty; otherwise mix(key) (lib/hash.h).  A key word, once
- *               claimed, never changes for the life of the table, so a key has
- *               at most one slot per table and a tombstone is only ever
- *               revived by its own key (pitfall 1).  The one key whose mix is 0
- *               lives in lfmap.zero_value instead (pitfall 11).
+ *   key word:   KEY_EMPTY (0) = empty; KEY_FROZEN (1) = an empty slot frozen
+ *               by a migration (no key may claim it any more); otherwise
+ *               mix(key) (lib/hash.h).  A key word, once claimed, never
+ *               changes for the life of the table, so a key has at most one
+ *               slot per table and a tombstone is only ever revived by its
+ *               own key (pitfall 1).  The two keys whose mix is 0 or 1 live
+ *               in lfmap.side_value[] instead (pitfall 11).
  *   value word: the user's value v is stored as v + LFMAP_RESERVED_VALUES, so
  *               zero-filled memory reads as VALUE_UNSET and the reserved
  *               encodings are the small numbers below:
@@ -32,6 +34,10 @@
 #include <stdint.h>
 
 #define LFMAP_CACHE_LINE 64
+
+#define KEY_EMPTY 0ull
+#define KEY_FROZEN 1ull
+#define KEY_RESERVED 2u /* key words below this are states, not keys */
 
 #define VALUE_UNSET 0ull
 #define VALUE_TOMB 1ull
@@ -78,12 +84,17 @@ static inline uint64_t value_decode(uint64_t w)
  * an insert of a new key returns -ENOMEM. */
 #define HARD_NUM 15u
 #define HARD_DEN 16u
-/* A thread reserves claimed slots in batches of nslots >> CLAIM_BATCH_SHIFT
- * (at most CLAIM_BATCH_MAX), saving the shared atomic add on most inserts of
- * new keys.  Unused reservations only make a table look fuller: by at most
- * nslots/1024 per thread, which moves the resize trigger by a rounding error. */
-#define CLAIM_BATCH_SHIFT 10u
+/* A thread reserves claimed slots in batches of
+ * nslots / (CLAIM_BATCH_DIV * registered threads), at most CLAIM_BATCH_MAX,
+ * saving the shared atomic add on most inserts of new keys.  Unused
+ * reservations only make a table look fuller: all threads together by at most
+ * nslots / CLAIM_BATCH_DIV, which moves the resize trigger by under 0.4%. */
+#define CLAIM_BATCH_DIV 256u
 #define CLAIM_BATCH_MAX 32u
+/* Spins a writer waits for the thread that put a sentinel in t->next to
+ * publish the successor before allocating a candidate itself (~1-2 us: an
+ * allocation of a fresh mapping takes a few; a preempted owner takes ms). */
+#define SENTINEL_PATIENCE 1024u
 /* Removes a thread performs between checks of the live count for shrinking;
  * a power of two so the test is a mask.  Summing the stripes costs about
  * LFMAP_COUNT_STRIPES loads, so this keeps the check under 1 load per remove. */
@@ -119,8 +130,12 @@ struct lfmap_table {
     _Alignas(LFMAP_CACHE_LINE) _Atomic size_t used;
     _Atomic size_t copies;  /* slots claimed by copying from `from` */
 
-    /* Migration out of this table. */
+    /* Migration out of this table.  next is NULL, then a sentinel (an odd
+     * value, see table_next_is_sentinel) while the successor is sized and
+     * allocated, then the successor for good; the sentinel may also fall
+     * back to NULL when no successor can be allocated. */
     _Alignas(LFMAP_CACHE_LINE) _Atomic(struct lfmap_table *) next;
+    _Atomic uint64_t resize_attempts; /* generation of the next sentinel */
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
     struct lfrcu_head rcu;
@@ -135,12 +150,12 @@ struct lfmap_counter_stripe {
 struct lfmap {
     _Atomic(struct lfmap_table *) current;
     struct lfmap_hasher hasher;
-    uint64_t zero_key; /* the key whose mix is 0 */
+    uint64_t side_key[KEY_RESERVED]; /* the keys whose mix is a reserved key word */
     size_t migration_chunk;
     struct lfmap_allocator allocator;
     _Atomic uint64_t resizes;
     _Atomic size_t retired_pending; /* tables retired, not yet freed */
-    _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t zero_value;
+    _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
     struct lfmap_counter_stripe live[LFMAP_COUNT_STRIPES];
 };
 
@@ -171,8 +186,24 @@ void table_retire(struct lfmap_table *t);
 void *lfmap_alloc(const struct lfmap_allocator *a, size_t size);
 void lfmap_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
 
+static inline void lfmap_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* ---- migrate.c ---- */
+static inline bool table_next_is_sentinel(const struct lfmap_table *next)
+{
+    return ((uintptr_t)next & 1u) != 0;
+}
 int table_start_migration(struct lfmap *m, struct lfmap_table *t);
+void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
 void table_help_migration(struct lfmap *m, struct lfmap_table *t);
 void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
 void table_finish_migration(struct lfmap *m, struct lfmap_table *t);

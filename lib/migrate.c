@@ -9,12 +9,13 @@
  *     (table_help_migration) and then the slots on its own key's probe path
  *     (table_freeze_key_path) before working in the successor (pitfall 13).
  *     Readers never help.
- *  3. A slot is migrated by freezing its value word with a CAS: an absent slot
- *     becomes VALUE_MOVED directly; a live slot first becomes VALUE_BOX(tid)
+ *  3. A slot is migrated by freezing it with a CAS: an empty slot's key word
+ *     becomes KEY_FROZEN; a claimed absent slot's value becomes VALUE_MOVED; a live slot first becomes VALUE_BOX(tid)
  *     after the migrator put its value in its own box, then any thread copies
  *     the boxed value into the successor (only into a VALUE_UNSET slot, so the
  *     copy is idempotent) and CASes the box to VALUE_MOVED (pitfall 6).
- *  4. Each successful CAS to VALUE_MOVED is counted once in t->moved; the
+ *  4. Each successful freezing CAS (to KEY_FROZEN or VALUE_MOVED) is counted
+ *     once in t->moved; the
  *     thread whose count completes the table, or a thread that swept every
  *     slot and saw it moved, CASes m->current from t to the successor.  Only
  *     the winner of that CAS retires t (pitfalls 5 and 7).
@@ -35,7 +36,7 @@ static size_t copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
         /* acquire: a claimed key word is read before that slot's value. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         size_t claimed = 0;
-        if (k == 0) {
+        if (k == KEY_EMPTY) {
             /* seq_cst: claims of one slot are totally ordered with the
              * other claims and freezes (first claimer wins). */
             if (atomic_compare_exchange_strong(&s->key, &k, h)) {
@@ -79,6 +80,17 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
 static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i, size_t *claims)
 {
     struct lfmap_slot *s = &t->slots[i];
+    /* acquire: the value word is read after the key word. */
+    uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+    if (k == KEY_FROZEN)
+        return 0;
+    /* seq_cst: freezing an empty slot races with claimers' key CASes; a
+     * frozen key word can never be claimed, so a key's probe path in t can
+     * no longer be extended past it.  Losing means the slot was claimed. */
+    if (k == KEY_EMPTY && atomic_compare_exchange_strong(&s->key, &k, KEY_FROZEN))
+        return 1;
+    if (k == KEY_FROZEN)
+        return 0; /* another migrator froze it first (and counted it) */
     /* acquire: a box value or a copied value is read after this load. */
     uint64_t v = atomic_load_explicit(&s->value, memory_order_acquire);
     for (;;) {
@@ -136,27 +148,30 @@ static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *
     }
 }
 
-int table_start_migration(struct lfmap *m, struct lfmap_table *t)
+/* Sizes, allocates and publishes t's successor while `sentinel` is in
+ * t->next.  Returns 1 if this call published it, 0 if another thread's
+ * candidate or a failure won the race, -ENOMEM if this allocation failed. */
+static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel)
 {
-    /* acquire: only the current table starts a migration (a successor fills
-     * up only after it is promoted), and only once. */
-    if (atomic_load_explicit(&m->current, memory_order_acquire) != t ||
-        atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
-        return 0;
-    /* The successor must hold every key that can be copied into it: the live
-     * count (exact up to the operations in flight, one per thread) plus one
-     * late insert per thread into t that the migration still copies.  Sized
-     * from the live count, not the claimed slots, so that tombstones are
-     * dropped and a sparse table shrinks (pitfall 2). */
+    /* The successor must hold every key that can be copied into it.  With
+     * the sentinel visible, writers no longer start operations on t, so the
+     * live count read now (exact up to one operation in flight per thread)
+     * plus one in-flight insert per thread bounds the copies.  Sized from
+     * the live count, not the claimed slots, so that tombstones are dropped
+     * and a sparse table shrinks (pitfall 2). */
     size_t reserve = (size_t)lfmap_live_count(m) + 2 * lfmap_registered_threads() + 1;
     size_t nslots = table_slots_for_keys(reserve, TARGET_NUM, TARGET_DEN);
     struct lfmap_table *nt = nslots ? table_new(m, nslots) : NULL;
-    if (!nt)
+    struct lfmap_table *expected = sentinel;
+    if (!nt) {
+        /* seq_cst: give up this resize; writers go back to t (up to its hard
+         * limit).  A stale candidate's CAS on this sentinel then fails, and
+         * a later attempt uses a new sentinel, so there is no ABA. */
+        atomic_compare_exchange_strong(&t->next, &expected, NULL);
         return -ENOMEM;
+    }
     nt->from = t;
     nt->copy_reserve = reserve;
-    struct lfmap_table *expected = NULL;
-    LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
     if (!atomic_compare_exchange_strong(&t->next, &expected, nt)) {
@@ -166,7 +181,40 @@ int table_start_migration(struct lfmap *m, struct lfmap_table *t)
     LFMAP_HOOK(AFTER_PUBLISH);
     if (m->migration_chunk >= t->nslots)
         table_finish_migration(m, t); /* stop-the-world variant */
-    return 0;
+    return 1;
+}
+
+int table_start_migration(struct lfmap *m, struct lfmap_table *t)
+{
+    /* acquire: only the current table starts a migration (a successor fills
+     * up only after it is promoted), and only once. */
+    if (atomic_load_explicit(&m->current, memory_order_acquire) != t ||
+        atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
+        return 0;
+    /* relaxed: only uniqueness of the generation matters. */
+    uint64_t gen = atomic_fetch_add_explicit(&t->resize_attempts, 1, memory_order_relaxed) + 1;
+    struct lfmap_table *sentinel = (struct lfmap_table *)(uintptr_t)(gen << 1 | 1u);
+    struct lfmap_table *expected = NULL;
+    /* seq_cst: from here on writers stop starting operations on t (they
+     * help publish instead), which makes the live count a bound. */
+    if (!atomic_compare_exchange_strong(&t->next, &expected, sentinel))
+        return 0; /* someone else is resizing; the caller's loop helps */
+    LFMAP_HOOK(BEFORE_PUBLISH);
+    int rc = publish_successor(m, t, sentinel);
+    return rc < 0 ? rc : 0;
+}
+
+void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel)
+{
+    /* Lock-free: if the sentinel's owner is slow (preempted, or in a slow
+     * allocator), allocate a candidate ourselves; losers free theirs. */
+    for (unsigned i = 0; i < SENTINEL_PATIENCE; i++) {
+        /* acquire: pairs with the publishing CAS. */
+        if (atomic_load_explicit(&t->next, memory_order_acquire) != sentinel)
+            return;
+        lfmap_cpu_relax();
+    }
+    publish_successor(m, t, sentinel);
 }
 
 void table_help_migration(struct lfmap *m, struct lfmap_table *t)
@@ -210,18 +258,18 @@ void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
             moved += slot_migrate(t, nt, i, &claims);
             break;
         }
-        if (k == 0) {
-            /* The first empty slot ends h's probe path: freezing it stops
-             * any late insert of h into t, so h now lives only in nt. */
-            uint64_t v = VALUE_UNSET;
-            /* seq_cst: races with a claimer's value CAS on this slot. */
-            if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED)) {
+        if (k == KEY_FROZEN)
+            break; /* h's path already ends at a frozen slot */
+        if (k == KEY_EMPTY) {
+            /* The first empty slot ends h's probe path: freezing its key word
+             * stops any late insert of h into t (an insert that meets a
+             * frozen slot goes to nt), so h now lives only in nt. */
+            /* seq_cst: races with claimers' key CASes on this slot. */
+            if (atomic_compare_exchange_strong(&s->key, &k, KEY_FROZEN)) {
                 moved++;
                 break;
             }
-            if (v == VALUE_MOVED)
-                break;
-            continue; /* claimed meanwhile: reread its key, same slot */
+            continue; /* claimed meanwhile: re-examine, same slot */
         }
         i = (i + 1) & t->mask;
         n++;
@@ -233,7 +281,11 @@ void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: pairs with the publishing CAS. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
-    if (!nt || atomic_load_explicit(&m->current, memory_order_acquire) != t)
+    if (nt && table_next_is_sentinel(nt)) {
+        table_help_publish(m, t, nt);
+        nt = atomic_load_explicit(&t->next, memory_order_acquire); /* acquire: as above */
+    }
+    if (!nt || table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
         return;
     /* Batches keep the moved count current, so the counting path can still
      * promote while we sweep. */
@@ -244,8 +296,8 @@ void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
             moved += slot_migrate(t, nt, i, &claims);
         account(m, t, nt, moved, claims);
     }
-    /* Every slot was seen VALUE_MOVED (final), so promotion is safe even if
-     * another mover has not yet counted its slots. */
+    /* Every slot was seen final (VALUE_MOVED or KEY_FROZEN), so promotion is
+     * safe even if another mover has not yet counted its slots. */
     try_promote(m, t);
 }
 

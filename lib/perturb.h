@@ -21,7 +21,7 @@ enum lfmap_hook {
     LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
     LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
     LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
-    LFMAP_HOOK_BEFORE_PUBLISH,        /* successor allocated, not yet published */
+    LFMAP_HOOK_BEFORE_PUBLISH,        /* sentinel in t->next, successor not allocated */
     LFMAP_HOOK_AFTER_PUBLISH,         /* successor published, nothing frozen yet */
     LFMAP_HOOK_BEFORE_PROMOTE,        /* last slot counted, table not swapped */
     LFMAP_HOOK_BEFORE_RETIRE,         /* table swapped, old one not retired */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* Above this size the built-in allocator maps fresh zero pages instead of
  * calling malloc + memset: the kernel then zero-fills lazily, page by page, as
@@ -19,8 +20,15 @@
  * insert.  With 2 MiB pages the fault is 512 times rarer. */
 #define HUGE_PAGE_BYTES ((size_t)2 * 1024 * 1024)
 
+static size_t page_round(size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return (size + page - 1) & ~(page - 1);
+}
+
 static void *map_huge_aligned(size_t size)
 {
+    size = page_round(size); /* the tail trimmed below must start on a page */
     /* Over-map by one huge page, then trim, so the table starts on a huge
      * page boundary (THP needs aligned 2 MiB ranges). */
     size_t span = size + HUGE_PAGE_BYTES;
@@ -56,7 +64,7 @@ static void *builtin_alloc(size_t size)
 static void builtin_free(void *p, size_t size)
 {
     if (size >= LARGE_ALLOC_BYTES)
-        munmap(p, size);
+        munmap(p, page_round(size));
     else
         free(p);
 }
