@@ -355,6 +355,7 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
             enum probe_outcome r = reserve_claim(m, t);
             if (r != PROBE_FOUND)
                 return r;
+            LFMAP_HOOK(BEFORE_CLAIM);
             /* seq_cst: first claimer of the slot wins; the loser rereads. */
             if (atomic_compare_exchange_strong(&s->key, &k, h)) {
                 LFMAP_HOOK(CLAIMED_BEFORE_VALUE);

@@ -172,6 +172,7 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
     }
     nt->from = t;
     nt->copy_reserve = reserve;
+    LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
     if (!atomic_compare_exchange_strong(&t->next, &expected, nt)) {
@@ -199,7 +200,6 @@ int table_start_migration(struct lfmap *m, struct lfmap_table *t)
      * help publish instead), which makes the live count a bound. */
     if (!atomic_compare_exchange_strong(&t->next, &expected, sentinel))
         return 0; /* someone else is resizing; the caller's loop helps */
-    LFMAP_HOOK(BEFORE_PUBLISH);
     int rc = publish_successor(m, t, sentinel);
     return rc < 0 ? rc : 0;
 }

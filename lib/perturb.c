@@ -20,6 +20,14 @@
 #define MAX_SPIN 4096u
 
 static _Atomic unsigned long fired[LFMAP_HOOK_COUNT];
+static _Atomic(lfmap_hook_fn) hook_fn;
+static void *_Atomic hook_arg;
+
+void lfmap_hook_set(lfmap_hook_fn fn, void *arg)
+{
+    atomic_store(&hook_arg, arg);
+    atomic_store(&hook_fn, fn); /* seq_cst: arg is visible before fn */
+}
 static _Thread_local uint64_t rng_state;
 static _Thread_local unsigned permille;
 
@@ -37,6 +45,9 @@ static uint64_t next_random(void)
 
 void lfmap_perturb(enum lfmap_hook hook)
 {
+    lfmap_hook_fn fn = atomic_load(&hook_fn); /* seq_cst: pairs with lfmap_hook_set */
+    if (fn)
+        fn(hook, atomic_load(&hook_arg));
     uint64_t r = next_random();
     unsigned chance = hook >= LFMAP_HOOK_BEFORE_PUBLISH ? RARE_HOOK_PERMILLE : permille;
     if (r % 1000 >= chance)

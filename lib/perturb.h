@@ -17,11 +17,12 @@
 /* Hooks passed once per operation come first; the once-per-resize hooks from
  * LFMAP_HOOK_BEFORE_PUBLISH on (lib/perturb.c relies on this order). */
 enum lfmap_hook {
+    LFMAP_HOOK_BEFORE_CLAIM,          /* empty slot seen, key word not yet claimed */
     LFMAP_HOOK_CLAIMED_BEFORE_VALUE,  /* key word claimed, value not yet set */
     LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
     LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
     LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
-    LFMAP_HOOK_BEFORE_PUBLISH,        /* sentinel in t->next, successor not allocated */
+    LFMAP_HOOK_BEFORE_PUBLISH,        /* successor sized and allocated, not published */
     LFMAP_HOOK_AFTER_PUBLISH,         /* successor published, nothing frozen yet */
     LFMAP_HOOK_BEFORE_PROMOTE,        /* last slot counted, table not swapped */
     LFMAP_HOOK_BEFORE_RETIRE,         /* table swapped, old one not retired */
@@ -29,6 +30,11 @@ enum lfmap_hook {
 };
 
 #ifdef LFMAP_PERTURB
+/* Called at every hook passage, before any random perturbation, by every
+ * thread: tests use it to stop one thread at one step and build an exact
+ * interleaving.  Process-wide; set it while no operation runs. */
+typedef void (*lfmap_hook_fn)(enum lfmap_hook hook, void *arg);
+void lfmap_hook_set(lfmap_hook_fn fn, void *arg);
 void lfmap_perturb(enum lfmap_hook hook);
 /* Times each hook fired a perturbation (for tests that check coverage). */
 unsigned long lfmap_perturb_count(enum lfmap_hook hook);
