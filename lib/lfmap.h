@@ -21,9 +21,13 @@
  * Progress and concurrency guarantees
  *   - Every operation is linearizable; each one documents its linearization
  *     point in lib/lfmap.c and the argument is in paper-notes.md.
- *   - lfmap_get is wait-free (bounded steps; it never helps a resize and never
- *     retries on contention).  Writes are lock-free.  No operation takes a
- *     lock; only the writer that starts a resize calls the allocator.
+ *   - lfmap_get never helps a resize, never retries on contention and takes
+ *     a bounded number of steps per table it visits; it moves to a newer
+ *     table only when a resize started during the call (in practice at most
+ *     one hop).  Writes are lock-free.  No operation takes a lock.  Only
+ *     resizes call the allocator: the writer that starts one allocates the
+ *     successor, and a writer that finds that allocation slow allocates a
+ *     candidate of its own (the losers are freed at once).
  *   - A resize runs incrementally: each writer that meets it moves a bounded
  *     chunk of slots (lfmap_config.migration_chunk) before its own operation.
  *   - Inserts fail only with -ENOMEM, when the table is full and a larger one
@@ -56,8 +60,10 @@ typedef struct lfmap lfmap;
 
 /* Optional allocator for the map's tables and header.  alloc must return
  * memory that is zero-filled and aligned to 64 bytes, or NULL; free gets the
- * same size that alloc was given.  Both are called outside any lock, from
- * whichever thread creates the map or starts a resize. */
+ * same size that alloc was given.  Set both or neither (else EINVAL).  They
+ * are called outside any lock and must be thread-safe: alloc from the thread
+ * that creates the map or resizes it, free also from the reclamation
+ * thread (retired tables).  ctx must stay valid until lfmap_free returns. */
 struct lfmap_allocator {
     void *(*alloc)(size_t size, void *ctx);
     void (*free)(void *ptr, size_t size, void *ctx);
@@ -77,17 +83,19 @@ struct lfmap_config {
 };
 
 #define LFMAP_DEFAULT_MIGRATION_CHUNK 64u
-/* Largest capacity accepted by lfmap_new: 2^40 keys (16 TiB of slots). */
+/* Largest capacity accepted by lfmap_new: 2^40 keys (2^41 slots, 32 TiB). */
 #define LFMAP_CAPACITY_MAX ((size_t)1 << 40)
 
 /* Creates a map.  cfg NULL = defaults.  Returns NULL and sets errno to EINVAL
- * (capacity above LFMAP_CAPACITY_MAX) or ENOMEM. */
+ * (capacity above LFMAP_CAPACITY_MAX, or only one of allocator alloc/free) or
+ * ENOMEM. */
 lfmap *lfmap_new(const struct lfmap_config *cfg);
 
 /* Frees the map and every table it retired.  No thread may be using m. */
 void lfmap_free(lfmap *m);
 
-/* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, or -ENOMEM.
+/* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
+ * the LFMAP_RCU environment variable names no reclamation scheme.
  * Registering twice is harmless (returns 0). */
 int lfmap_thread_register(void);
 void lfmap_thread_unregister(void);
@@ -138,7 +146,8 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
 
 /* Statistics for experiments and tests (approximate under concurrency).  The
  * table fields describe the current table; while `resizing`, some keys have
- * already moved to its successor. */
+ * already moved to its successor.  A registered thread may call it at any
+ * time; an unregistered one only while no other thread uses the map. */
 struct lfmap_stats {
     size_t size;            /* live keys (as lfmap_size) */
     size_t capacity_slots;  /* slots in the current table */
