@@ -4,6 +4,7 @@
 #   make test            the test suite (unit tests, stress drivers, install test)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
 #   make perturb         the suite with schedule perturbation (lib/perturb.h)
+#   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
 #   make demo            the README's main job
 #   make bench           the first-figures benchmark (experiments/)
@@ -73,7 +74,7 @@ EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC))
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test tsan asan perturb mutants demo bench install clean
+.PHONY: all lib tests experiments examples test tsan asan perturb stress mutants demo bench install clean
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/liblfmap.so
 
@@ -117,6 +118,10 @@ asan:
 # The suite again on a build with schedule perturbation (lib/perturb.h).
 perturb:
 	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS=-DLFMAP_PERTURB test
+
+# A longer linearizability run (tests/stress_lincheck.c).
+stress: lib tests
+	LFMAP_LINCHECK_SECONDS=$${LFMAP_LINCHECK_SECONDS:-60} $(BUILD)/tests/stress_lincheck
 
 # Deliberate bugs (tests/mutants/) that the suite must catch; ~30 min.
 mutants:

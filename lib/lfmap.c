@@ -288,12 +288,6 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
      * to use below.  A table with a successor is old: start over. */
     if (!is_current && atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
         return PROBE_RETRY;
-    if (!is_current && !table_accepts_insert(t)) {
-        /* t is still receiving copies and has no room left for inserts
-         * beyond them: finish the migration (lock-free) so it can grow. */
-        table_finish_migration(m, t->from);
-        return PROBE_RETRY;
-    }
     if (claims_cached_for(t) && lfmap_self.claims_left > 0) {
         lfmap_self.claims_left--;
         return PROBE_FOUND;
@@ -314,23 +308,25 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
         atomic_fetch_sub_explicit(&t->used, batch - 1, memory_order_relaxed);
         used -= batch - 1;
     }
-    if (is_current) {
-        table_start_migration(m, t);
-        /* acquire: pairs with the publishing CAS. */
-        if (atomic_load_explicit(&t->next, memory_order_acquire)) {
-            atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
-            return PROBE_RETRY;
-        }
-        /* No memory for a larger table: keep filling this one up to the
-         * hard limit, then fail without touching it. */
-    }
-    if (used <= t->hard_limit)
-        return PROBE_FOUND;
-    atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
     if (!is_current) {
+        /* t is a successor still receiving copies, and its inserts have used
+         * the room beyond the copies' reservation: finish the migration
+         * (lock-free) so that t becomes current and can grow. */
+        atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         table_finish_migration(m, t->from);
         return PROBE_RETRY;
     }
+    table_start_migration(m, t);
+    /* acquire: pairs with the publishing CAS. */
+    if (atomic_load_explicit(&t->next, memory_order_acquire)) {
+        atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
+        return PROBE_RETRY;
+    }
+    /* No memory for a larger table: keep filling this one up to the hard
+     * limit, then fail without touching it. */
+    if (used <= t->hard_limit)
+        return PROBE_FOUND;
+    atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
     return PROBE_NOMEM;
 }
 

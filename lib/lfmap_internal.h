@@ -123,12 +123,12 @@ struct lfmap_table {
     struct lfmap_allocator allocator;
     struct lfmap *map;
     struct lfmap_table *from; /* the table migrating into this one */
-    size_t copy_reserve;    /* upper bound of the keys copied in from `from` */
     uint64_t serial;        /* unique per table in the process */
 
-    /* Claimed slots; written on every claim of a new slot. */
+    /* Claimed slots, counted when reserved: every insert reserves before it
+     * claims, and a successor starts with a reservation for every key that
+     * can be copied into it, so used never lags behind the real claims. */
     _Alignas(LFMAP_CACHE_LINE) _Atomic size_t used;
-    _Atomic size_t copies;  /* slots claimed by copying from `from` */
 
     /* Migration out of this table.  next is NULL, then a sentinel (an odd
      * value, see table_next_is_sentinel) while the successor is sized and
@@ -207,7 +207,6 @@ void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_tab
 void table_help_migration(struct lfmap *m, struct lfmap_table *t);
 void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
 void table_finish_migration(struct lfmap *m, struct lfmap_table *t);
-bool table_accepts_insert(const struct lfmap_table *t);
 
 static inline int64_t lfmap_live_count(struct lfmap *m)
 {

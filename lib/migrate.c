@@ -25,40 +25,35 @@
 
 #include <errno.h>
 
-/* Copies (h, stored) into nt unless h already holds a value there.  Returns 1
- * if this call claimed a fresh slot for h.  The caller guarantees room: nt was
- * sized for every key that can be copied (table_start_migration). */
-static size_t copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
+/* Copies (h, stored) into nt unless h already holds a value there.  The
+ * caller guarantees room: nt was sized, and its used count reserved, for
+ * every key that can be copied (publish_successor). */
+static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
 {
     size_t i = h & nt->mask;
     for (size_t n = 0; n < nt->nslots; n++, i = (i + 1) & nt->mask) {
         struct lfmap_slot *s = &nt->slots[i];
         /* acquire: a claimed key word is read before that slot's value. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-        size_t claimed = 0;
-        if (k == KEY_EMPTY) {
-            /* seq_cst: claims of one slot are totally ordered with the
-             * other claims and freezes (first claimer wins). */
-            if (atomic_compare_exchange_strong(&s->key, &k, h)) {
-                k = h;
-                claimed = 1;
-            }
-        }
+        /* seq_cst: claims of one slot are totally ordered with the other
+         * claims (first claimer wins; the loser reads the winner's key). */
+        if (k == KEY_EMPTY && atomic_compare_exchange_strong(&s->key, &k, h))
+            k = h;
         if (k == h) {
             uint64_t unset = VALUE_UNSET;
             /* seq_cst: the copy must precede (in the total order) the CAS
              * that turns the source box into VALUE_MOVED, which is what
              * sends writers here; failure means the copy is already done. */
             atomic_compare_exchange_strong(&s->value, &unset, stored);
-            return claimed;
+            return;
         }
     }
-    return 0; /* unreachable while nt's sizing invariant holds */
+    /* unreachable while nt's sizing invariant holds */
 }
 
 /* Finishes a boxed slot: copy the boxed value, then mark the slot moved.
  * Returns 1 if this call performed the VALUE_MOVED transition. */
-static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed, size_t *claims)
+static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed)
 {
     /* acquire: pairs with the release store of a reused box, so if the box
      * already holds a later value, the re-read below sees the slot moved
@@ -69,7 +64,7 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
      * the acquire load that returned `boxed` ordered us after that. */
     uint64_t h = atomic_load_explicit(&s->key, memory_order_relaxed);
     LFMAP_HOOK(BOXED_BEFORE_COPY);
-    *claims += copy_into(nt, h, stored);
+    copy_into(nt, h, stored);
     LFMAP_HOOK(COPIED_BEFORE_MOVED);
     uint64_t expected = boxed;
     /* seq_cst: linearizes the move; ordered after the copy above. */
@@ -77,7 +72,7 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
 }
 
 /* Migrates slot i of t into nt.  Returns 1 if this call made it VALUE_MOVED. */
-static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i, size_t *claims)
+static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i)
 {
     struct lfmap_slot *s = &t->slots[i];
     /* acquire: the value word is read after the key word. */
@@ -97,7 +92,7 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         if (v == VALUE_MOVED)
             return 0;
         if (value_is_box(v))
-            return box_finish(nt, s, v, claims);
+            return box_finish(nt, s, v);
         if (!value_is_live(v)) {
             /* seq_cst: freezing an absent slot races with inserts' CASes. */
             if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED))
@@ -110,7 +105,7 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         /* seq_cst: the freeze; a writer's CAS on this word either precedes
          * it (and its value is the one boxed) or fails (pitfall 3). */
         if (atomic_compare_exchange_strong(&s->value, &v, VALUE_BOX(tid)))
-            return box_finish(nt, s, VALUE_BOX(tid), claims);
+            return box_finish(nt, s, VALUE_BOX(tid));
     }
 }
 
@@ -130,14 +125,8 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t)
     }
 }
 
-static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, size_t moved,
-                    size_t claims)
+static void account(struct lfmap *m, struct lfmap_table *t, size_t moved)
 {
-    if (claims) {
-        /* relaxed: sizing estimates only (table_accepts_insert). */
-        atomic_fetch_add_explicit(&nt->used, claims, memory_order_relaxed);
-        atomic_fetch_add_explicit(&nt->copies, claims, memory_order_relaxed);
-    }
     if (moved) {
         /* seq_cst: the count that completes the table must observe every
          * earlier move (each counted after its CAS), so the promotion below
@@ -171,7 +160,10 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
         return -ENOMEM;
     }
     nt->from = t;
-    nt->copy_reserve = reserve;
+    /* relaxed: published with nt by the CAS below.  Copies claim slots
+     * without counting them: they were all reserved here (a count taken
+     * after the fact lagged, and inserts could fill the table meanwhile). */
+    atomic_store_explicit(&nt->used, reserve, memory_order_relaxed);
     LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
@@ -238,24 +230,24 @@ void table_help_migration(struct lfmap *m, struct lfmap_table *t)
      * handed out, the fallback sweep past a stalled helper (pitfall 5). */
     size_t c = atomic_fetch_add_explicit(&t->claim_cursor, 1, memory_order_relaxed) % nchunks;
     size_t end = c * chunk + chunk < t->nslots ? c * chunk + chunk : t->nslots;
-    size_t moved = 0, claims = 0;
+    size_t moved = 0;
     for (size_t i = c * chunk; i < end; i++)
-        moved += slot_migrate(t, nt, i, &claims);
-    account(m, t, nt, moved, claims);
+        moved += slot_migrate(t, nt, i);
+    account(m, t, moved);
 }
 
 void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
 {
     /* acquire: pairs with the publishing CAS. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
-    size_t moved = 0, claims = 0;
+    size_t moved = 0;
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
         /* acquire: the slot's value is read after its key. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         if (k == h) {
-            moved += slot_migrate(t, nt, i, &claims);
+            moved += slot_migrate(t, nt, i);
             break;
         }
         if (k == KEY_FROZEN)
@@ -274,7 +266,7 @@ void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
         i = (i + 1) & t->mask;
         n++;
     }
-    account(m, t, nt, moved, claims);
+    account(m, t, moved);
 }
 
 void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
@@ -291,21 +283,12 @@ void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
      * promote while we sweep. */
     const size_t batch = LFMAP_DEFAULT_MIGRATION_CHUNK;
     for (size_t start = 0; start < t->nslots; start += batch) {
-        size_t moved = 0, claims = 0;
+        size_t moved = 0;
         for (size_t i = start; i < start + batch && i < t->nslots; i++)
-            moved += slot_migrate(t, nt, i, &claims);
-        account(m, t, nt, moved, claims);
+            moved += slot_migrate(t, nt, i);
+        account(m, t, moved);
     }
     /* Every slot was seen final (VALUE_MOVED or KEY_FROZEN), so promotion is
      * safe even if another mover has not yet counted its slots. */
     try_promote(m, t);
-}
-
-bool table_accepts_insert(const struct lfmap_table *t)
-{
-    /* relaxed: an estimate; the reserve has slack for the error. */
-    size_t used = atomic_load_explicit(&t->used, memory_order_relaxed);
-    size_t copies = atomic_load_explicit(&t->copies, memory_order_relaxed);
-    size_t pending = t->copy_reserve > copies ? t->copy_reserve - copies : 0;
-    return used + pending < t->grow_limit;
 }
