@@ -6,6 +6,7 @@
 #   make perturb         the suite with schedule perturbation (lib/perturb.h)
 #   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
+#   make fuzz FUZZ_SECONDS=N   libFuzzer run of tests/fuzz/fuzz_lfmap.c (fuzz.mk)
 #   make demo            the README's main job
 #   make bench           the first-figures benchmark (experiments/)
 #   make install PREFIX=DIR
@@ -141,5 +142,8 @@ install: lib
 
 clean:
 	rm -rf build
+
+# make fuzz, make fuzz-replay (tests/fuzz/)
+include fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

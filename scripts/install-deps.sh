@@ -4,7 +4,9 @@
 # only when a package is not known to apt yet.
 set -euo pipefail
 
-packages=(build-essential pkg-config clang liburcu-dev check python3-matplotlib)
+# clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
+# clang, so it is listed: make fuzz needs it.
+packages=(build-essential pkg-config clang libclang-rt-14-dev liburcu-dev check python3-matplotlib)
 
 missing=()
 for p in "${packages[@]}"; do
