@@ -14,8 +14,9 @@
  *     run.  Called outside any read-side section (lfmap_free does).
  *
  * Schemes.  The default, liburcu's membarrier flavour (rcu/scheme_urcu_memb.c),
- * is called directly and inlined on the read side: the only cost of the
- * pluggable design on a read is one predictable branch on a global flag.  A
+ * is inlined on the read side: the only cost of the pluggable design on a
+ * read is one predictable branch on a global flag (measured in
+ * experiments/bench_rcu_readside.c).  A
  * new scheme is one file rcu/scheme_NAME.c defining a `const struct
  * lfrcu_scheme lfrcu_scheme_NAME`, plus one line LFRCU_SCHEME(NAME) in
  * rcu/schemes.def.  lfrcu_select() (or the LFMAP_RCU environment variable)
@@ -63,8 +64,10 @@ void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn);
 void lfrcu_barrier(void);
 
 /* Internal to the inline read side below. */
-extern const struct lfrcu_scheme *lfrcu_active;
-extern bool lfrcu_active_is_default;
+#include <stdatomic.h>
+extern _Atomic bool lfrcu_memb_fast;
+void lfrcu_read_lock_slow(void);
+void lfrcu_read_unlock_slow(void);
 void lfrcu_tsan_read_unlock(void);
 
 /* ThreadSanitizer does not see the ordering that the membarrier grace period
@@ -79,12 +82,28 @@ void lfrcu_tsan_read_unlock(void);
 #endif
 #endif
 
+/* The read side of the default scheme, inlined.  It is liburcu's own memb
+ * read side (urcu/static/urcu-memb.h, which liburcu allows non-LGPL code to
+ * inline) with one change: liburcu tests urcu_memb_has_sys_membarrier on
+ * every lock and unlock (three times per pair) to pick a compiler barrier or
+ * a full fence; we test it once, when the first thread registers, and fold
+ * it with "the default scheme is active" into lfrcu_memb_fast.  Every other
+ * case (another scheme, or no membarrier syscall) takes the slow path, which
+ * calls the active scheme's functions. */
 static inline void lfrcu_read_lock(void)
 {
-    if (__builtin_expect(lfrcu_active_is_default, 1))
-        urcu_memb_read_lock();
-    else
-        lfrcu_active->read_lock();
+    /* relaxed: written once before any thread can pass its registration. */
+    if (__builtin_expect(atomic_load_explicit(&lfrcu_memb_fast, memory_order_relaxed), 1)) {
+        cmm_barrier();
+        unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+        if (__builtin_expect(!(tmp & URCU_GP_CTR_NEST_MASK), 1))
+            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
+        else
+            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp + URCU_GP_COUNT);
+        cmm_barrier(); /* liburcu's smp_mb_slave() when membarrier is available */
+    } else {
+        lfrcu_read_lock_slow();
+    }
 }
 
 static inline void lfrcu_read_unlock(void)
@@ -92,10 +111,21 @@ static inline void lfrcu_read_unlock(void)
 #ifdef LFRCU_TSAN
     lfrcu_tsan_read_unlock();
 #endif
-    if (__builtin_expect(lfrcu_active_is_default, 1))
-        urcu_memb_read_unlock();
-    else
-        lfrcu_active->read_unlock();
+    /* relaxed: as above. */
+    if (__builtin_expect(atomic_load_explicit(&lfrcu_memb_fast, memory_order_relaxed), 1)) {
+        unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+        if (__builtin_expect((tmp & URCU_GP_CTR_NEST_MASK) == URCU_GP_COUNT, 1)) {
+            cmm_barrier(); /* smp_mb_slave(): the section precedes the store */
+            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
+            cmm_barrier(); /* smp_mb_slave(): the store precedes the futex read */
+            urcu_common_wake_up_gp(&urcu_memb_gp);
+        } else {
+            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
+        }
+        cmm_barrier();
+    } else {
+        lfrcu_read_unlock_slow();
+    }
 }
 
 #endif /* LFRCU_H */

@@ -25,8 +25,8 @@ static const struct lfrcu_scheme *const all_schemes[] = {
 
 /* Written only before the first registration (selection is refused after),
  * then read-only: plain globals are enough and keep the read side cheap. */
-const struct lfrcu_scheme *lfrcu_active; /* NULL until selected: the default */
-bool lfrcu_active_is_default = true;
+static const struct lfrcu_scheme *lfrcu_active; /* NULL until selected: the default */
+_Atomic bool lfrcu_memb_fast;
 
 static const struct lfrcu_scheme *scheme(void)
 {
@@ -56,7 +56,6 @@ int lfrcu_select(const char *name)
     for (size_t i = 0; all_schemes[i]; i++) {
         if (strcmp(all_schemes[i]->name, name) == 0) {
             lfrcu_active = all_schemes[i];
-            lfrcu_active_is_default = (all_schemes[i] == LFRCU_DEFAULT_SCHEME);
             atomic_store_explicit(&env_checked, true, memory_order_relaxed);
             return 0;
         }
@@ -72,8 +71,25 @@ int lfrcu_thread_register(void)
         if (env && *env && lfrcu_select(env) != 0)
             return -ENOENT;
     }
-    atomic_store_explicit(&frozen, true, memory_order_relaxed);
+    if (!atomic_exchange_explicit(&frozen, true, memory_order_acq_rel)) {
+        /* First registration: the scheme is fixed from now on.  liburcu
+         * decided urcu_memb_has_sys_membarrier in its constructor.  A thread
+         * that registers concurrently may still see false and take the slow
+         * path, which is equally correct. */
+        bool fast = scheme() == LFRCU_DEFAULT_SCHEME && urcu_memb_has_sys_membarrier;
+        atomic_store_explicit(&lfrcu_memb_fast, fast, memory_order_relaxed);
+    }
     return scheme()->thread_register();
+}
+
+void lfrcu_read_lock_slow(void)
+{
+    scheme()->read_lock();
+}
+
+void lfrcu_read_unlock_slow(void)
+{
+    scheme()->read_unlock();
 }
 
 void lfrcu_thread_unregister(void)
