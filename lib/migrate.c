@@ -102,6 +102,7 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         unsigned tid = lfmap_self.tid;
         /* release: whoever sees VALUE_BOX(tid) in a slot reads this value. */
         atomic_store_explicit(lfmap_box(tid), v, memory_order_release);
+        LFMAP_HOOK(BEFORE_FREEZE);
         /* seq_cst: the freeze; a writer's CAS on this word either precedes
          * it (and its value is the one boxed) or fails (pitfall 3). */
         if (atomic_compare_exchange_strong(&s->value, &v, VALUE_BOX(tid)))

@@ -20,6 +20,7 @@ enum lfmap_hook {
     LFMAP_HOOK_BEFORE_CLAIM,          /* empty slot seen, key word not yet claimed */
     LFMAP_HOOK_CLAIMED_BEFORE_VALUE,  /* key word claimed, value not yet set */
     LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
+    LFMAP_HOOK_BEFORE_FREEZE,         /* live value read and boxed, slot not frozen */
     LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
     LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
     LFMAP_HOOK_BEFORE_PUBLISH,        /* successor sized and allocated, not published */

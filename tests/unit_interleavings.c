@@ -14,34 +14,56 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #ifdef LFMAP_PERTURB
 #define SEED 0x5eedull
 
-/* The stopped thread marks itself; the hook stops it once at `stop_at`. */
+/* The stopped thread marks itself; the hook stops it at each of up to
+ * MAX_STOPS hooks in turn, once each. */
+#define MAX_STOPS 2
 struct stopper {
-    enum lfmap_hook stop_at;
+    enum lfmap_hook stop_at[MAX_STOPS];
+    int nstops;
+    atomic_int next; /* index of the next stop */
     sem_t reached, release;
-    atomic_bool used;
 };
 static _Thread_local bool stoppable;
 
 static void stop_hook(enum lfmap_hook hook, void *arg)
 {
     struct stopper *s = arg;
-    if (!stoppable || hook != s->stop_at || atomic_exchange(&s->used, true))
+    int i = atomic_load(&s->next);
+    if (!stoppable || i >= s->nstops || hook != s->stop_at[i])
         return;
+    atomic_store(&s->next, i + 1);
     sem_post(&s->reached);
     sem_wait(&s->release);
 }
 
-static void stopper_init(struct stopper *s, enum lfmap_hook at)
+static void stopper_init2(struct stopper *s, enum lfmap_hook first, enum lfmap_hook second, int n)
 {
-    s->stop_at = at;
+    s->stop_at[0] = first;
+    s->stop_at[1] = second;
+    s->nstops = n;
+    atomic_store(&s->next, 0);
     sem_init(&s->reached, 0, 0);
     sem_init(&s->release, 0, 0);
-    atomic_store(&s->used, false);
     lfmap_hook_set(stop_hook, s);
+}
+
+static void stopper_init(struct stopper *s, enum lfmap_hook at)
+{
+    stopper_init2(s, at, at, 1);
+}
+
+/* Waits up to 1 s for the stopped thread to reach its next stop. */
+static bool wait_reached(struct stopper *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1;
+    return sem_timedwait(&s->reached, &ts) == 0;
 }
 
 static int count_nothing(uint64_t key, uint64_t value, void *arg)
@@ -178,6 +200,72 @@ START_TEST(late_claim_cannot_extend_a_frozen_path)
     lfmap_thread_unregister();
 }
 END_TEST
+/* Freezing a live slot must be a CAS: a migrator that read the value and
+ * was delayed must not overwrite a slot that another thread froze and moved
+ * meanwhile (it would count the slot twice and, while it holds its box,
+ * show readers a value that was already replaced).  M sweeps the table
+ * (foreach finishes the migration) and is stopped with a value in its box;
+ * the main thread updates every key, which moves every slot; then M goes on
+ * and, if it wrongly boxes the moved slot, is stopped again after its copy:
+ * every key must still read the main thread's value. */
+static void *sweeper(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    stoppable = true;
+    lfmap_foreach(map, count_nothing, NULL);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(stale_migrator_cannot_refreeze_a_moved_slot)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.seed = SEED, .migration_chunk = 1};
+    map = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(map);
+    for (uint64_t k = 0; k < PREFILL; k++)
+        ck_assert_int_eq(lfmap_insert(map, k, k + 1), 1);
+    lfmap_foreach(map, count_nothing, NULL); /* finishes the last growth */
+    /* Removes start a shrink; chunk 1 and a table much larger than the keys
+     * left keep it in progress through everything below. */
+    struct lfmap_stats stats;
+    uint64_t first = 0;
+    do {
+        ck_assert_int_eq(lfmap_remove(map, first++, NULL), 1);
+        lfmap_get_stats(map, &stats);
+    } while (!stats.resizing);
+    struct stopper st;
+    stopper_init2(&st, LFMAP_HOOK_BEFORE_FREEZE, LFMAP_HOOK_COPIED_BEFORE_MOVED, 2);
+    pthread_t th;
+    pthread_create(&th, NULL, sweeper, NULL);
+    ck_assert(wait_reached(&st)); /* M holds a live value in its box */
+    for (uint64_t k = first; k < PREFILL; k++)
+        ck_assert_int_eq(lfmap_put(map, k, k + 1000, NULL), 0);
+    lfmap_get_stats(map, &stats);
+    ck_assert(stats.resizing); /* the old table is still the one read */
+    sem_post(&st.release);
+    if (wait_reached(&st)) { /* only if M boxed a slot again */
+        for (uint64_t k = first; k < PREFILL; k++) {
+            uint64_t v = 0;
+            ck_assert(lfmap_get(map, k, &v));
+            ck_assert_uint_eq(v, k + 1000);
+        }
+        sem_post(&st.release);
+    }
+    pthread_join(th, NULL);
+    lfmap_hook_set(NULL, NULL);
+    for (uint64_t k = 0; k < PREFILL; k++) {
+        uint64_t v = 0;
+        ck_assert(lfmap_get(map, k, &v) == (k >= first));
+        if (k >= first)
+            ck_assert_uint_eq(v, k + 1000);
+    }
+    ck_assert_uint_eq(lfmap_size(map), PREFILL - first);
+    lfmap_free(map);
+    lfmap_thread_unregister();
+}
+END_TEST
 #endif
 
 int main(void)
@@ -189,6 +277,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, revivals_while_successor_is_sized);
     tcase_add_test(tc, late_claim_cannot_extend_a_frozen_path);
+    tcase_add_test(tc, stale_migrator_cannot_refreeze_a_moved_slot);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
