@@ -38,21 +38,6 @@ static lfmap *new_counted(struct test_alloc *ta, size_t capacity)
     return lfmap_new(&cfg);
 }
 
-static int count_cb(uint64_t key, uint64_t value, void *arg)
-{
-    (void)key;
-    (void)value;
-    ++*(size_t *)arg;
-    return 0;
-}
-
-static size_t foreach_count(lfmap *m)
-{
-    size_t n = 0;
-    ck_assert_int_eq(lfmap_foreach(m, count_cb, &n), 0);
-    return n;
-}
-
 /* Each allocation lfmap_new makes, failed in turn: NULL + ENOMEM, no leak. */
 START_TEST(test_new_fails_each_allocation)
 {
@@ -132,7 +117,7 @@ START_TEST(test_insert_enomem_leaves_map_intact)
         ck_assert_uint_eq(v, tu_val(tu_key(i), i));
     }
     ck_assert(!lfmap_get(m, tu_key(n), NULL));
-    ck_assert_uint_eq(foreach_count(m), n);
+    ck_assert_uint_eq(tu_foreach_count(m), n);
 
     /* Every other way to add a key fails the same way and adds nothing. */
     uint64_t cur, old;
@@ -204,7 +189,7 @@ START_TEST(test_transient_failures_while_growing)
     printf("transient: %llu failed allocations, %llu -ENOMEM inserts\n",
            (unsigned long long)atomic_load(&ta.failed), (unsigned long long)enomem);
     ck_assert_uint_eq(lfmap_size(m), n);
-    ck_assert_uint_eq(foreach_count(m), n);
+    ck_assert_uint_eq(tu_foreach_count(m), n);
     for (uint64_t j = 0; j < n; j++) {
         uint64_t v;
         ck_assert(lfmap_get(m, tu_key(j), &v));

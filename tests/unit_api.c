@@ -50,21 +50,6 @@ static void expect_absent(lfmap *m, uint64_t key)
                   (unsigned long long)key, (unsigned long long)got);
 }
 
-static int count_cb(uint64_t key, uint64_t value, void *arg)
-{
-    (void)key;
-    (void)value;
-    ++*(size_t *)arg;
-    return 0;
-}
-
-static size_t foreach_count(lfmap *m)
-{
-    size_t n = 0;
-    ck_assert_int_eq(lfmap_foreach(m, count_cb, &n), 0);
-    return n;
-}
-
 /* ---- basic ---------------------------------------------------------------- */
 
 START_TEST(test_new_null_and_empty)
@@ -83,7 +68,7 @@ START_TEST(test_new_null_and_empty)
         expect_absent(m, keys[i]); /* a failed cas must not insert */
     }
     ck_assert_uint_eq(lfmap_size(m), 0);
-    ck_assert_uint_eq(foreach_count(m), 0);
+    ck_assert_uint_eq(tu_foreach_count(m), 0);
     struct lfmap_stats st;
     lfmap_get_stats(m, &st);
     ck_assert_uint_eq(st.size, 0);
@@ -128,7 +113,7 @@ START_TEST(test_special_and_random_keys)
     for (size_t i = 0; i < 64; i++)
         expect_val(m, keys[i], tu_val(keys[i], 4));
     ck_assert_uint_eq(lfmap_size(m), 64 + 20000);
-    ck_assert_uint_eq(foreach_count(m), 64 + 20000);
+    ck_assert_uint_eq(tu_foreach_count(m), 64 + 20000);
     for (size_t i = 0; i < 64; i++)
         ck_assert_int_eq(lfmap_remove(m, keys[i], NULL), 1);
     for (size_t i = 0; i < 64; i++)
@@ -344,7 +329,7 @@ START_TEST(test_size_mixed)
         else
             expect_absent(m, tu_key(j));
     }
-    ck_assert_uint_eq(foreach_count(m), n);
+    ck_assert_uint_eq(tu_foreach_count(m), n);
     lfmap_free(m);
 }
 END_TEST
@@ -404,7 +389,7 @@ START_TEST(test_reserved_values)
         expect_val(m, k, k * 10);
     for (uint64_t k = 100; k < 104; k++)
         expect_absent(m, k);
-    ck_assert_uint_eq(foreach_count(m), 8);
+    ck_assert_uint_eq(tu_foreach_count(m), 8);
     lfmap_free(m);
 }
 END_TEST
@@ -507,7 +492,7 @@ START_TEST(test_stats)
     /* foreach finishes a resize in progress: then every key is in the
      * current table. */
     size_t visited = 0;
-    ck_assert_int_eq(lfmap_foreach(m, count_cb, &visited), 0);
+    ck_assert_int_eq(lfmap_foreach(m, tu_count_cb, &visited), 0);
     ck_assert_uint_eq(visited, n);
     lfmap_get_stats(m, &st);
     ck_assert(!st.resizing);

@@ -127,3 +127,17 @@ void tu_unregister(void)
     tu_flush();
     lfmap_thread_unregister();
 }
+
+int tu_count_cb(uint64_t key, uint64_t value, void *arg)
+{
+    (void)key;
+    (void)value;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+size_t tu_foreach_count(struct lfmap *m)
+{
+    size_t n = 0;
+    return lfmap_foreach(m, tu_count_cb, &n) == 0 ? n : SIZE_MAX;
+}

@@ -146,4 +146,12 @@ uint64_t tu_failures(void);
 void tu_register(void);
 void tu_unregister(void);
 
+/* ---- foreach ------------------------------------------------------------ */
+
+struct lfmap;
+/* lfmap_foreach callback that counts visits into *(size_t *)arg. */
+int tu_count_cb(uint64_t key, uint64_t value, void *arg);
+/* Keys lfmap_foreach visits; SIZE_MAX if it failed. */
+size_t tu_foreach_count(struct lfmap *m);
+
 #endif /* LFMAP_TESTUTIL_H */
