@@ -7,6 +7,8 @@
  * lfmap_free, with the size it was allocated with.
  */
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,9 +247,5 @@ static Suite *alloc_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(alloc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(alloc_suite(), true);
 }

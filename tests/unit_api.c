@@ -4,6 +4,8 @@
  * own unit_*.c files).  Each test runs in its own forked process (Check).
  */
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -702,9 +704,5 @@ static Suite *api_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(api_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(api_suite(), true);
 }

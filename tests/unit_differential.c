@@ -10,6 +10,8 @@
  * index plus a dense list of present indices is enough and obviously right.
  */
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,9 +352,5 @@ int main(void)
     tcase_add_test(tc, test_differential_stop_the_world);
     tcase_add_test(tc, test_differential_chunk1);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s, true);
 }

@@ -7,6 +7,8 @@
  * calls nest), and with writer threads churning keys and resizing the table.
  */
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -373,9 +375,5 @@ static Suite *foreach_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(foreach_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(foreach_suite(), true);
 }

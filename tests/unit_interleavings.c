@@ -9,6 +9,8 @@
 #include "perturb.h"
 
 #include <check.h>
+
+#include "ck_run.h"
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -279,11 +281,7 @@ int main(void)
     tcase_add_test(tc, late_claim_cannot_extend_a_frozen_path);
     tcase_add_test(tc, stale_migrator_cannot_refreeze_a_moved_slot);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s, true);
 #else
     puts("unit_interleavings: skip (hooks compiled out; run `make perturb`)");
     return EXIT_SUCCESS;

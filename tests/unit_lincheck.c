@@ -10,6 +10,8 @@
  * known linearization points must pass.
  */
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,9 +660,5 @@ static Suite *lincheck_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(lincheck_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(lincheck_suite(), true);
 }

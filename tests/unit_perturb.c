@@ -8,6 +8,8 @@
 #include "perturb.h"
 
 #include <check.h>
+
+#include "ck_run.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,12 +66,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_hook_fires);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK); /* hook counters live in this process */
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(s, false); /* hook counters live in this process */
 #else
     puts("unit_perturb: skip (hooks compiled out; run `make perturb`)");
     return EXIT_SUCCESS;

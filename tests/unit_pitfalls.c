@@ -7,6 +7,8 @@
 #include "hash.h"
 
 #include <check.h>
+
+#include "ck_run.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -276,9 +278,5 @@ static Suite *pitfalls_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(pitfalls_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run_suite(pitfalls_suite(), true);
 }
