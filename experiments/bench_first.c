@@ -115,7 +115,7 @@ static uint64_t map_seed(void)
 
 static uint64_t rand_below(uint64_t *state, uint64_t n)
 {
-    return (uint64_t)(((unsigned __int128)lfmap_splitmix64(state) * n) >> 64);
+    return (uint64_t)(((unsigned __int128)lf_splitmix64(state) * n) >> 64);
 }
 
 /* Allocator for the steady-state maps: tables come back already touched, so

@@ -113,7 +113,7 @@ static inline void plain_set_table(struct plain_map *m, struct plain_slot *t, si
 static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed)
 {
     memset(m, 0, sizeof *m);
-    lfmap_hasher_init(&m->hasher, seed);
+    lf_hasher_init(&m->hasher, seed);
     size_t nslots = plain_slots_for(capacity);
     struct plain_slot *t = plain_table_alloc(nslots);
     if (!t)
@@ -140,7 +140,7 @@ static inline size_t plain_capacity_slots(const struct plain_map *m)
 
 static inline bool plain_get(const struct plain_map *m, uint64_t key, uint64_t *value)
 {
-    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h == 0, 0)) {
         if (m->has_zero && value)
             *value = m->zero_value;
@@ -189,7 +189,7 @@ static inline int plain_grow(struct plain_map *m)
 /* As lfmap_insert: 1 inserted, 0 key present (map unchanged), -1 no memory. */
 static inline int plain_insert(struct plain_map *m, uint64_t key, uint64_t value)
 {
-    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h == 0, 0)) {
         if (m->has_zero)
             return 0;
@@ -223,7 +223,7 @@ static inline int plain_insert(struct plain_map *m, uint64_t key, uint64_t value
 /* As lfmap_remove: 1 removed (*old set if old != NULL), 0 absent. */
 static inline int plain_remove(struct plain_map *m, uint64_t key, uint64_t *old)
 {
-    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h == 0, 0)) {
         if (!m->has_zero)
             return 0;

@@ -23,7 +23,7 @@ struct lfmap_hasher {
 /* A fixed odd multiplier with good avalanche (from MurmurHash3's fmix64). */
 #define LFMAP_HASH_MUL_FIXED 0xc4ceb9fe1a85ec53ull
 
-static inline uint64_t lfmap_mul_inverse(uint64_t odd)
+static inline uint64_t lf_mul_inverse(uint64_t odd)
 {
     /* Newton's iteration doubles the number of correct low bits each step:
      * x = odd is right to 3 bits, so 5 steps give 96 >= 64 bits. */
@@ -33,7 +33,7 @@ static inline uint64_t lfmap_mul_inverse(uint64_t odd)
     return x;
 }
 
-static inline uint64_t lfmap_splitmix64(uint64_t *state)
+static inline uint64_t lf_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -41,15 +41,15 @@ static inline uint64_t lfmap_splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-static inline void lfmap_hasher_init(struct lfmap_hasher *h, uint64_t seed)
+static inline void lf_hasher_init(struct lfmap_hasher *h, uint64_t seed)
 {
     uint64_t s = seed;
-    h->xor_in = lfmap_splitmix64(&s);
-    h->mul_seed = lfmap_splitmix64(&s) | 1;
-    h->mul_seed_inv = lfmap_mul_inverse(h->mul_seed);
+    h->xor_in = lf_splitmix64(&s);
+    h->mul_seed = lf_splitmix64(&s) | 1;
+    h->mul_seed_inv = lf_mul_inverse(h->mul_seed);
 }
 
-static inline uint64_t lfmap_mix(const struct lfmap_hasher *h, uint64_t key)
+static inline uint64_t lf_mix(const struct lfmap_hasher *h, uint64_t key)
 {
     uint64_t x = key ^ h->xor_in;
     x ^= x >> 32;
@@ -60,11 +60,11 @@ static inline uint64_t lfmap_mix(const struct lfmap_hasher *h, uint64_t key)
     return x;
 }
 
-static inline uint64_t lfmap_unmix(const struct lfmap_hasher *h, uint64_t x)
+static inline uint64_t lf_unmix(const struct lfmap_hasher *h, uint64_t x)
 {
     /* x ^= x >> 32 is its own inverse for a 64-bit word. */
     x ^= x >> 32;
-    x *= lfmap_mul_inverse(LFMAP_HASH_MUL_FIXED);
+    x *= lf_mul_inverse(LFMAP_HASH_MUL_FIXED);
     x ^= x >> 32;
     x *= h->mul_seed_inv;
     x ^= x >> 32;

@@ -50,24 +50,24 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
         return NULL;
     }
     /* capacity keys must fit below the grow trigger. */
-    size_t nslots = table_slots_for_keys(cfg->capacity + 1, GROW_NUM, GROW_DEN);
+    size_t nslots = lf_table_slots_for_keys(cfg->capacity + 1, GROW_NUM, GROW_DEN);
     if (nslots == 0) {
         errno = ENOMEM;
         return NULL;
     }
-    struct lfmap *m = lfmap_alloc(&allocator, sizeof *m);
+    struct lfmap *m = lf_alloc(&allocator, sizeof *m);
     if (!m) {
         errno = ENOMEM;
         return NULL;
     }
     m->allocator = allocator;
-    lfmap_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
+    lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
     for (unsigned r = 0; r < KEY_RESERVED; r++)
-        m->side_key[r] = lfmap_unmix(&m->hasher, r);
+        m->side_key[r] = lf_unmix(&m->hasher, r);
     m->migration_chunk = cfg->migration_chunk ? cfg->migration_chunk : LFMAP_DEFAULT_MIGRATION_CHUNK;
-    struct lfmap_table *t = table_new(m, nslots);
+    struct lfmap_table *t = lf_table_new(m, nslots);
     if (!t) {
-        lfmap_dealloc(&allocator, m, sizeof *m);
+        lf_dealloc(&allocator, m, sizeof *m);
         errno = ENOMEM;
         return NULL;
     }
@@ -90,11 +90,11 @@ void lfmap_free(lfmap *m)
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
         struct lfmap_table *next = atomic_load_explicit(&t->next, memory_order_relaxed);
-        table_free(t);
+        lf_table_free(t);
         t = next;
     }
     struct lfmap_allocator allocator = m->allocator;
-    lfmap_dealloc(&allocator, m, sizeof *m);
+    lf_dealloc(&allocator, m, sizeof *m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -102,7 +102,7 @@ void lfmap_free(lfmap *m)
 
 /* Looks h up starting at table t, following successors.  Wait-free: every
  * step either advances along one probe path or moves to a newer table. */
-static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_table *t, uint64_t h,
+static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_table *t, uint64_t h,
                                                                 uint64_t *value)
 {
     for (;;) {
@@ -135,7 +135,7 @@ static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_tabl
         if (value_is_box(w)) {
             /* acquire: pairs with the box's release store; if it is a newer
              * value, the reload below sees the slot moved. */
-            uint64_t boxed = atomic_load_explicit(lfmap_box((unsigned)(w - VALUE_BOX_BASE)),
+            uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)),
                                                   memory_order_acquire);
             /* acquire: validates the box value (a moved slot never returns
              * to a box, so no ABA). */
@@ -153,11 +153,11 @@ static inline __attribute__((always_inline)) bool table_lookup(struct lfmap_tabl
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
-    if (__builtin_expect(!lfmap_self.registered, 0)) {
+    if (__builtin_expect(!lf_self.registered, 0)) {
         errno = EPERM;
         return false;
     }
-    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t h = lf_mix(&m->hasher, key);
     uint64_t v = 0;
     bool found;
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
@@ -168,7 +168,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     } else {
         lfrcu_read_lock();
         /* acquire: pairs with the promoting CAS (table contents visible). */
-        found = table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
+        found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
         lfrcu_read_unlock();
     }
     if (found && value)
@@ -254,7 +254,7 @@ static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_
         if (atomic_compare_exchange_strong(word, &cur, next)) {
             int64_t d = live_delta(cur, next);
             if (d)
-                lfmap_live_add(m, d);
+                lf_live_add(m, d);
             return false;
         }
     }
@@ -264,14 +264,14 @@ enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PRO
 
 static bool claims_cached_for(const struct lfmap_table *t)
 {
-    return lfmap_self.claim_table == t && lfmap_self.claim_serial == t->serial;
+    return lf_self.claim_table == t && lf_self.claim_serial == t->serial;
 }
 
 /* Gives back one reserved claim (its slot CAS was lost or not attempted). */
 static void release_claim(struct lfmap_table *t)
 {
     if (claims_cached_for(t))
-        lfmap_self.claims_left++;
+        lf_self.claims_left++;
     else
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
 }
@@ -288,19 +288,19 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
      * to use below.  A table with a successor is old: start over. */
     if (!is_current && atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
         return PROBE_RETRY;
-    if (claims_cached_for(t) && lfmap_self.claims_left > 0) {
-        lfmap_self.claims_left--;
+    if (claims_cached_for(t) && lf_self.claims_left > 0) {
+        lf_self.claims_left--;
         return PROBE_FOUND;
     }
-    size_t threads = lfmap_registered_threads();
+    size_t threads = lf_registered_threads();
     size_t batch = t->nslots / CLAIM_BATCH_DIV / (threads ? threads : 1);
     batch = batch < 1 ? 1 : batch > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : batch;
     /* relaxed: a counter; the slot itself is claimed by the CAS later. */
     size_t used = atomic_fetch_add_explicit(&t->used, batch, memory_order_relaxed) + batch;
     if (used <= t->grow_limit) {
-        lfmap_self.claim_table = t;
-        lfmap_self.claim_serial = t->serial;
-        lfmap_self.claims_left = batch - 1;
+        lf_self.claim_table = t;
+        lf_self.claim_serial = t->serial;
+        lf_self.claims_left = batch - 1;
         return PROBE_FOUND;
     }
     /* Near the limit: one claim at a time, so the limits below are exact. */
@@ -313,10 +313,10 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
          * the room beyond the copies' reservation: finish the migration
          * (lock-free) so that t becomes current and can grow. */
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
-        table_finish_migration(m, t->from);
+        lf_table_finish_migration(m, t->from);
         return PROBE_RETRY;
     }
-    table_start_migration(m, t);
+    lf_table_start_migration(m, t);
     /* acquire: pairs with the publishing CAS. */
     if (atomic_load_explicit(&t->next, memory_order_acquire)) {
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
@@ -369,19 +369,19 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
 
 static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
 {
-    if ((++lfmap_self.removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
+    if ((++lf_self.removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
         t->nslots <= LFMAP_MIN_SLOTS)
         return;
-    if ((size_t)lfmap_live_count(m) < t->nslots / SHRINK_DIV)
-        table_start_migration(m, t); /* -ENOMEM: keep the big table */
+    if ((size_t)lf_live_count(m) < t->nslots / SHRINK_DIV)
+        lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 
 static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
 {
-    if (!lfmap_self.registered)
+    if (!lf_self.registered)
         return -EPERM;
     int result = 0;
-    uint64_t h = lfmap_mix(&m->hasher, key);
+    uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
         apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
         return result;
@@ -399,17 +399,17 @@ static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     for (;;) {
         /* acquire: pairs with the publishing CAS. */
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
-        if (__builtin_expect(nt != NULL, 0) && table_next_is_sentinel(nt)) {
+        if (__builtin_expect(nt != NULL, 0) && lf_table_next_is_sentinel(nt)) {
             /* A successor is being sized: do not start on t (that keeps the
              * sizing bound true); help publish it, then look again. */
-            table_help_publish(m, t, nt);
+            lf_table_help_publish(m, t, nt);
             continue;
         }
         if (nt) {
             /* A migration is running: move a chunk, then make sure h can
              * only be in nt, and work there. */
-            table_help_migration(m, t);
-            table_freeze_key_path(m, t, h);
+            lf_table_help_migration(m, t);
+            lf_table_freeze_key_path(m, t, h);
             t = nt;
             continue;
         }
@@ -500,12 +500,12 @@ int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old)
 
 size_t lfmap_size(lfmap *m)
 {
-    return (size_t)lfmap_live_count(m);
+    return (size_t)lf_live_count(m);
 }
 
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
-    if (!lfmap_self.registered)
+    if (!lf_self.registered)
         return -EPERM;
     lfrcu_read_lock();
     struct lfmap_table *t;
@@ -514,7 +514,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         t = atomic_load_explicit(&m->current, memory_order_acquire);
         if (!atomic_load_explicit(&t->next, memory_order_acquire))
             break;
-        table_finish_migration(m, t);
+        lf_table_finish_migration(m, t);
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was the zero key): each is reached below exactly once, since
@@ -538,9 +538,9 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         uint64_t v;
         if (value_is_live(w))
             v = value_decode(w);
-        else if (!value_is_frozen(w) || !table_lookup(t, k, &v))
+        else if (!value_is_frozen(w) || !lf_table_lookup(t, k, &v))
             continue; /* absent now, or moved and since removed */
-        rc = fn(lfmap_unmix(&m->hasher, k), v, arg);
+        rc = fn(lf_unmix(&m->hasher, k), v, arg);
     }
     lfrcu_read_unlock();
     return rc;
@@ -550,7 +550,7 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->size = lfmap_size(m);
-    if (lfmap_self.registered)
+    if (lf_self.registered)
         lfrcu_read_lock();
     /* acquire: the table's fields are read after it. Without registration
      * the caller must be the only user (as for lfmap_free). */
@@ -561,6 +561,6 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->table_bytes = t->bytes;
     out->resizing = atomic_load_explicit(&t->next, memory_order_relaxed) != NULL;
     out->resizes = atomic_load_explicit(&m->resizes, memory_order_relaxed);
-    if (lfmap_self.registered)
+    if (lf_self.registered)
         lfrcu_read_unlock();
 }

@@ -131,7 +131,7 @@ struct lfmap_table {
     _Alignas(LFMAP_CACHE_LINE) _Atomic size_t used;
 
     /* Migration out of this table.  next is NULL, then a sentinel (an odd
-     * value, see table_next_is_sentinel) while the successor is sized and
+     * value, see lf_table_next_is_sentinel) while the successor is sized and
      * allocated, then the successor for good; the sentinel may also fall
      * back to NULL when no successor can be allocated. */
     _Alignas(LFMAP_CACHE_LINE) _Atomic(struct lfmap_table *) next;
@@ -172,21 +172,21 @@ struct lfmap_thread_state {
     uint64_t claim_serial;
     size_t claims_left;
 };
-extern _Thread_local struct lfmap_thread_state lfmap_self;
+extern _Thread_local struct lfmap_thread_state lf_self;
 /* Threads registered now (for sizing copy reserves). */
-size_t lfmap_registered_threads(void);
+size_t lf_registered_threads(void);
 /* Thread t's box: the value of the live slot t is freezing. */
-_Atomic uint64_t *lfmap_box(unsigned tid);
+_Atomic uint64_t *lf_box(unsigned tid);
 
 /* ---- table.c: allocation and sizing ---- */
-size_t table_slots_for_keys(size_t keys, unsigned num, unsigned den);
-struct lfmap_table *table_new(struct lfmap *m, size_t nslots);
-void table_free(struct lfmap_table *t);
-void table_retire(struct lfmap_table *t);
-void *lfmap_alloc(const struct lfmap_allocator *a, size_t size);
-void lfmap_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
+size_t lf_table_slots_for_keys(size_t keys, unsigned num, unsigned den);
+struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots);
+void lf_table_free(struct lfmap_table *t);
+void lf_table_retire(struct lfmap_table *t);
+void *lf_alloc(const struct lfmap_allocator *a, size_t size);
+void lf_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
 
-static inline void lfmap_cpu_relax(void)
+static inline void lf_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -198,17 +198,17 @@ static inline void lfmap_cpu_relax(void)
 }
 
 /* ---- migrate.c ---- */
-static inline bool table_next_is_sentinel(const struct lfmap_table *next)
+static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 {
     return ((uintptr_t)next & 1u) != 0;
 }
-int table_start_migration(struct lfmap *m, struct lfmap_table *t);
-void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
-void table_help_migration(struct lfmap *m, struct lfmap_table *t);
-void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
-void table_finish_migration(struct lfmap *m, struct lfmap_table *t);
+int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);
+void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
+void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t);
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
+void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t);
 
-static inline int64_t lfmap_live_count(struct lfmap *m)
+static inline int64_t lf_live_count(struct lfmap *m)
 {
     int64_t sum = 0;
     for (unsigned i = 0; i < LFMAP_COUNT_STRIPES; i++)
@@ -217,9 +217,9 @@ static inline int64_t lfmap_live_count(struct lfmap *m)
     return sum < 0 ? 0 : sum;
 }
 
-static inline void lfmap_live_add(struct lfmap *m, int64_t delta)
+static inline void lf_live_add(struct lfmap *m, int64_t delta)
 {
-    unsigned tid = lfmap_self.tid;
+    unsigned tid = lf_self.tid;
     if (tid < LFMAP_OWNED_STRIPES) {
         _Atomic int64_t *c = &m->live[tid].live;
         /* relaxed load and store: only this thread writes this stripe (ids

@@ -6,8 +6,8 @@
  *     successor and publishes it in t->next with a CAS (seq_cst, so release):
  *     the successor is visible before any slot of t is frozen (pitfall 4).
  *  2. Every writer that meets t->next migrates one chunk of slots
- *     (table_help_migration) and then the slots on its own key's probe path
- *     (table_freeze_key_path) before working in the successor (pitfall 13).
+ *     (lf_table_help_migration) and then the slots on its own key's probe path
+ *     (lf_table_freeze_key_path) before working in the successor (pitfall 13).
  *     Readers never help.
  *  3. A slot is migrated by freezing it with a CAS: an empty slot's key word
  *     becomes KEY_FROZEN; a claimed absent slot's value becomes VALUE_MOVED; a live slot first becomes VALUE_BOX(tid)
@@ -58,7 +58,7 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
     /* acquire: pairs with the release store of a reused box, so if the box
      * already holds a later value, the re-read below sees the slot moved
      * (and the copy below is then a harmless no-op, see paper-notes). */
-    uint64_t stored = atomic_load_explicit(lfmap_box((unsigned)(boxed - VALUE_BOX_BASE)),
+    uint64_t stored = atomic_load_explicit(lf_box((unsigned)(boxed - VALUE_BOX_BASE)),
                                            memory_order_acquire);
     /* relaxed: the key word was claimed before the value became live, and
      * the acquire load that returned `boxed` ordered us after that. */
@@ -99,9 +99,9 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
                 return 1;
             continue;
         }
-        unsigned tid = lfmap_self.tid;
+        unsigned tid = lf_self.tid;
         /* release: whoever sees VALUE_BOX(tid) in a slot reads this value. */
-        atomic_store_explicit(lfmap_box(tid), v, memory_order_release);
+        atomic_store_explicit(lf_box(tid), v, memory_order_release);
         LFMAP_HOOK(BEFORE_FREEZE);
         /* seq_cst: the freeze; a writer's CAS on this word either precedes
          * it (and its value is the one boxed) or fails (pitfall 3). */
@@ -122,7 +122,7 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t)
     if (atomic_compare_exchange_strong(&m->current, &expected, nt)) {
         atomic_fetch_add_explicit(&m->resizes, 1, memory_order_relaxed); /* relaxed: a statistic */
         LFMAP_HOOK(BEFORE_RETIRE);
-        table_retire(t);
+        lf_table_retire(t);
     }
 }
 
@@ -149,9 +149,9 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * plus one in-flight insert per thread bounds the copies.  Sized from
      * the live count, not the claimed slots, so that tombstones are dropped
      * and a sparse table shrinks (pitfall 2). */
-    size_t reserve = (size_t)lfmap_live_count(m) + 2 * lfmap_registered_threads() + 1;
-    size_t nslots = table_slots_for_keys(reserve, TARGET_NUM, TARGET_DEN);
-    struct lfmap_table *nt = nslots ? table_new(m, nslots) : NULL;
+    size_t reserve = (size_t)lf_live_count(m) + 2 * lf_registered_threads() + 1;
+    size_t nslots = lf_table_slots_for_keys(reserve, TARGET_NUM, TARGET_DEN);
+    struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
         /* seq_cst: give up this resize; writers go back to t (up to its hard
@@ -169,16 +169,16 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
     if (!atomic_compare_exchange_strong(&t->next, &expected, nt)) {
-        table_free(nt); /* never published: nobody else can hold it */
+        lf_table_free(nt); /* never published: nobody else can hold it */
         return 0;
     }
     LFMAP_HOOK(AFTER_PUBLISH);
     if (m->migration_chunk >= t->nslots)
-        table_finish_migration(m, t); /* stop-the-world variant */
+        lf_table_finish_migration(m, t); /* stop-the-world variant */
     return 1;
 }
 
-int table_start_migration(struct lfmap *m, struct lfmap_table *t)
+int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: only the current table starts a migration (a successor fills
      * up only after it is promoted), and only once. */
@@ -197,7 +197,7 @@ int table_start_migration(struct lfmap *m, struct lfmap_table *t)
     return rc < 0 ? rc : 0;
 }
 
-void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel)
+void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel)
 {
     /* Lock-free: if the sentinel's owner is slow (preempted, or in a slow
      * allocator), allocate a candidate ourselves; losers free theirs. */
@@ -205,12 +205,12 @@ void table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_tab
         /* acquire: pairs with the publishing CAS. */
         if (atomic_load_explicit(&t->next, memory_order_acquire) != sentinel)
             return;
-        lfmap_cpu_relax();
+        lf_cpu_relax();
     }
     publish_successor(m, t, sentinel);
 }
 
-void table_help_migration(struct lfmap *m, struct lfmap_table *t)
+void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: pairs with the publishing CAS. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
@@ -218,7 +218,7 @@ void table_help_migration(struct lfmap *m, struct lfmap_table *t)
         return;
     size_t chunk = m->migration_chunk;
     if (chunk >= t->nslots) {
-        table_finish_migration(m, t);
+        lf_table_finish_migration(m, t);
         return;
     }
     /* relaxed: a table already emptied needs no help; a stale answer only
@@ -237,7 +237,7 @@ void table_help_migration(struct lfmap *m, struct lfmap_table *t)
     account(m, t, moved);
 }
 
-void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
 {
     /* acquire: pairs with the publishing CAS. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
@@ -270,15 +270,15 @@ void table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
     account(m, t, moved);
 }
 
-void table_finish_migration(struct lfmap *m, struct lfmap_table *t)
+void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t)
 {
     /* acquire: pairs with the publishing CAS. */
     struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
-    if (nt && table_next_is_sentinel(nt)) {
-        table_help_publish(m, t, nt);
+    if (nt && lf_table_next_is_sentinel(nt)) {
+        lf_table_help_publish(m, t, nt);
         nt = atomic_load_explicit(&t->next, memory_order_acquire); /* acquire: as above */
     }
-    if (!nt || table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
+    if (!nt || lf_table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
         return;
     /* Batches keep the moved count current, so the counting path can still
      * promote while we sweep. */

@@ -20,10 +20,10 @@
 #define MAX_SPIN 4096u
 
 static _Atomic unsigned long fired[LFMAP_HOOK_COUNT];
-static _Atomic(lfmap_hook_fn) hook_fn;
+static _Atomic(lf_hook_fn) hook_fn;
 static void *_Atomic hook_arg;
 
-void lfmap_hook_set(lfmap_hook_fn fn, void *arg)
+void lf_hook_set(lf_hook_fn fn, void *arg)
 {
     atomic_store(&hook_arg, arg);
     atomic_store(&hook_fn, fn); /* seq_cst: arg is visible before fn */
@@ -36,16 +36,16 @@ static uint64_t next_random(void)
     if (rng_state == 0) {
         const char *seed = getenv("LFMAP_PERTURB_SEED");
         const char *pm = getenv("LFMAP_PERTURB_PERMILLE");
-        uint64_t s = (seed ? strtoull(seed, NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + lfmap_self.tid + 1;
+        uint64_t s = (seed ? strtoull(seed, NULL, 0) : 1) * 0x9e3779b97f4a7c15ull + lf_self.tid + 1;
         rng_state = s ? s : 1;
         permille = pm ? (unsigned)strtoul(pm, NULL, 0) : DEFAULT_PERMILLE;
     }
-    return lfmap_splitmix64(&rng_state);
+    return lf_splitmix64(&rng_state);
 }
 
-void lfmap_perturb(enum lfmap_hook hook)
+void lf_perturb(enum lf_hook hook)
 {
-    lfmap_hook_fn fn = atomic_load(&hook_fn); /* seq_cst: pairs with lfmap_hook_set */
+    lf_hook_fn fn = atomic_load(&hook_fn); /* seq_cst: pairs with lf_hook_set */
     if (fn)
         fn(hook, atomic_load(&hook_arg));
     uint64_t r = next_random();
@@ -63,11 +63,11 @@ void lfmap_perturb(enum lfmap_hook hook)
     }
 }
 
-unsigned long lfmap_perturb_count(enum lfmap_hook hook)
+unsigned long lf_perturb_count(enum lf_hook hook)
 {
     return atomic_load_explicit(&fired[hook], memory_order_relaxed); /* relaxed: a statistic */
 }
 #else
 /* ISO C forbids an empty translation unit. */
-typedef int lfmap_perturb_disabled;
+typedef int lf_perturb_disabled;
 #endif

@@ -16,7 +16,7 @@
 
 /* Hooks passed once per operation come first; the once-per-resize hooks from
  * LFMAP_HOOK_BEFORE_PUBLISH on (lib/perturb.c relies on this order). */
-enum lfmap_hook {
+enum lf_hook {
     LFMAP_HOOK_BEFORE_CLAIM,          /* empty slot seen, key word not yet claimed */
     LFMAP_HOOK_CLAIMED_BEFORE_VALUE,  /* key word claimed, value not yet set */
     LFMAP_HOOK_READ_KEY_BEFORE_VALUE, /* reader saw the key, not yet the value */
@@ -34,12 +34,12 @@ enum lfmap_hook {
 /* Called at every hook passage, before any random perturbation, by every
  * thread: tests use it to stop one thread at one step and build an exact
  * interleaving.  Process-wide; set it while no operation runs. */
-typedef void (*lfmap_hook_fn)(enum lfmap_hook hook, void *arg);
-void lfmap_hook_set(lfmap_hook_fn fn, void *arg);
-void lfmap_perturb(enum lfmap_hook hook);
+typedef void (*lf_hook_fn)(enum lf_hook hook, void *arg);
+void lf_hook_set(lf_hook_fn fn, void *arg);
+void lf_perturb(enum lf_hook hook);
 /* Times each hook fired a perturbation (for tests that check coverage). */
-unsigned long lfmap_perturb_count(enum lfmap_hook hook);
-#define LFMAP_HOOK(name) lfmap_perturb(LFMAP_HOOK_##name)
+unsigned long lf_perturb_count(enum lf_hook hook);
+#define LFMAP_HOOK(name) lf_perturb(LFMAP_HOOK_##name)
 #else
 #define LFMAP_HOOK(name) ((void)0)
 #endif

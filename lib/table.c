@@ -69,14 +69,14 @@ static void builtin_free(void *p, size_t size)
         free(p);
 }
 
-void *lfmap_alloc(const struct lfmap_allocator *a, size_t size)
+void *lf_alloc(const struct lfmap_allocator *a, size_t size)
 {
     if (a->alloc)
         return a->alloc(size, a->ctx);
     return builtin_alloc(size);
 }
 
-void lfmap_dealloc(const struct lfmap_allocator *a, void *p, size_t size)
+void lf_dealloc(const struct lfmap_allocator *a, void *p, size_t size)
 {
     if (!p)
         return;
@@ -88,7 +88,7 @@ void lfmap_dealloc(const struct lfmap_allocator *a, void *p, size_t size)
 
 /* Smallest power of two >= LFMAP_MIN_SLOTS such that keys <= slots * num/den;
  * 0 when that would overflow. */
-size_t table_slots_for_keys(size_t keys, unsigned num, unsigned den)
+size_t lf_table_slots_for_keys(size_t keys, unsigned num, unsigned den)
 {
     size_t slots = LFMAP_MIN_SLOTS;
     while (keys > slots / den * num + (slots % den) * num / den) {
@@ -102,12 +102,12 @@ size_t table_slots_for_keys(size_t keys, unsigned num, unsigned den)
 /* relaxed: only uniqueness matters. */
 static _Atomic uint64_t next_serial = 1;
 
-struct lfmap_table *table_new(struct lfmap *m, size_t nslots)
+struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots)
 {
     if (nslots == 0 || nslots > (SIZE_MAX - sizeof(struct lfmap_table)) / sizeof(struct lfmap_slot))
         return NULL;
     size_t bytes = sizeof(struct lfmap_table) + nslots * sizeof(struct lfmap_slot);
-    struct lfmap_table *t = lfmap_alloc(&m->allocator, bytes);
+    struct lfmap_table *t = lf_alloc(&m->allocator, bytes);
     if (!t)
         return NULL;
     /* The memory is zero-filled: every slot is (empty, VALUE_UNSET) and every
@@ -123,26 +123,26 @@ struct lfmap_table *table_new(struct lfmap *m, size_t nslots)
     return t;
 }
 
-void table_free(struct lfmap_table *t)
+void lf_table_free(struct lfmap_table *t)
 {
     struct lfmap_allocator a = t->allocator;
-    lfmap_dealloc(&a, t, t->bytes);
+    lf_dealloc(&a, t, t->bytes);
 }
 
-static void table_free_callback(struct lfrcu_head *head)
+static void lf_table_free_callback(struct lfrcu_head *head)
 {
     struct lfmap_table *t = (struct lfmap_table *)((char *)head - offsetof(struct lfmap_table, rcu));
     struct lfmap *m = t->map;
-    table_free(t);
+    lf_table_free(t);
     /* release: our last access to m; lfmap_free may free m once it reads
      * the count down to zero (acquire). */
     atomic_fetch_sub_explicit(&m->retired_pending, 1, memory_order_release);
 }
 
-void table_retire(struct lfmap_table *t)
+void lf_table_retire(struct lfmap_table *t)
 {
     /* relaxed: the promotion CAS that made us the retirer already ordered
      * us; lfmap_free runs only after every operation has returned. */
     atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
-    lfrcu_retire(&t->rcu, table_free_callback);
+    lfrcu_retire(&t->rcu, lf_table_free_callback);
 }

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 
-_Thread_local struct lfmap_thread_state lfmap_self;
+_Thread_local struct lfmap_thread_state lf_self;
 
 #define ID_WORDS (LFMAP_MAX_THREADS / 64u)
 _Static_assert(LFMAP_MAX_THREADS % 64u == 0, "thread ids are allocated 64 per word");
@@ -22,14 +22,14 @@ struct box {
 };
 static struct box boxes[LFMAP_MAX_THREADS];
 
-_Atomic uint64_t *lfmap_box(unsigned tid)
+_Atomic uint64_t *lf_box(unsigned tid)
 {
     return &boxes[tid].value;
 }
 
-size_t lfmap_registered_threads(void)
+size_t lf_registered_threads(void)
 {
-    /* relaxed: a sizing hint (see table_start_migration), not a synchronizer. */
+    /* relaxed: a sizing hint (see lf_table_start_migration), not a synchronizer. */
     return atomic_load_explicit(&registered, memory_order_relaxed);
 }
 
@@ -60,7 +60,7 @@ static void id_release(unsigned id)
 
 int lfmap_thread_register(void)
 {
-    if (lfmap_self.registered)
+    if (lf_self.registered)
         return 0;
     unsigned tid;
     int rc = id_alloc(&tid);
@@ -71,19 +71,19 @@ int lfmap_thread_register(void)
         id_release(tid);
         return rc;
     }
-    lfmap_self.tid = tid;
-    lfmap_self.removes_since_check = 0;
-    lfmap_self.registered = true;
+    lf_self.tid = tid;
+    lf_self.removes_since_check = 0;
+    lf_self.registered = true;
     atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
     return 0;
 }
 
 void lfmap_thread_unregister(void)
 {
-    if (!lfmap_self.registered)
+    if (!lf_self.registered)
         return;
     lfrcu_thread_unregister();
     atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
-    id_release(lfmap_self.tid);
-    lfmap_self.registered = false;
+    id_release(lf_self.tid);
+    lf_self.registered = false;
 }

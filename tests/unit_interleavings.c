@@ -25,14 +25,14 @@
  * MAX_STOPS hooks in turn, once each. */
 #define MAX_STOPS 2
 struct stopper {
-    enum lfmap_hook stop_at[MAX_STOPS];
+    enum lf_hook stop_at[MAX_STOPS];
     int nstops;
     atomic_int next; /* index of the next stop */
     sem_t reached, release;
 };
 static _Thread_local bool stoppable;
 
-static void stop_hook(enum lfmap_hook hook, void *arg)
+static void stop_hook(enum lf_hook hook, void *arg)
 {
     struct stopper *s = arg;
     int i = atomic_load(&s->next);
@@ -43,7 +43,7 @@ static void stop_hook(enum lfmap_hook hook, void *arg)
     sem_wait(&s->release);
 }
 
-static void stopper_init2(struct stopper *s, enum lfmap_hook first, enum lfmap_hook second, int n)
+static void stopper_init2(struct stopper *s, enum lf_hook first, enum lf_hook second, int n)
 {
     s->stop_at[0] = first;
     s->stop_at[1] = second;
@@ -51,10 +51,10 @@ static void stopper_init2(struct stopper *s, enum lfmap_hook first, enum lfmap_h
     atomic_store(&s->next, 0);
     sem_init(&s->reached, 0, 0);
     sem_init(&s->release, 0, 0);
-    lfmap_hook_set(stop_hook, s);
+    lf_hook_set(stop_hook, s);
 }
 
-static void stopper_init(struct stopper *s, enum lfmap_hook at)
+static void stopper_init(struct stopper *s, enum lf_hook at)
 {
     stopper_init2(s, at, at, 1);
 }
@@ -116,7 +116,7 @@ START_TEST(revivals_while_successor_is_sized)
         ck_assert_int_eq(lfmap_put(map, k, k + 1, NULL), 1);
     sem_post(&st.release);
     pthread_join(th, NULL);
-    lfmap_hook_set(NULL, NULL);
+    lf_hook_set(NULL, NULL);
     lfmap_foreach(map, count_nothing, NULL); /* finishes the migration */
     for (uint64_t k = 0; k < PREFILL; k++) {
         uint64_t v = 0;
@@ -143,11 +143,11 @@ static uint64_t key_c, key_h;
 static void colliding_pair(uint64_t mask)
 {
     struct lfmap_hasher h;
-    lfmap_hasher_init(&h, SEED);
+    lf_hasher_init(&h, SEED);
     key_c = 1u << 20;
-    uint64_t home = lfmap_mix(&h, key_c) & mask;
+    uint64_t home = lf_mix(&h, key_c) & mask;
     for (uint64_t k = key_c + 1;; k++)
-        if ((lfmap_mix(&h, k) & mask) == home) {
+        if ((lf_mix(&h, k) & mask) == home) {
             key_h = k;
             return;
         }
@@ -190,7 +190,7 @@ START_TEST(late_claim_cannot_extend_a_frozen_path)
     ck_assert_int_eq(lfmap_insert(map, key_h, 111), 1); /* freezes the path end */
     sem_post(&st.release); /* C's claim now races the frozen path end */
     pthread_join(th, NULL);
-    lfmap_hook_set(NULL, NULL);
+    lf_hook_set(NULL, NULL);
     uint64_t v = 0;
     ck_assert(lfmap_get(map, key_h, &v));
     ck_assert_uint_eq(v, 111);
@@ -256,7 +256,7 @@ START_TEST(stale_migrator_cannot_refreeze_a_moved_slot)
         sem_post(&st.release);
     }
     pthread_join(th, NULL);
-    lfmap_hook_set(NULL, NULL);
+    lf_hook_set(NULL, NULL);
     for (uint64_t k = 0; k < PREFILL; k++) {
         uint64_t v = 0;
         ck_assert(lfmap_get(map, k, &v) == (k >= first));

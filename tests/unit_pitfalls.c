@@ -43,11 +43,11 @@ static void teardown(void)
 static void colliding_keys(uint64_t *out, int n)
 {
     struct lfmap_hasher h;
-    lfmap_hasher_init(&h, SEED);
-    uint64_t want = lfmap_mix(&h, 1000) & MIN_TABLE_MASK;
+    lf_hasher_init(&h, SEED);
+    uint64_t want = lf_mix(&h, 1000) & MIN_TABLE_MASK;
     int found = 0;
     for (uint64_t k = 1000; found < n; k++)
-        if ((lfmap_mix(&h, k) & MIN_TABLE_MASK) == want)
+        if ((lf_mix(&h, k) & MIN_TABLE_MASK) == want)
             out[found++] = k;
 }
 
@@ -149,9 +149,9 @@ END_TEST
 START_TEST(zero_mix_key_is_an_ordinary_key)
 {
     struct lfmap_hasher h;
-    lfmap_hasher_init(&h, SEED);
-    uint64_t z = lfmap_unmix(&h, 0);
-    ck_assert_uint_eq(lfmap_mix(&h, z), 0);
+    lf_hasher_init(&h, SEED);
+    uint64_t z = lf_unmix(&h, 0);
+    ck_assert_uint_eq(lf_mix(&h, z), 0);
     lfmap *m = new_map(0);
     uint64_t v = 0;
     ck_assert(!lfmap_get(m, z, &v));

@@ -236,8 +236,8 @@ static int key_index(uint64_t key)
 static void keys_setup(void)
 {
     struct lfmap_hasher h;
-    lfmap_hasher_init(&h, S.seed);
-    const uint64_t special[NSPECIAL] = {0, UINT64_MAX, lfmap_unmix(&h, 0), 1ull << 63,
+    lf_hasher_init(&h, S.seed);
+    const uint64_t special[NSPECIAL] = {0, UINT64_MAX, lf_unmix(&h, 0), 1ull << 63,
                                         UINT64_MAX - 1, 1};
     for (unsigned i = 0; i < NKEYS; i++)
         S.keys[i] = i < NSPECIAL ? special[i] : i * KEY_MUL;
@@ -722,7 +722,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     S.trace = getenv("LFMAP_FUZZ_TRACE") != NULL;
-    S.key_inv = lfmap_mul_inverse(KEY_MUL);
+    S.key_inv = lf_mul_inverse(KEY_MUL);
     if (lfmap_thread_register() != 0)
         abort();
     return 0;
