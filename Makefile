@@ -111,14 +111,14 @@ test: lib tests
 
 # Sanitizer suites: separate build trees, libc malloc, same tests.
 tsan:
-	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" test
+	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
 
 asan:
-	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
 
 # The suite again on a build with schedule perturbation (lib/perturb.h).
 perturb:
-	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS=-DLFMAP_PERTURB test
+	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS" test
 
 # A longer linearizability run (tests/stress_lincheck.c).
 stress: lib tests

@@ -249,6 +249,7 @@ static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_
         uint64_t next;
         if (decide(op, cur, &next, result) == KEEP)
             return false;
+        LFMAP_HOOK(BEFORE_VALUE_CAS);
         /* seq_cst: the linearization point of the write; totally ordered
          * with the freezing CAS on the same word (pitfall 9). */
         if (atomic_compare_exchange_strong(word, &cur, next)) {
@@ -262,24 +263,41 @@ static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_
 
 enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PROBE_NOMEM };
 
-static bool claims_cached_for(const struct lfmap_table *t)
+/* This thread's claim cache in m (lib/lfmap_internal.h, CLAIM_BATCH_DIV), or
+ * NULL when its id shares a live-count stripe and so reserves one at a time. */
+static inline struct lfmap_counter_stripe *claim_cache(struct lfmap *m)
 {
-    return lf_self.claim_table == t && lf_self.claim_serial == t->serial;
+    unsigned tid = lf_self.tid;
+    return tid < LFMAP_OWNED_STRIPES ? &m->live[tid] : NULL;
 }
 
-/* Gives back one reserved claim (its slot CAS was lost or not attempted). */
-static void release_claim(struct lfmap_table *t)
+/* Gives back one reserved claim (its slot CAS was lost). */
+static void release_claim(struct lfmap *m, struct lfmap_table *t)
 {
-    if (claims_cached_for(t))
-        lf_self.claims_left++;
-    else
-        atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
+    struct lfmap_counter_stripe *c = claim_cache(m);
+    /* relaxed (all three): the cache is written by this thread alone. */
+    if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
+        size_t left = atomic_load_explicit(&c->claims_left, memory_order_relaxed);
+        atomic_store_explicit(&c->claims_left, left + 1, memory_order_relaxed);
+        return;
+    }
+    atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed); /* relaxed: a counter */
 }
 
 /* Reserves one claimed slot in t for a new key, starting a migration when t
  * passes its limit. */
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 {
+    struct lfmap_counter_stripe *c = claim_cache(m);
+    /* relaxed (cache): written by this thread alone.  t->serial is unique in
+     * the process, so a cache naming it names no other table. */
+    if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
+        size_t left = atomic_load_explicit(&c->claims_left, memory_order_relaxed);
+        if (left > 0) {
+            atomic_store_explicit(&c->claims_left, left - 1, memory_order_relaxed);
+            return PROBE_FOUND;
+        }
+    }
     /* acquire: pairs with the promoting CAS. */
     bool is_current = atomic_load_explicit(&m->current, memory_order_acquire) == t;
     /* acquire: pairs with the publishing CAS.  A table that is not current
@@ -288,19 +306,18 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
      * to use below.  A table with a successor is old: start over. */
     if (!is_current && atomic_load_explicit(&t->next, memory_order_acquire) != NULL)
         return PROBE_RETRY;
-    if (claims_cached_for(t) && lf_self.claims_left > 0) {
-        lf_self.claims_left--;
-        return PROBE_FOUND;
-    }
-    size_t threads = lf_registered_threads();
-    size_t batch = t->nslots / CLAIM_BATCH_DIV / (threads ? threads : 1);
-    batch = batch < 1 ? 1 : batch > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : batch;
+    size_t batch = c ? t->claim_batch : 1;
     /* relaxed: a counter; the slot itself is claimed by the CAS later. */
     size_t used = atomic_fetch_add_explicit(&t->used, batch, memory_order_relaxed) + batch;
     if (used <= t->grow_limit) {
-        lf_self.claim_table = t;
-        lf_self.claim_serial = t->serial;
-        lf_self.claims_left = batch - 1;
+        if (c) {
+            /* relaxed: this thread's own cache.  Claims left for another
+             * table are dropped: that table has a successor (we only move
+             * on to a newer table of m) or was retired, and in both cases
+             * its count no longer matters. */
+            atomic_store_explicit(&c->claim_serial, t->serial, memory_order_relaxed);
+            atomic_store_explicit(&c->claims_left, batch - 1, memory_order_relaxed);
+        }
         return PROBE_FOUND;
     }
     /* Near the limit: one claim at a time, so the limits below are exact. */
@@ -358,7 +375,7 @@ static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t
                 *out = s;
                 return PROBE_FOUND;
             }
-            release_claim(t);
+            release_claim(m, t);
             continue; /* k now holds the winner's key: re-examine this slot */
         }
         i = (i + 1) & t->mask;
@@ -372,7 +389,14 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
     if ((++lf_self.removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
         t->nslots <= LFMAP_MIN_SLOTS)
         return;
-    if ((size_t)lf_live_count(m) < t->nslots / SHRINK_DIV)
+    if ((size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
+        return;
+    /* Shrink only to a smaller table.  The successor keeps room for one
+     * in-flight insert per registered thread, so with many threads and few
+     * keys it may be as large as t: migrating then would only copy t into
+     * its twin, again every SHRINK_CHECK_PERIOD removes, forever. */
+    size_t reserve;
+    if (lf_table_successor_slots(m, &reserve) < t->nslots)
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 
@@ -397,8 +421,11 @@ static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     /* acquire: pairs with the promoting CAS. */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
     for (;;) {
-        /* acquire: pairs with the publishing CAS. */
-        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        /* seq_cst: acquire pairs with the publishing CAS; seq_cst puts this
+         * load after our previous operation's live-count store in the total
+         * order, which the successor-sizing bound needs (lf_live_add).  On
+         * x86 and ARMv8 it costs what an acquire load costs. */
+        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_seq_cst);
         if (__builtin_expect(nt != NULL, 0) && lf_table_next_is_sentinel(nt)) {
             /* A successor is being sized: do not start on t (that keeps the
              * sizing bound true); help publish it, then look again. */
@@ -517,12 +544,16 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         lf_table_finish_migration(m, t);
     }
     /* At the load that found t->next NULL, every present key had its slot
-     * in t (or was the zero key): each is reached below exactly once, since
-     * a key has one slot per table. */
+     * in t (or was a side key): each is reached below exactly once, since a
+     * key has one slot per table.  The walk and the callbacks run outside
+     * any read-side section, holding only t (a pin), so however long they
+     * take they delay the reclamation of no other table of any map. */
+    lf_table_pin(t);
+    lfrcu_read_unlock();
     int rc = 0;
-    /* acquire: pairs with the CAS that stored the value. */
     uint64_t w;
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
+        /* acquire: pairs with the CAS that stored the value. */
         w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
         if (value_is_live(w))
             rc = fn(m->side_key[r], value_decode(w), arg);
@@ -536,13 +567,26 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         /* acquire: pairs with the CAS that wrote it. */
         w = atomic_load_explicit(&s->value, memory_order_acquire);
         uint64_t v;
-        if (value_is_live(w))
+        if (value_is_live(w)) {
             v = value_decode(w);
-        else if (!value_is_frozen(w) || !lf_table_lookup(t, k, &v))
-            continue; /* absent now, or moved and since removed */
+        } else if (value_is_frozen(w)) {
+            /* Moved (or moving) on: the key's value now, if it has one, is
+             * one it held during the call.  Looked up from the current table
+             * in a short read-side section: t's successors may already be
+             * retired, and only a section opened before their retirement
+             * may follow them. */
+            lfrcu_read_lock();
+            /* acquire: pairs with the promoting CAS. */
+            bool found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), k, &v);
+            lfrcu_read_unlock();
+            if (!found)
+                continue;
+        } else {
+            continue; /* absent now */
+        }
         rc = fn(lf_unmix(&m->hasher, k), v, arg);
     }
-    lfrcu_read_unlock();
+    lf_table_unpin(t);
     return rc;
 }
 
@@ -561,6 +605,16 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->table_bytes = t->bytes;
     out->resizing = atomic_load_explicit(&t->next, memory_order_relaxed) != NULL;
     out->resizes = atomic_load_explicit(&m->resizes, memory_order_relaxed);
+    out->retired_tables = atomic_load_explicit(&m->retired_pending, memory_order_relaxed);
+    /* Claims that threads reserved in t for their next inserts are not
+     * claimed slots yet: subtract them. */
+    for (unsigned i = 0; i < LFMAP_OWNED_STRIPES; i++) {
+        const struct lfmap_counter_stripe *c = &m->live[i];
+        if (atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
+            size_t left = atomic_load_explicit(&c->claims_left, memory_order_relaxed);
+            out->used_slots -= left < out->used_slots ? left : out->used_slots;
+        }
+    }
     if (lf_self.registered)
         lfrcu_read_unlock();
 }

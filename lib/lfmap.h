@@ -155,6 +155,10 @@ struct lfmap_stats {
     size_t table_bytes;     /* bytes of the current table */
     uint64_t resizes;       /* migrations completed since lfmap_new */
     bool resizing;          /* a migration is in progress */
+    /* Tables that resizes retired and reclamation has not freed yet: the
+     * reclamation backlog (each waits for a grace period; a table held by an
+     * lfmap_foreach walk waits for that walk too). */
+    uint64_t retired_tables;
 };
 void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
 

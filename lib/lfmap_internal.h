@@ -84,12 +84,18 @@ static inline uint64_t value_decode(uint64_t w)
  * an insert of a new key returns -ENOMEM. */
 #define HARD_NUM 15u
 #define HARD_DEN 16u
-/* A thread reserves claimed slots in batches of
- * nslots / (CLAIM_BATCH_DIV * registered threads), at most CLAIM_BATCH_MAX,
- * saving the shared atomic add on most inserts of new keys.  Unused
- * reservations only make a table look fuller: all threads together by at most
- * nslots / CLAIM_BATCH_DIV, which moves the resize trigger by under 0.4%. */
-#define CLAIM_BATCH_DIV 256u
+/* A thread whose id owns a live-count stripe (tid < LFMAP_OWNED_STRIPES)
+ * reserves claimed slots in batches of nslots / (CLAIM_BATCH_DIV *
+ * LFMAP_OWNED_STRIPES), at most CLAIM_BATCH_MAX, and keeps the unused rest in
+ * its stripe of the map (struct lfmap_counter_stripe), saving the shared
+ * atomic add on most inserts of new keys.  The rest belongs to (map, thread
+ * id), not to the thread: switching maps loses nothing, and a thread that
+ * registers later with the same id inherits it.  So the reserved but unused
+ * claims of a table are at most one batch per owned stripe, in all at most
+ * nslots / CLAIM_BATCH_DIV (1/64: the 3/4 grow trigger may fire at 0.734),
+ * whatever the number of threads, maps or registrations.  Threads with
+ * shared stripes reserve one claim at a time. */
+#define CLAIM_BATCH_DIV 64u
 #define CLAIM_BATCH_MAX 32u
 /* Spins a writer waits for the thread that put a sentinel in t->next to
  * publish the successor before allocating a candidate itself (~1-2 us: an
@@ -119,6 +125,7 @@ struct lfmap_table {
     uint64_t mask;
     size_t grow_limit;
     size_t hard_limit;
+    size_t claim_batch;     /* claims an owned-stripe thread reserves at once */
     size_t bytes;           /* whole allocation, for free and stats */
     struct lfmap_allocator allocator;
     struct lfmap *map;
@@ -138,6 +145,10 @@ struct lfmap_table {
     _Atomic uint64_t resize_attempts; /* generation of the next sentinel */
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
+    /* lfmap_foreach walks that hold this table outside a read-side section
+     * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
+     * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */
+    _Atomic uint64_t pins;
     struct lfrcu_head rcu;
 
     _Alignas(LFMAP_CACHE_LINE) struct lfmap_slot slots[];
@@ -145,6 +156,11 @@ struct lfmap_table {
 
 struct lfmap_counter_stripe {
     _Alignas(LFMAP_CACHE_LINE) _Atomic int64_t live;
+    /* Owned stripes only: claims reserved in the table with this serial by
+     * the stripe's thread and not used yet.  Written by the owner alone
+     * (relaxed); lfmap_get_stats reads them. */
+    _Atomic uint64_t claim_serial;
+    _Atomic size_t claims_left;
 };
 
 struct lfmap {
@@ -164,13 +180,6 @@ struct lfmap_thread_state {
     bool registered;
     unsigned tid;
     unsigned removes_since_check;
-    /* Claims this thread reserved in a table's `used` counter but has not
-     * used yet (see reserve_claim in lib/lfmap.c).  The table is named by
-     * address and serial, so a freed table's address reused by a new table
-     * is not mistaken for it. */
-    const struct lfmap_table *claim_table;
-    uint64_t claim_serial;
-    size_t claims_left;
 };
 extern _Thread_local struct lfmap_thread_state lf_self;
 /* Threads registered now (for sizing copy reserves). */
@@ -179,10 +188,16 @@ size_t lf_registered_threads(void);
 _Atomic uint64_t *lf_box(unsigned tid);
 
 /* ---- table.c: allocation and sizing ---- */
+#define TABLE_PIN 1ull
+#define TABLE_DEAD (1ull << 63)
 size_t lf_table_slots_for_keys(size_t keys, unsigned num, unsigned den);
 struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots);
 void lf_table_free(struct lfmap_table *t);
 void lf_table_retire(struct lfmap_table *t);
+/* Keeps a table alive outside read-side sections: lf_table_pin is called
+ * inside one (where t cannot have been freed), lf_table_unpin anywhere. */
+void lf_table_pin(struct lfmap_table *t);
+void lf_table_unpin(struct lfmap_table *t);
 void *lf_alloc(const struct lfmap_allocator *a, size_t size);
 void lf_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
 
@@ -202,6 +217,8 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 {
     return ((uintptr_t)next & 1u) != 0;
 }
+/* Slots of a successor sized now, and the keys it must hold (*reserve). */
+size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);
 void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
 void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t);
@@ -217,21 +234,43 @@ static inline int64_t lf_live_count(struct lfmap *m)
     return sum < 0 ? 0 : sum;
 }
 
+/* Adds delta to this thread's live-count stripe.  seq_cst (a locked
+ * instruction on x86, stlr on ARMv8): the successor-sizing bound needs it.
+ * The resizer publishes a sentinel with a seq_cst CAS, issues a seq_cst
+ * fence, then sums the stripes; a writer's next operation loads t->next with
+ * seq_cst.  In the single total order of seq_cst operations either this
+ * store precedes the resizer's fence (and the sum includes it) or it follows
+ * it, and then so does the writer's next load of t->next, which therefore
+ * sees the sentinel (or what replaced it) and does not start on t.  So at
+ * most one operation per thread, the one in flight, is missing from the sum
+ * (paper-notes.md, "Sizing the successor").  With relaxed stores both sides
+ * could read stale values on ARMv8 or POWER (store buffering) and a thread
+ * could add any number of uncounted keys. */
 static inline void lf_live_add(struct lfmap *m, int64_t delta)
 {
     unsigned tid = lf_self.tid;
     if (tid < LFMAP_OWNED_STRIPES) {
         _Atomic int64_t *c = &m->live[tid].live;
-        /* relaxed load and store: only this thread writes this stripe (ids
-         * are handed over with acquire/release in lib/thread.c); readers
-         * only sum the stripes. */
+        /* relaxed load: only this thread writes this stripe (ids are handed
+         * over with acquire/release in lib/thread.c); seq_cst store: above. */
         atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
-                              memory_order_relaxed);
+                              memory_order_seq_cst);
         return;
     }
-    /* relaxed: counts only; no other memory is published through it. */
+    /* seq_cst: as above. */
     atomic_fetch_add_explicit(&m->live[LFMAP_OWNED_STRIPES + tid % LFMAP_SHARED_STRIPES].live, delta,
-                              memory_order_relaxed);
+                              memory_order_seq_cst);
 }
+
+/* Assertions of the map's invariants: active in test and sanitizer builds
+ * (-DLFMAP_ASSERTIONS, set by the Makefile for those trees), compiled out in
+ * release builds, where a library must never abort its host program.  Each
+ * use states why the condition cannot fail. */
+#ifdef LFMAP_ASSERTIONS
+void lf_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
+#define lf_assert(cond) ((cond) ? (void)0 : lf_assert_fail(#cond, __FILE__, __LINE__))
+#else
+#define lf_assert(cond) ((void)0)
+#endif
 
 #endif /* LFMAP_INTERNAL_H */

@@ -35,20 +35,33 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
         struct lfmap_slot *s = &nt->slots[i];
         /* acquire: a claimed key word is read before that slot's value. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-        /* seq_cst: claims of one slot are totally ordered with the other
-         * claims (first claimer wins; the loser reads the winner's key). */
-        if (k == KEY_EMPTY && atomic_compare_exchange_strong(&s->key, &k, h))
-            k = h;
+        if (k == KEY_EMPTY) {
+            LFMAP_HOOK(BEFORE_COPY_CLAIM);
+            /* seq_cst: claims of one slot are totally ordered with the other
+             * claims (first claimer wins; the loser reads the winner's key
+             * and looks at this slot again). */
+            if (atomic_compare_exchange_strong(&s->key, &k, h))
+                k = h;
+        }
         if (k == h) {
             uint64_t unset = VALUE_UNSET;
+            LFMAP_HOOK(BEFORE_COPY_VALUE);
             /* seq_cst: the copy must precede (in the total order) the CAS
              * that turns the source box into VALUE_MOVED, which is what
-             * sends writers here; failure means the copy is already done. */
+             * sends writers here; failure means the key already has a value
+             * here (an earlier copy, or a write that came after it). */
             atomic_compare_exchange_strong(&s->value, &unset, stored);
             return;
         }
+        /* k is another key, or KEY_FROZEN?  A successor is never frozen
+         * while it receives copies (it starts a migration of its own only
+         * once promoted, after every copy), so k is another key. */
+        lf_assert(k != KEY_FROZEN);
     }
-    /* unreachable while nt's sizing invariant holds */
+    /* Unreachable: nt has at least twice as many slots as keys can be
+     * copied into it (publish_successor), and its own inserts stop at its
+     * grow limit.  Reaching here would drop a key; test builds stop. */
+    lf_assert(!"successor overflow");
 }
 
 /* Finishes a boxed slot: copy the boxed value, then mark the slot moved.
@@ -82,8 +95,11 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
     /* seq_cst: freezing an empty slot races with claimers' key CASes; a
      * frozen key word can never be claimed, so a key's probe path in t can
      * no longer be extended past it.  Losing means the slot was claimed. */
-    if (k == KEY_EMPTY && atomic_compare_exchange_strong(&s->key, &k, KEY_FROZEN))
-        return 1;
+    if (k == KEY_EMPTY) {
+        LFMAP_HOOK(BEFORE_FREEZE_EMPTY);
+        if (atomic_compare_exchange_strong(&s->key, &k, KEY_FROZEN))
+            return 1;
+    }
     if (k == KEY_FROZEN)
         return 0; /* another migrator froze it first (and counted it) */
     /* acquire: a box value or a copied value is read after this load. */
@@ -94,7 +110,9 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         if (value_is_box(v))
             return box_finish(nt, s, v);
         if (!value_is_live(v)) {
-            /* seq_cst: freezing an absent slot races with inserts' CASes. */
+            LFMAP_HOOK(BEFORE_FREEZE_ABSENT);
+            /* seq_cst: freezing an absent slot races with inserts' CASes;
+             * losing reloads v (now live, or frozen by another migrator). */
             if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED))
                 return 1;
             continue;
@@ -138,22 +156,35 @@ static void account(struct lfmap *m, struct lfmap_table *t, size_t moved)
     }
 }
 
+size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
+{
+    /* seq_cst fence: orders the loads below after the sentinel in the
+     * single total order (lf_live_add has the argument). */
+    atomic_thread_fence(memory_order_seq_cst);
+    /* Keys live now, plus one operation in flight per thread that may add a
+     * key after it was counted, plus one spare (paper-notes.md, "Sizing the
+     * successor").  Sized from live keys, not claimed slots, so that
+     * tombstones are dropped and a sparse table shrinks (pitfall 2). */
+    *reserve = (size_t)lf_live_count(m) + lf_registered_threads() + 1;
+    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+}
+
 /* Sizes, allocates and publishes t's successor while `sentinel` is in
  * t->next.  Returns 1 if this call published it, 0 if another thread's
  * candidate or a failure won the race, -ENOMEM if this allocation failed. */
 static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel)
 {
-    /* The successor must hold every key that can be copied into it.  With
-     * the sentinel visible, writers no longer start operations on t, so the
-     * live count read now (exact up to one operation in flight per thread)
-     * plus one in-flight insert per thread bounds the copies.  Sized from
-     * the live count, not the claimed slots, so that tombstones are dropped
-     * and a sparse table shrinks (pitfall 2). */
-    size_t reserve = (size_t)lf_live_count(m) + 2 * lf_registered_threads() + 1;
-    size_t nslots = lf_table_slots_for_keys(reserve, TARGET_NUM, TARGET_DEN);
+    /* The successor must hold every key that can be copied into it.  The
+     * sentinel is in t->next (we put it there, or read it with a seq_cst
+     * load), so the fence in lf_table_successor_slots follows it in the
+     * seq_cst order, and the live count it reads misses at most the one
+     * operation each thread has in flight (lf_live_add). */
+    size_t reserve;
+    size_t nslots = lf_table_successor_slots(m, &reserve);
     struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
+        LFMAP_HOOK(BEFORE_UNPUBLISH);
         /* seq_cst: give up this resize; writers go back to t (up to its hard
          * limit).  A stale candidate's CAS on this sentinel then fails, and
          * a later attempt uses a new sentinel, so there is no ABA. */
@@ -189,6 +220,7 @@ int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t)
     uint64_t gen = atomic_fetch_add_explicit(&t->resize_attempts, 1, memory_order_relaxed) + 1;
     struct lfmap_table *sentinel = (struct lfmap_table *)(uintptr_t)(gen << 1 | 1u);
     struct lfmap_table *expected = NULL;
+    LFMAP_HOOK(BEFORE_SENTINEL);
     /* seq_cst: from here on writers stop starting operations on t (they
      * help publish instead), which makes the live count a bound. */
     if (!atomic_compare_exchange_strong(&t->next, &expected, sentinel))
@@ -202,8 +234,9 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
     /* Lock-free: if the sentinel's owner is slow (preempted, or in a slow
      * allocator), allocate a candidate ourselves; losers free theirs. */
     for (unsigned i = 0; i < SENTINEL_PATIENCE; i++) {
-        /* acquire: pairs with the publishing CAS. */
-        if (atomic_load_explicit(&t->next, memory_order_acquire) != sentinel)
+        /* seq_cst: acquire pairs with the publishing CAS; seq_cst keeps the
+         * sentinel before our sizing fence should we size a candidate. */
+        if (atomic_load_explicit(&t->next, memory_order_seq_cst) != sentinel)
             return;
         lf_cpu_relax();
     }
@@ -257,6 +290,7 @@ void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h
             /* The first empty slot ends h's probe path: freezing its key word
              * stops any late insert of h into t (an insert that meets a
              * frozen slot goes to nt), so h now lives only in nt. */
+            LFMAP_HOOK(BEFORE_PATH_FREEZE);
             /* seq_cst: races with claimers' key CASes on this slot. */
             if (atomic_compare_exchange_strong(&s->key, &k, KEY_FROZEN)) {
                 moved++;

@@ -23,10 +23,18 @@ enum lf_hook {
     LFMAP_HOOK_BEFORE_FREEZE,         /* live value read and boxed, slot not frozen */
     LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
     LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
+    LFMAP_HOOK_BEFORE_VALUE_CAS,      /* a write decided its new value, not yet CASed */
+    LFMAP_HOOK_BEFORE_COPY_CLAIM,     /* copy found an empty successor slot, not claimed */
+    LFMAP_HOOK_BEFORE_COPY_VALUE,     /* copy found the key's successor slot, value not set */
+    LFMAP_HOOK_BEFORE_FREEZE_EMPTY,   /* migrator saw an empty slot, key word not frozen */
+    LFMAP_HOOK_BEFORE_FREEZE_ABSENT,  /* migrator saw a claimed absent slot, not frozen */
+    LFMAP_HOOK_BEFORE_PATH_FREEZE,    /* writer saw the empty end of its key's path, not frozen */
     LFMAP_HOOK_BEFORE_PUBLISH,        /* successor sized and allocated, not published */
     LFMAP_HOOK_AFTER_PUBLISH,         /* successor published, nothing frozen yet */
     LFMAP_HOOK_BEFORE_PROMOTE,        /* last slot counted, table not swapped */
     LFMAP_HOOK_BEFORE_RETIRE,         /* table swapped, old one not retired */
+    LFMAP_HOOK_BEFORE_SENTINEL,       /* resize decided, sentinel not yet CASed into t->next */
+    LFMAP_HOOK_BEFORE_UNPUBLISH,      /* successor allocation failed, sentinel not withdrawn */
     LFMAP_HOOK_COUNT
 };
 

@@ -116,6 +116,8 @@ struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots)
     t->mask = nslots - 1;
     t->grow_limit = nslots / GROW_DEN * GROW_NUM;
     t->hard_limit = nslots / HARD_DEN * HARD_NUM;
+    size_t batch = nslots / ((size_t)CLAIM_BATCH_DIV * LFMAP_OWNED_STRIPES);
+    t->claim_batch = batch < 1 ? 1 : batch > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : batch;
     t->bytes = bytes;
     t->allocator = m->allocator;
     t->map = m;
@@ -129,9 +131,9 @@ void lf_table_free(struct lfmap_table *t)
     lf_dealloc(&a, t, t->bytes);
 }
 
-static void lf_table_free_callback(struct lfrcu_head *head)
+/* The table is unreachable and no walker holds it: free it and tell m. */
+static void table_release(struct lfmap_table *t)
 {
-    struct lfmap_table *t = (struct lfmap_table *)((char *)head - offsetof(struct lfmap_table, rcu));
     struct lfmap *m = t->map;
     lf_table_free(t);
     /* release: our last access to m; lfmap_free may free m once it reads
@@ -139,10 +141,39 @@ static void lf_table_free_callback(struct lfrcu_head *head)
     atomic_fetch_sub_explicit(&m->retired_pending, 1, memory_order_release);
 }
 
+static void table_free_callback(struct lfrcu_head *head)
+{
+    struct lfmap_table *t = (struct lfmap_table *)((char *)head - offsetof(struct lfmap_table, rcu));
+    /* acq_rel: acquire orders the free after every walker's reads (each
+     * walker's unpin releases); release hands the table to the last walker.
+     * A walker pins t inside a read-side section that began before this
+     * grace period, so its pin is visible here (the grace period orders it
+     * before this callback) and no walker can pin t after. */
+    if (atomic_fetch_or_explicit(&t->pins, TABLE_DEAD, memory_order_acq_rel) == 0)
+        table_release(t);
+}
+
 void lf_table_retire(struct lfmap_table *t)
 {
     /* relaxed: the promotion CAS that made us the retirer already ordered
      * us; lfmap_free runs only after every operation has returned. */
     atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
-    lfrcu_retire(&t->rcu, lf_table_free_callback);
+    lfrcu_retire(&t->rcu, table_free_callback);
+}
+
+void lf_table_pin(struct lfmap_table *t)
+{
+    /* relaxed: the caller is inside a read-side section, which alone keeps t
+     * alive until the pin is counted; the callback's RMW reads this
+     * increment (or a later value) because it runs after that section. */
+    atomic_fetch_add_explicit(&t->pins, TABLE_PIN, memory_order_relaxed);
+}
+
+void lf_table_unpin(struct lfmap_table *t)
+{
+    /* acq_rel: release orders this walker's reads of t before the free;
+     * acquire, when we are last after the callback, orders the free after
+     * the callback's RMW. */
+    if (atomic_fetch_sub_explicit(&t->pins, TABLE_PIN, memory_order_acq_rel) == (TABLE_DEAD | TABLE_PIN))
+        table_release(t);
 }

@@ -74,7 +74,12 @@ int lfmap_thread_register(void)
     lf_self.tid = tid;
     lf_self.removes_since_check = 0;
     lf_self.registered = true;
-    atomic_fetch_add_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
+    /* seq_cst: a resizer sizes a successor for one in-flight operation per
+     * registered thread; a thread whose registration its count misses
+     * comes after its fence in the seq_cst order, and so does the first
+     * load of t->next of every operation it starts, which then sees the
+     * sentinel (lf_live_add has the whole argument). */
+    atomic_fetch_add_explicit(&registered, 1, memory_order_seq_cst);
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <urcu/compiler.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
@@ -37,14 +38,27 @@ void lfrcu_tsan_read_unlock(void)
 }
 #endif
 
+/* Whether this thread's liburcu-memb registration is ours.  A program that
+ * uses liburcu-memb itself may have registered the thread already: liburcu
+ * asserts on a second registration, and unregistering would pull the
+ * program's own reader out from under it.  So we register only a thread that
+ * is not registered yet, and unregister only what we registered. */
+static _Thread_local bool registered_by_lfrcu;
+
 static int memb_register(void)
 {
+    if (URCU_TLS(urcu_memb_reader).registered)
+        return 0; /* the program's registration serves us too */
     urcu_memb_register_thread();
+    registered_by_lfrcu = true;
     return 0;
 }
 
 static void memb_unregister(void)
 {
+    if (!registered_by_lfrcu)
+        return;
+    registered_by_lfrcu = false;
     urcu_memb_unregister_thread();
 }
 
