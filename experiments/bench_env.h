@@ -1,7 +1,7 @@
 /*
  * bench_env: everything a result record needs so that a number can be traced
- * to the code, build and machine that produced it (field-notes.md, "Running
- * experiments"): git sha and dirty flag, compiler and build flags, dependency
+ * to the code, build and machine that produced it (paper-notes.md, "Setup"):
+ * git sha and dirty flag, compiler and build flags, dependency
  * versions, reclamation scheme, allocator, host facts (CPU, kernel, THP,
  * governor, SMT, NUMA nodes), the timer and its measured overhead, the date.
  *

@@ -20,7 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-# Targets from issue 2 (ratios lfmap / plain, and growth p99.9 / steady p99.9).
+# Targets of the first figures (ratios lfmap / plain, and growth p99.9 / steady p99.9).
 TARGETS = {"get": 1.3, "insert": 1.5, "growth": 3.0}
 
 

@@ -195,8 +195,8 @@ int main(void)
     churn_keys = tu_scaled(40000, 8000);
     const int rounds = (int)tu_scaled(8, 4);
     tu_register();
-    /* Many short rounds with different migration settings find more than
-     * one long run (field notes). */
+    /* Many short rounds with different migration settings find more rare
+     * interleavings than one long run. */
     for (int r = 0; r < rounds; r++) {
         run_round(r);
         seed += 0x9e3779b97f4a7c15ULL;

@@ -3,7 +3,7 @@
  * the table grows and shrinks under it (pitfall 12: return values that are
  * not linearizable).
  *
- * Many short rounds (field notes: hundreds of short runs find more than one
+ * Many short rounds (hundreds of short runs find more rare interleavings than one
  * long soak).  Each round: a fresh capacity-0 map with its own seed and
  * migration chunk; T threads (more than the 2 cores) run a random mix of all
  * seven operations on a few hot keys, so that operations on one key overlap,

