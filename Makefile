@@ -92,8 +92,13 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS
 # (global-dynamic) model: initial-exec references to liburcu's TLS need static
 # TLS space, which a library loaded with dlopen() cannot count on (issue 6,
 # defect 3).  experiments/bench_readpath.c measures the difference.
+# SHARED_TLS_DIALECT=-mtls-dialect=gnu2 (gcc) makes those accesses TLS
+# descriptor calls, about half the cost (paper-notes.md, 6.3); not the default
+# because glibc before 2.40 (Debian 12 has 2.36) can clobber vector registers
+# in the descriptor's slow path for dlopen()ed libraries (glibc bug 31372).
+SHARED_TLS_DIALECT ?=
 STATIC_CFLAGS := $(BASE_CFLAGS) -ftls-model=initial-exec
-SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic
+SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic $(SHARED_TLS_DIALECT)
 # Programs built here (tests, experiments, examples) link liblfmap.a.
 ALL_CFLAGS := $(STATIC_CFLAGS)
 LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
@@ -159,7 +164,7 @@ $(BUILD)/liblfmap.a: $(STATIC_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/$(SHLIB): $(SHARED_OBJ)
-	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/$(SONAME): $(BUILD)/$(SHLIB)
 	ln -sf $(SHLIB) $@
