@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfmap: a lock-free, RCU-protected open-addressing hash map from uint64_t
  * keys to uint64_t values, with incremental cooperative resize.

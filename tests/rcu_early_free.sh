@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The RCU layer's ThreadSanitizer annotations must silence only false reports:
 # a correct program runs clean, a deliberately early free is still caught.
 # (tests/prog_rcu_early_free.c explains the program.)  Needs BUILD.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Exact interleavings built with the perturbation hooks (lib/perturb.h): one
  * thread is stopped at a named step while another runs, reproducing races a

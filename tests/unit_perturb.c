@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * In a perturbed build (make perturb), checks that a concurrent run with
  * resizes reaches every perturbation hook, i.e. the racy steps the stress

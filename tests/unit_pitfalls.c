@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One test per row of shared/pitfalls.md that a single-threaded or small
  * concurrent scenario can force.  These use the internal hash (lib/hash.h) to
