@@ -26,6 +26,7 @@
 #   tests/*.sh        shell tests (get BUILD and CC in the environment)
 #   experiments/*.c   benchmark programs (build/experiments/NAME)
 #   examples/*.c      example programs      (build/examples/NAME)
+#   tests/abi/        sources that the install and ABI tests build themselves
 #   A test exits 77 for a skip expected in this build, 78 for a skip caused by
 #   a missing tool (a failure when CI=true); see tests/run.sh.
 
