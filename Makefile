@@ -91,8 +91,9 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS
 # state on every lookup, and the default model for -fPIC code makes each
 # access a __tls_get_addr call.  The shared library keeps the default
 # (global-dynamic) model: initial-exec references to liburcu's TLS need static
-# TLS space, which a library loaded with dlopen() cannot count on (issue 6,
-# defect 3).  experiments/bench_readpath.c measures the difference.
+# TLS space, which a library loaded with dlopen() cannot count on ("cannot
+# allocate memory in static TLS block").  experiments/bench_readpath.c
+# measures the difference.
 # SHARED_TLS_DIALECT=-mtls-dialect=gnu2 (gcc) makes those accesses TLS
 # descriptor calls, about half the cost (paper-notes.md, 6.3); not the default
 # because glibc before 2.40 (Debian 12 has 2.36) can clobber vector registers

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The installed shared library loads with dlopen() by its SONAME (issue 6,
-# defect 3: it failed with "cannot allocate memory in static TLS block" when
-# built with initial-exec TLS) and works: tests/abi/dlopen.c resolves the API
+# The installed shared library loads with dlopen() by its SONAME (it failed
+# with "cannot allocate memory in static TLS block" when built with
+# initial-exec TLS) and works: tests/abi/dlopen.c resolves the API
 # with dlsym and uses it from three threads.  Needs BUILD and CC.
 set -u
 . "$(dirname "$0")/support/stage.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Python ctypes loads the installed shared library by its SONAME and uses it
-# from three threads (tests/abi/dlopen_ctypes.py; issue 6, defect 3).  Uses
+# from three threads (tests/abi/dlopen_ctypes.py).  Uses
 # Debian's /usr/bin/python3 (scripts/install-deps.sh test); skips with 78 (a
 # failure under CI) when it is missing.  Needs BUILD and CC.
 set -u
