@@ -1,15 +1,22 @@
-# lfmap build.  Plain GNU Make; every dependency through pkg-config.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap build.  Plain GNU Make; every dependency through pkg-config.  The
+# build never installs packages: `make deps` (scripts/install-deps.sh) does.
 #
-#   make                 build/liblfmap.a and build/liblfmap.so
-#   make test            the test suite (unit tests, stress drivers, install test)
+#   make                 build/liblfmap.a and build/liblfmap.so (versioned)
+#   make deps            install what is missing (all groups; see
+#                        scripts/install-deps.sh for lib, test, fuzz, plot, harness)
+#   make test            installs the lib and test groups if missing, then the
+#                        test suite (unit tests, stress drivers, install and ABI tests)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
 #   make perturb         the suite with schedule perturbation (lib/perturb.h)
 #   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
 #   make fuzz FUZZ_SECONDS=N   libFuzzer run of tests/fuzz/fuzz_lfmap.c (fuzz.mk)
-#   make demo            the README's main job
-#   make bench           the first-figures benchmark (experiments/)
-#   make install PREFIX=DIR
+#   make demo            installs the lib group if missing, then the README's main job
+#   make bench           the benchmarks (experiments/)
+#   make install [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [PKGCONFIGDIR=]
+#   make uninstall       (same variables) removes exactly what install installs
+#   make help            this text
 #
 # Conventions (the rules below are generic, so new files need no Makefile edit):
 #   tests/unit_*.c    Check programs;          run by tests/run.sh
@@ -19,30 +26,51 @@
 #   tests/*.sh        shell tests (get BUILD and CC in the environment)
 #   experiments/*.c   benchmark programs (build/experiments/NAME)
 #   examples/*.c      example programs      (build/examples/NAME)
+#   tests/abi/        sources that the install and ABI tests build themselves
+#   A test exits 77 for a skip expected in this build, 78 for a skip caused by
+#   a missing tool (a failure when CI=true); see tests/run.sh.
 
 CC       ?= cc
-PREFIX   ?= /usr/local
 BUILD    ?= build
 WERROR   ?=
 OPT      ?= -O2
 SANITIZE ?=
+PKG_CONFIG ?= pkg-config
 
-DEPS_PKGS := liburcu-memb check
+# Install locations (GNU conventions; DESTDIR stages a package).
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR      ?=
 
-# Install missing dependencies before anything else (idempotent; a no-op when
-# pkg-config finds them).  Skipped for targets that need nothing.
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
-  ifneq ($(shell pkg-config --exists $(DEPS_PKGS) && echo ok),ok)
-    $(info lfmap: installing missing dependencies with scripts/install-deps.sh)
-    $(shell scripts/install-deps.sh >&2)
-  endif
+# ---------------------------------------------------------------- version
+# VERSION is the one place the version is set.  lib/lfmap.h repeats it as
+# macros; lib/version.c fails to compile when they disagree.
+VERSION       := $(shell cat VERSION)
+VERSION_WORDS := $(subst ., ,$(VERSION))
+VERSION_MAJOR := $(word 1,$(VERSION_WORDS))
+VERSION_MINOR := $(word 2,$(VERSION_WORDS))
+VERSION_PATCH := $(word 3,$(VERSION_WORDS))
+ifneq ($(words $(VERSION_WORDS)),3)
+  $(error VERSION must hold MAJOR.MINOR.PATCH, it holds '$(VERSION)')
 endif
+SONAME  := liblfmap.so.$(VERSION_MAJOR)
+SHLIB   := liblfmap.so.$(VERSION)
 
-URCU_CFLAGS := $(shell pkg-config --cflags liburcu-memb)
-URCU_LIBS   := $(shell pkg-config --libs liburcu-memb)
-CHECK_CFLAGS := $(shell pkg-config --cflags check)
-CHECK_LIBS   := $(shell pkg-config --libs check)
+# ----------------------------------------------------------- dependencies
+# Looked up here, checked only by the targets that need them (need-lib,
+# need-check below), so that clean, deps, help, uninstall and `make -n` work
+# on a machine that lacks them.
+pc_exists = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
+HAVE_URCU  := $(call pc_exists,liburcu-memb)
+HAVE_CHECK := $(call pc_exists,check)
+URCU_CFLAGS  := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --cflags liburcu-memb))
+URCU_LIBS    := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --libs liburcu-memb))
+CHECK_CFLAGS := $(if $(HAVE_CHECK),$(shell $(PKG_CONFIG) --cflags check))
+CHECK_LIBS   := $(if $(HAVE_CHECK),$(shell $(PKG_CONFIG) --libs check))
 
+# ------------------------------------------------------------------ flags
 # Link-time optimisation (gcc, non-sanitizer builds): lets a program linked
 # with -flto inline lfmap_get into its loop, as a header-only map would be.
 # Fat objects keep liblfmap.a usable by programs built without -flto.
@@ -55,15 +83,37 @@ AR := $(if $(LTO),gcc-ar,ar)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
 CFLAGS  ?= $(OPT) -g
+# Everything is hidden but the API (LFMAP_API in lib/lfmap.h).
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(LTO) $(SANITIZE) \
+               $(EXTRA_CFLAGS) -Ilib -Ircu $(URCU_CFLAGS)
+# Two object sets.  The static library (and every program built here) uses
 # initial-exec TLS: the read side touches liburcu's and lfmap's thread-local
-# state on every lookup; the default model for -fPIC code makes each access a
-# __tls_get_addr call (~3 calls per lfmap_get).
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -ftls-model=initial-exec $(WARN) $(CFLAGS) $(LTO) $(SANITIZE) $(EXTRA_CFLAGS) \
-              -Ilib -Ircu $(URCU_CFLAGS)
+# state on every lookup, and the default model for -fPIC code makes each
+# access a __tls_get_addr call.  The shared library keeps the default
+# (global-dynamic) model: initial-exec references to liburcu's TLS need static
+# TLS space, which a library loaded with dlopen() cannot count on ("cannot
+# allocate memory in static TLS block").  experiments/bench_readpath.c
+# measures the difference.
+# SHARED_TLS_DIALECT=-mtls-dialect=gnu2 (gcc) makes those accesses TLS
+# descriptor calls, about half the cost (paper-notes.md, 6.3); not the default
+# because glibc before 2.40 (Debian 12 has 2.36) can clobber vector registers
+# in the descriptor's slow path for dlopen()ed libraries (glibc bug 31372).
+SHARED_TLS_DIALECT ?=
+STATIC_CFLAGS := $(BASE_CFLAGS) -ftls-model=initial-exec
+SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic $(SHARED_TLS_DIALECT)
+# Programs built here (tests, experiments, examples) link liblfmap.a.
+ALL_CFLAGS := $(STATIC_CFLAGS)
 LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
+# The shared library must resolve every symbol at link time (not with
+# sanitizers, whose runtime the executable brings).
+SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) $(if $(SANITIZE),,-Wl,-z,defs)
 
-LIB_SRC := $(wildcard lib/*.c) $(wildcard rcu/*.c)
-LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+# ------------------------------------------------------------------ files
+LIB_SRC    := $(wildcard lib/*.c) $(wildcard rcu/*.c)
+STATIC_OBJ := $(patsubst %.c,$(BUILD)/obj/static/%.o,$(LIB_SRC))
+SHARED_OBJ := $(patsubst %.c,$(BUILD)/obj/shared/%.o,$(LIB_SRC))
+VERSION_OBJ := $(BUILD)/obj/static/lib/version.o $(BUILD)/obj/shared/lib/version.o
+PUBLIC_HEADERS := lib/lfmap.h
 
 UNIT_SRC   := $(wildcard tests/unit_*.c)
 STRESS_SRC := $(wildcard tests/stress_*.c)
@@ -71,32 +121,76 @@ PROG_SRC   := $(wildcard tests/prog_*.c)
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(STRESS_SRC) $(PROG_SRC))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 EXP_SRC    := $(wildcard experiments/*.c)
-EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC))
+# bench_readpath is built twice: against liblfmap.a and against liblfmap.so.
+EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC)) \
+              $(BUILD)/experiments/bench_readpath_shared
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test tsan asan perturb stress mutants demo bench install clean
+.PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
+        demo bench install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
+        deps-harness need-lib need-check
 all: lib
-lib: $(BUILD)/liblfmap.a $(BUILD)/liblfmap.so
+lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
 
-$(BUILD)/obj/%.o: %.c
+help:
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
+
+# ---------------------------------------------------------- dependencies
+# One clear line, then stop, when a build lacks what it needs.
+need-lib:
+	$(if $(HAVE_URCU),@:,$(error lfmap: pkg-config module liburcu-memb not found (Debian: liburcu-dev, pkg-config); install it with `make deps` or `scripts/install-deps.sh lib`))
+need-check:
+	$(if $(HAVE_CHECK),@:,$(error lfmap: pkg-config module check not found (Debian: check); install it with `make deps` or `scripts/install-deps.sh test`))
+
+deps:
+	scripts/install-deps.sh all
+deps-lib deps-test deps-fuzz deps-plot deps-harness:
+	scripts/install-deps.sh $(@:deps-%=%)
+
+# ---------------------------------------------------------------- library
+$(BUILD)/obj/static/%.o: %.c | need-lib
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(STATIC_CFLAGS) $(VERSION_DEFS) -MMD -MP -c $< -o $@
 
-$(BUILD)/liblfmap.a: $(LIB_OBJ)
+$(BUILD)/obj/shared/%.o: %.c | need-lib
+	@mkdir -p $(dir $@)
+	$(CC) $(SHARED_CFLAGS) $(VERSION_DEFS) -MMD -MP -c $< -o $@
+
+$(VERSION_OBJ): VERSION
+$(VERSION_OBJ): VERSION_DEFS = -DLFMAP_BUILD_VERSION_MAJOR=$(VERSION_MAJOR) \
+    -DLFMAP_BUILD_VERSION_MINOR=$(VERSION_MINOR) -DLFMAP_BUILD_VERSION_PATCH=$(VERSION_PATCH)
+
+$(BUILD)/liblfmap.a: $(STATIC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/liblfmap.so: $(LIB_OBJ)
-	$(CC) -shared $(SANITIZE) $(LTO) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/$(SHLIB): $(SHARED_OBJ)
+	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a
+$(BUILD)/$(SONAME): $(BUILD)/$(SHLIB)
+	ln -sf $(SHLIB) $@
+$(BUILD)/liblfmap.so: $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+# --------------------------------------------------------------- programs
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iexperiments -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+
+# The read-path benchmark, compiled as a user's program would be (no LTO, only
+# lfmap.h), once against each library.
+READPATH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+$(BUILD)/experiments/bench_readpath: experiments/bench_readpath.c lib/lfmap.h $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(READPATH_CFLAGS) -DLFMAP_LINKED='"static"' -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+$(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfmap.h $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(READPATH_CFLAGS) -DLFMAP_LINKED='"shared"' -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
@@ -106,7 +200,15 @@ tests: $(TEST_BINS)
 experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
-test: lib tests
+# ------------------------------------------------------------------ suites
+# `make test` is a README quick-start command: it installs the lib and test
+# dependency groups first when they are missing (a no-op otherwise), then
+# builds in a fresh make that sees them.
+test:
+	scripts/install-deps.sh lib test
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: lib tests
 	BUILD=$(BUILD) CC="$(CC)" tests/run.sh
 
 # Sanitizer suites: separate build trees, libc malloc, same tests.
@@ -128,17 +230,34 @@ stress: lib tests
 mutants:
 	scripts/mutants.sh
 
-demo: $(BUILD)/examples/demo
+# The other quick-start command: installs the lib group if missing, as above.
+demo:
+	scripts/install-deps.sh lib
+	@$(MAKE) --no-print-directory $(BUILD)/examples/demo
 	$(BUILD)/examples/demo
 
 bench: $(EXP_BINS)
 
+# ----------------------------------------------------------------- install
+# Installs the header, liblfmap.a, liblfmap.so.MAJOR.MINOR.PATCH with its
+# SONAME link liblfmap.so.MAJOR and development link liblfmap.so, and
+# lfmap.pc; uninstall removes exactly these files.
+INSTALLED := $(INCLUDEDIR)/lfmap.h $(LIBDIR)/liblfmap.a $(LIBDIR)/$(SHLIB) $(LIBDIR)/$(SONAME) \
+             $(LIBDIR)/liblfmap.so $(PKGCONFIGDIR)/lfmap.pc
+
 install: lib
-	install -d $(PREFIX)/include $(PREFIX)/lib/pkgconfig
-	install -m 644 lib/lfmap.h $(PREFIX)/include/lfmap.h
-	install -m 644 $(BUILD)/liblfmap.a $(PREFIX)/lib/liblfmap.a
-	install -m 755 $(BUILD)/liblfmap.so $(PREFIX)/lib/liblfmap.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' lfmap.pc.in > $(PREFIX)/lib/pkgconfig/lfmap.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(BUILD)/liblfmap.a $(DESTDIR)$(LIBDIR)/liblfmap.a
+	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB)
+	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblfmap.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' lfmap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/lfmap.pc
+	@echo "lfmap $(VERSION) installed in $(DESTDIR)$(LIBDIR); run ldconfig if that is a system directory"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	rm -rf build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Fuzzing rules (tests/fuzz/).  The Makefile includes this file after its own
 # variables (`include fuzz.mk`); `make -f Makefile -f fuzz.mk TARGET` works
 # too (the guard below makes a second read a no-op).

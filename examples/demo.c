@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * demo: lfmap in one page.  Four threads share one map that starts empty and
  * grows while they work; afterwards the map's contents are checked exactly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench_env: everything a result record needs so that a number can be traced
  * to the code, build and machine that produced it (paper-notes.md, "Setup"):

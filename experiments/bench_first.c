@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench_first: the first figures for lfmap, each measured side by side with
  * plain_map (a single-threaded map with the same layout, experiments/

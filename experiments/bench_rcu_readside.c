@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What does the pluggable reclamation layer cost on the read side?
  *

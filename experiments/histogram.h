@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A log-linear latency histogram (the HdrHistogram idea; Debian has no C
  * package for it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plain_map: a single-threaded, non-atomic linear-probing map from uint64_t to
  * uint64_t, the baseline that lfmap's single-thread cost is measured against.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The failure path of lf_assert (lib/lfmap_internal.h): test and sanitizer
  * builds only.  A release build of the library never aborts or prints.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfmap operations.  Linearization points:
  *   get        the acquire load of the value word it reports (live: present;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfmap: a lock-free, RCU-protected open-addressing hash map from uint64_t
  * keys to uint64_t values, with incremental cooperative resize.
@@ -74,7 +75,32 @@
 extern "C" {
 #endif
 
+/* The version of this header; VERSION at the top of the source tree is the
+ * one place it is set (the build fails when these disagree with it), and
+ * lfmap_version() gives the version of the library actually linked or
+ * loaded.  MAJOR is the ABI version: the shared library's SONAME is
+ * liblfmap.so.MAJOR, and an incompatible ABI change bumps it. */
+#define LFMAP_VERSION_MAJOR 0
+#define LFMAP_VERSION_MINOR 1
+#define LFMAP_VERSION_PATCH 0
+#define LFMAP_VERSION_STRING "0.1.0"
+/* One number that compares in version order: 0xMMmmpp. */
+#define LFMAP_VERSION \
+    ((LFMAP_VERSION_MAJOR << 16) | (LFMAP_VERSION_MINOR << 8) | LFMAP_VERSION_PATCH)
+
+/* Marks the exported API.  The library is built with -fvisibility=hidden, so
+ * nothing else is visible outside the shared library. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LFMAP_API __attribute__((visibility("default")))
+#else
+#define LFMAP_API
+#endif
+
 typedef struct lfmap lfmap;
+
+/* LFMAP_VERSION of the library in use (may be newer than this header's, with
+ * the same MAJOR). */
+LFMAP_API unsigned int lfmap_version(void);
 
 /* Most threads registered at once; each owns one reserved value (see
  * paper-notes.md, "Freezing a live slot"), so this bounds the reserved set. */
@@ -118,56 +144,56 @@ struct lfmap_config {
 /* Creates a map.  cfg NULL = defaults.  Returns NULL and sets errno to EINVAL
  * (capacity above LFMAP_CAPACITY_MAX, or only one of allocator alloc/free) or
  * ENOMEM. */
-lfmap *lfmap_new(const struct lfmap_config *cfg);
+LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
 
 /* Frees the map and every table it retired.  No thread may be using m (nor
  * walking it with lfmap_foreach).  It waits for the map's retired tables to
  * be reclaimed (one grace period, about 10 ms with liburcu) only when the
  * map retired tables recently. */
-void lfmap_free(lfmap *m);
+LFMAP_API void lfmap_free(lfmap *m);
 
 /* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
  * the LFMAP_RCU environment variable names no reclamation scheme.  LFMAP_RCU
  * is read once, by the first registration of the process: every call gives
  * the same answer for it, concurrent first calls included.  Registering
  * twice is harmless (returns 0). */
-int lfmap_thread_register(void);
-void lfmap_thread_unregister(void);
+LFMAP_API int lfmap_thread_register(void);
+LFMAP_API void lfmap_thread_unregister(void);
 
 /* True and *value set (value may be NULL) if key is present.
  * Linearizes at the load of the slot's value it returns (or of the slot that
  * proves the key absent). */
-bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
+LFMAP_API bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
 
 /* 1 inserted, 0 key present (map unchanged), -EINVAL reserved value,
  * -ENOMEM, -EPERM unregistered thread. */
-int lfmap_insert(lfmap *m, uint64_t key, uint64_t value);
+LFMAP_API int lfmap_insert(lfmap *m, uint64_t key, uint64_t value);
 
 /* Like lfmap_insert, but *current (if not NULL) receives the value the key
  * has after the call: value when inserted (1), the existing value when the
  * key was present (0). */
-int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current);
+LFMAP_API int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current);
 
 /* Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
-int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
+LFMAP_API int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
 
 /* 1 removed (*old set if old != NULL), 0 absent, -EPERM. */
-int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
+LFMAP_API int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
 
 /* Sets key to desired if it is present with value expected.
  * 1 swapped, 0 absent or different, -EINVAL if expected or desired is a
  * reserved value, -EPERM. */
-int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired);
+LFMAP_API int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired);
 
 /* Atomically adds delta (mod 2^64) to the key's value, treating an absent key
  * as 0 (it is inserted).  *old (if not NULL) receives the value before.
  * 1 key inserted, 0 key updated, -EOVERFLOW when the sum would be a reserved
  * value (map unchanged), -ENOMEM, -EPERM. */
-int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old);
+LFMAP_API int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old);
 
 /* Number of keys: exact when no operation runs concurrently, approximate
  * (within the number of operations in flight) otherwise. */
-size_t lfmap_size(lfmap *m);
+LFMAP_API size_t lfmap_size(lfmap *m);
 
 /* Calls fn(key, value, arg) for the keys of the map.  It visits every key
  * that is present for the whole call exactly once and never a key that is
@@ -176,7 +202,7 @@ size_t lfmap_size(lfmap *m);
  * during the call.  fn returning non-zero stops the walk and that value is
  * returned; otherwise 0.  -EPERM from an unregistered thread.  Safe alongside
  * every other operation; it finishes a resize in progress before walking. */
-int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg);
+LFMAP_API int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg);
 
 /* Statistics for experiments and tests (approximate under concurrency).  The
  * table fields describe the current table; while `resizing`, some keys have
@@ -194,7 +220,7 @@ struct lfmap_stats {
      * lfmap_foreach walk waits for that walk too). */
     uint64_t retired_tables;
 };
-void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
+LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
 
 #ifdef __cplusplus
 }

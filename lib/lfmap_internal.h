@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfmap internals shared by the files in lib/.  Nothing here is API.
  *

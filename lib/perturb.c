@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Schedule perturbation (see perturb.h).  Empty unless built with
  * -DLFMAP_PERTURB.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Schedule perturbation for test builds (-DLFMAP_PERTURB; compiled out
  * otherwise).  Each hook names a racy step of the algorithm; in a perturbed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Thread registration: a small thread id per registered thread (it names the
  * thread's box and its live-counter stripe) and the RCU registration.

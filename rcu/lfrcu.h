@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfrcu: the memory-reclamation interface lfmap uses, and nothing else.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Scheme registry and selection.  The active scheme is fixed before the first
  * thread registers, so the read side can test one flag instead of making an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The default reclamation scheme: liburcu's membarrier flavour.  Readers pay
  * no fence (the grace period sends a membarrier to every running thread);

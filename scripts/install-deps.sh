@@ -1,12 +1,54 @@
 #!/usr/bin/env bash
-# Installs lfmap's build, test and plotting dependencies from Debian 12
-# packages.  Idempotent: installs only what is missing, runs `apt-get update`
-# only when a package is not known to apt yet.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs lfmap's dependencies from Debian 12 packages, by group:
+#
+#   scripts/install-deps.sh [GROUP...]     (default: all)
+#
+#   lib      build the library and the demo: build-essential pkg-config liburcu-dev
+#   test     make test: check (unit tests), python3 (the ctypes test)
+#   fuzz     make fuzz: clang and its libFuzzer runtime
+#   plot     scripts/plot_first.py: python3-matplotlib
+#   harness  the experiments harness: peer maps, allocators, topology
+#   all      every group above
+#
+# Idempotent: installs only what is missing (a no-op when everything is
+# there), runs `apt-get update` only when a package is not known to apt yet.
+# The build never runs this by itself; `make deps`, `make demo` and `make
+# test` do (the last two say so in the README).
 set -euo pipefail
 
+group_lib=(build-essential pkg-config liburcu-dev)
+group_test=(check python3)
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.
-packages=(build-essential pkg-config clang libclang-rt-14-dev liburcu-dev check python3-matplotlib)
+group_fuzz=(clang libclang-rt-14-dev)
+group_plot=(python3-matplotlib)
+group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev)
+
+usage() {
+    sed -n '3,13s/^# \{0,1\}//p' "$0"
+}
+
+[ $# -eq 0 ] && set -- all
+packages=()
+for g in "$@"; do
+    case "$g" in
+    lib) packages+=("${group_lib[@]}") ;;
+    test) packages+=("${group_test[@]}") ;;
+    fuzz) packages+=("${group_fuzz[@]}") ;;
+    plot) packages+=("${group_plot[@]}") ;;
+    harness) packages+=("${group_harness[@]}") ;;
+    all) packages+=("${group_lib[@]}" "${group_test[@]}" "${group_fuzz[@]}" "${group_plot[@]}" "${group_harness[@]}") ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        echo "install-deps: unknown group '$g' (lib, test, fuzz, plot, harness, all)" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

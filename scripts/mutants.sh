@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make mutants: proves the test suite catches known classes of concurrency bug.
 #
 # For each tests/mutants/*.mut (format in tests/mutants/README.md) it copies

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Plots the first figures from bench_first's JSON-lines output.
 
     scripts/plot_first.py RESULTS.jsonl OUTDIR

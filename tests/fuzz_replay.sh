@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The fuzz corpus as a regression test: builds tests/fuzz/fuzz_lfmap.c with
 # tests/fuzz/replay_main.c (no libFuzzer) and the library sources, with $CC
 # and this build tree's flags (asked from make, so that a sanitizer or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * prog_rcu_early_free MODE: shows that our RCU layer's ThreadSanitizer
  * annotations hide only the false reports, not real bugs.

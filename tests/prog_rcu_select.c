@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Helper for tests/rcu_select.sh: THREADS threads call lfmap_thread_register
  * at the same moment, each twice, as the first registrations of the process.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # LFMAP_RCU is resolved once per process, race-free: concurrent first
 # registrations all get the same answer, a valid name never yields a spurious
 # -ENOENT (2 in 3,000 runs on the reviewed code), and an unknown name yields

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the whole test suite of one build tree: every $BUILD/tests/unit_* and
 # $BUILD/tests/stress_* program and every tests/*.sh (but this one), each under
-# `timeout ${LFMAP_TEST_TIMEOUT:-300}`.  Prints one line per test, the log tail of each failure, and
-# finally exactly "N passed, N failed"; exits non-zero if anything failed.
+# `timeout ${LFMAP_TEST_TIMEOUT:-300}`.  Prints one line per test (PASS, FAIL
+# or SKIP), the log tail of each failure, and finally exactly
+# "N passed, N failed, N skipped"; exits non-zero if anything failed.
 #
-# Environment: BUILD (default build), CC; LFMAP_TEST_SCALE is set to 0.1 for
-# sanitizer trees (unless already set); sanitizer reports fail the test.
+# Exit codes of a test: 0 pass; 77 skipped, and expected to be in this build
+# configuration (hooks compiled out outside `make perturb`, install tests in
+# sanitizer trees); 78 skipped because a tool is missing (python3, ...).
+# A skip is never a pass.  When CI is set (and not "false" or "0"), a 78 skip
+# is a failure: CI installs every tool (scripts/install-deps.sh all), so a
+# missing one means the CI setup is broken.  The last line of a skipping
+# test's output says why.
+#
+# Environment: BUILD (default build), CC, CI; LFMAP_TEST_SCALE is set to 0.1
+# for sanitizer trees (unless already set); sanitizer reports fail the test.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 export BUILD=${BUILD:-build}
@@ -29,7 +39,13 @@ logdir=$BUILD/test-logs
 mkdir -p "$logdir"
 pass=0
 fail=0
+skip=0
 failed_names=()
+skipped_names=()
+case "${CI:-}" in
+"" | false | 0) in_ci=false ;;
+*) in_ci=true ;;
+esac
 
 run_one() { # name, command...
     local name=$1
@@ -40,19 +56,27 @@ run_one() { # name, command...
     rc=$?
     end=$(date +%s.%N)
     # Belt and braces: a sanitizer report fails the test whatever the exit code.
-    if [ $rc -eq 0 ] && grep -q -e '^WARNING: ThreadSanitizer' -e '^==[0-9]*==ERROR: ' \
+    if { [ $rc -eq 0 ] || [ $rc -eq 77 ] || [ $rc -eq 78 ]; } && grep -q -e '^WARNING: ThreadSanitizer' -e '^==[0-9]*==ERROR: ' \
         -e 'runtime error: ' "$log"; then
         rc=99
     fi
     local secs
     secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    if [ $rc -eq 0 ]; then
+    if [ $rc -eq 78 ] && $in_ci; then
+        echo "(CI: a skip for a missing tool is a failure; scripts/install-deps.sh all installs it)" >>"$log"
+        rc="78 (skipped for a missing tool under CI)"
+    fi
+    if [ "$rc" = 0 ]; then
         pass=$((pass + 1))
         printf 'PASS %-28s %6ss  %s\n' "$name" "$secs" "$(tail -n 1 "$log")"
+    elif [ "$rc" = 77 ] || [ "$rc" = 78 ]; then
+        skip=$((skip + 1))
+        skipped_names+=("$name")
+        printf 'SKIP %-28s %6ss  %s\n' "$name" "$secs" "$(tail -n 1 "$log")"
     else
         fail=$((fail + 1))
         failed_names+=("$name")
-        [ $rc -eq 124 ] && rc="$rc (timeout)"
+        [ "$rc" = 124 ] && rc="$rc (timeout)"
         printf 'FAIL %-28s %6ss  exit %s, log %s\n' "$name" "$secs" "$rc" "$log"
         tail -n 30 "$log" | sed 's/^/    | /'
     fi
@@ -73,6 +97,7 @@ if [ $found -eq 0 ]; then
     echo "no tests found in $BUILD/tests (run make tests first)"
     fail=1
 fi
+[ $skip -gt 0 ] && echo "skipped: ${skipped_names[*]}"
 [ $fail -gt 0 ] && echo "failed: ${failed_names[*]}"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * stress_cas: no lost or doubled read-modify-write under concurrent resizes.
  *

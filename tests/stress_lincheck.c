@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * stress_lincheck: every history of every operation is linearizable, while
  * the table grows and shrinks under it (pitfall 12: return values that are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * stress_readers: readers never miss a key that is never removed, while
  * other keys churn and the table grows and shrinks under them (pitfalls 3, 4,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * stress_stripes: a per-key shadow oracle under concurrent resizes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_alloc: the allocator contract and out-of-memory behaviour, through a
  * counting allocator that fails on command (tests/support/test_alloc.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_api: every call of lib/lfmap.h against its documented contract, one
  * thread at a time (foreach, allocation failure and concurrency have their

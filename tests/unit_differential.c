@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_differential: one thread drives lfmap and a trivially correct reference
  * map with the same random operations and compares every return value, every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * How the map behaves inside other people's programs: many maps used by one
  * thread, thread pools that come and go, many registered threads, a program

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_foreach: lfmap_foreach's documented guarantee.  Every key present for
  * the whole call is visited exactly once with a value it held; a key absent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_lincheck: proves the linearizability checker (tests/support/lincheck)
  * on hand-made histories before any map is trusted to it: legal and illegal

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One test per pitfall (paper-notes.md, Appendix A) that a single-threaded or small
  * concurrent scenario can force.  These use the internal hash (lib/hash.h) to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_lfmap: libFuzzer target for the whole single-threaded API.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the hand-made seed inputs of tests/fuzz/corpus/, one per part of
 fuzz_lfmap.c's decoder (format: tests/fuzz/README.md).  Rerun after changing
 the format: python3 tests/fuzz/gen_corpus.py"""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Runs fuzz inputs through LLVMFuzzerTestOneInput without libFuzzer, so the
  * corpus replays with any compiler (tests/fuzz_replay.sh).  Arguments: files,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Check's ck_assert_* records the file and line of every *passing* assertion
  * through its result channel, which costs microseconds; loops that assert

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The one way every Check program runs its suite: all tests, normal output,
  * exit status EXIT_FAILURE if any failed.  `fork` = false keeps the tests in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lincheck's search: the register model and the Wing-Gong / Lowe search with
  * memoization, for one key (lc_check_key) and for a whole history split by

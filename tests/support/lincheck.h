@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lincheck: a linearizability checker for histories of a concurrent map from
  * uint64_t keys to uint64_t values, and a cheap recorder for such histories.

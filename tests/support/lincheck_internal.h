@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Shared between lincheck's files (not for tests): the register model's
  * state and step function, and a hash mixer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* lincheck's recorder: the out-of-line parts of the per-thread logs. */
 #include "lincheck.h"
 

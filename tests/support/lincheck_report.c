@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lincheck's reporting: shrinking a violating sub-history to a small one
  * that still fails in the same way, and printing it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Counting, failure-injecting allocator: see test_alloc.h. */
 #include "test_alloc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A counting lfmap_allocator for the allocation-failure tests: it checks the
  * allocator contract from the map's side (free gets the pointer and size that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of the helpers declared in testutil.h. */
 #include "testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Shared helpers for every lfmap test program: a deterministic PRNG, the
  * LFMAP_TEST_SCALE / LFMAP_TEST_SEED knobs, a key and value encoding that lets

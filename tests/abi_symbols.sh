@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The installed shared library exports exactly the API: the dynamic symbols
+# it defines (`nm -D --defined-only`, functions, data and TLS alike) are the
+# functions that lib/lfmap.h declares with LFMAP_API, read from the installed
+# header, not from a second list.  The header must mark every function it
+# declares.  In the static library, where symbols cannot be hidden, every
+# global symbol must be in the library's namespace (lfmap_, lf_, lfrcu_), so
+# that no name a program may use collides.  Needs BUILD and CC.
+set -u
+. "$(dirname "$0")/support/stage.sh"
+stage_install
+
+hdr=$incdir/lfmap.h
+[ -f "$hdr" ] || die "no installed lfmap.h"
+# Declarations: "LFMAP_API <type> [*]name(" at the start of a line.
+api=$(sed -n 's/^LFMAP_API[^(]*[^A-Za-z0-9_(]\([A-Za-z_][A-Za-z0-9_]*\)(.*/\1/p' "$hdr" | sort)
+[ -n "$api" ] || die "no LFMAP_API declarations found in lfmap.h"
+# Every prototype-looking line (starts with a type, declares an identifier
+# followed by "(" and ends with ");") must carry LFMAP_API.
+unmarked=$(grep -E '^[A-Za-z_][A-Za-z0-9_ \*]*[ \*]\(?[A-Za-z_][A-Za-z0-9_]*\(.*\);' "$hdr" |
+    grep -v -E '^(LFMAP_API|typedef|#)')
+[ -z "$unmarked" ] || die "lfmap.h declares functions without LFMAP_API:"$'\n'"$unmarked"
+
+so=$libdir/liblfmap.so.$version
+[ -f "$so" ] || die "no installed $so"
+exported=$(nm -D --defined-only "$so" | awk 'NF >= 3 { print $NF }' | sort)
+if [ "$exported" != "$api" ]; then
+    echo "exported but not declared in lfmap.h:"
+    comm -13 <(echo "$api") <(echo "$exported") | sed 's/^/    /'
+    echo "declared in lfmap.h but not exported:"
+    comm -23 <(echo "$api") <(echo "$exported") | sed 's/^/    /'
+    die "the shared library's exports differ from the API"
+fi
+# Belt and braces for thread-local and data symbols (nm shows TLS as B/D).
+tls=$(readelf --dyn-syms -W "$so" | awk '$4 == "TLS" && $7 != "UND" { print $8 }')
+[ -z "$tls" ] || die "the shared library exports thread-local symbols: $tls"
+echo "ok: $so exports exactly the $(echo "$api" | wc -l) functions of lfmap.h"
+
+a=$libdir/liblfmap.a
+foreign=$(nm -g --defined-only "$a" 2>/dev/null | awk 'NF == 3 { print $3 }' |
+    grep -v -E '^(lfmap_|lf_|lfrcu_)' | sort -u)
+[ -z "$foreign" ] || die "liblfmap.a defines global symbols outside lfmap_, lf_, lfrcu_:"$'\n'"$foreign"
+echo "ok: every global symbol of liblfmap.a is prefixed lfmap_, lf_ or lfrcu_"

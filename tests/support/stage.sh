@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Sourced by the install and ABI tests (tests/install.sh, tests/abi_*.sh,
+# tests/dlopen*.sh): `stage_install [VAR=value...]` runs `make install` of
+# $BUILD into a fresh DESTDIR and sets
+#   stage    the DESTDIR
+#   prefix   PREFIX as the package sees it (/opt/lfmap-test unless given)
+#   libdir incdir pcdir   the staged LIBDIR, INCLUDEDIR, PKGCONFIGDIR
+#   pc       pkg-config on the staged lfmap.pc (pc --cflags --libs ...)
+#   version major soname  from the VERSION file
+# Sanitizer builds skip (exit 77): their libraries need the sanitizer runtime
+# in the loading program, which the programs built here do not have.
+# Needs BUILD, CC; defines die().
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+export BUILD CC
+case "$BUILD" in
+*tsan* | *asan*)
+    echo "skipped: installed-library tests do not run in sanitizer builds"
+    exit 77
+    ;;
+esac
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+die() {
+    echo "FAIL: $*"
+    exit 1
+}
+version=$(cat VERSION)
+major=${version%%.*}
+soname=liblfmap.so.$major
+
+stage_install() { # [VAR=value...] passed to make install
+    stage=$tmp/stage
+    rm -rf "$stage"
+    local vars=(PREFIX=/opt/lfmap-test "$@") v
+    prefix=/opt/lfmap-test
+    local l='' i='' p=''
+    for v in "${vars[@]}"; do
+        case "$v" in
+        PREFIX=*) prefix=${v#PREFIX=} ;;
+        LIBDIR=*) l=${v#LIBDIR=} ;;
+        INCLUDEDIR=*) i=${v#INCLUDEDIR=} ;;
+        PKGCONFIGDIR=*) p=${v#PKGCONFIGDIR=} ;;
+        esac
+    done
+    l=${l:-$prefix/lib}
+    i=${i:-$prefix/include}
+    p=${p:-$l/pkgconfig}
+    libdir=$stage$l
+    incdir=$stage$i
+    pcdir=$stage$p
+    make -s BUILD="$BUILD" CC="$CC" DESTDIR="$stage" "${vars[@]}" install >"$tmp/install.log" 2>&1 ||
+        { cat "$tmp/install.log"; die "make install failed"; }
+}
+
+# pkg-config on the staged package: the .pc names the final paths, the
+# sysroot maps them into the staging tree.
+pc() {
+    PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config "$@" lfmap
+}
