@@ -84,8 +84,9 @@ void lfrcu_tsan_read_unlock(void);
 #endif
 
 /* The read side of the default scheme, inlined.  It is liburcu's own memb
- * read side (urcu/static/urcu-memb.h, which liburcu allows non-LGPL code to
- * inline) with one change: liburcu tests urcu_memb_has_sys_membarrier on
+ * read side (urcu/static/urcu-memb.h, whose inlining through _LGPL_SOURCE
+ * liburcu permits to LGPL-compatible code such as this library; see the
+ * README's licence section) with one change: liburcu tests urcu_memb_has_sys_membarrier on
  * every lock and unlock (three times per pair) to pick a compiler barrier or
  * a full fence; we test it once, when the first thread registers, and fold
  * it with "the default scheme is active" into lfrcu_memb_fast.  Every other
