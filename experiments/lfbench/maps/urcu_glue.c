@@ -1,0 +1,6 @@
+/* The one object TSan synchronises grace periods on (urcu_glue.h). */
+#include "urcu_glue.h"
+
+#ifdef LFB_TSAN
+char lfb_tsan_grace_period;
+#endif
