@@ -62,14 +62,15 @@ $(BUILD)/lfbench: $(LFB_OBJ) $(BUILD)/liblfmap.a
 
 # Harness unit tests: the generic tests/% rule plus the harness objects,
 # linked with $(CXX) for the C++ adapters.
-$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $@.o
-	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $@.o $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o) $(LFB_LIB_OBJ) \
+LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@) $(BUILD)/obj/tests
+	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
+	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
 	    $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LFB_LDLIBS)
 
 # The test support objects, compiled once for the harness tests.
-$(BUILD)/obj/tests/support/%.o: tests/support/%.c
+$(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 

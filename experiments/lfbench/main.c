@@ -22,7 +22,7 @@
 
 #include "bench_env.h"
 #include "c2c.h"
-#include "check.h"
+#include "diffcheck.h"
 #include "cli.h"
 #include "lfmap.h"
 #include "lfrcu.h"

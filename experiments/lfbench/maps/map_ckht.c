@@ -124,16 +124,18 @@ static bool ckht_insert(void *p, uint64_t key, uint64_t value)
     ck_ht_entry_t e;
     ck_hash(m, &h, key);
     lfb_mutex_lock(&m->writer);
-    ck_ht_entry_set_direct(&e, h, ck_key(m, key), (uintptr_t)value);
-    bool inserted = ck_ht_put_spmc(&m->ht, h, &e);
-    if (!inserted) {
-        /* false means "present" or "no memory"; tell them apart */
-        ck_ht_entry_key_set_direct(&e, ck_key(m, key));
-        if (!ck_ht_get_spmc(&m->ht, h, &e))
+    /* Look first: ck 0.7.1's put_spmc can add a second copy of a present key
+     * when a tombstone precedes it on the probe path (the differential check
+     * caught it); as the only writer we may look and then put. */
+    ck_ht_entry_key_set_direct(&e, ck_key(m, key));
+    bool present = ck_ht_get_spmc(&m->ht, h, &e);
+    if (!present) {
+        ck_ht_entry_set_direct(&e, h, ck_key(m, key), (uintptr_t)value);
+        if (!ck_ht_put_spmc(&m->ht, h, &e))
             oom();
     }
     pthread_mutex_unlock(&m->writer);
-    return inserted;
+    return !present;
 }
 
 static bool ckht_remove(void *p, uint64_t key)

@@ -2,8 +2,8 @@
  * The differential check every map passes before it is timed, and the
  * conservation check the unit tests add: the map against the plain map.
  */
-#ifndef LFB_CHECK_H
-#define LFB_CHECK_H
+#ifndef LFB_DIFFCHECK_H
+#define LFB_DIFFCHECK_H
 
 #include <stdint.h>
 
@@ -26,4 +26,4 @@ int lfb_check_differential(const struct lfb_map_ops *ops, uint64_t ops_count, ui
 int lfb_check_conservation(const struct lfb_map_ops *ops, unsigned threads, uint64_t ops_per_thread,
                            uint64_t keys_per_thread, uint64_t seed, struct lfcli_err *err);
 
-#endif /* LFB_CHECK_H */
+#endif /* LFB_DIFFCHECK_H */

@@ -1,5 +1,5 @@
-/* Differential and conservation checks, see check.h. */
-#include "check.h"
+/* Differential and conservation checks, see diffcheck.h. */
+#include "diffcheck.h"
 
 #include <inttypes.h>
 #include <pthread.h>
