@@ -6,7 +6,10 @@ set -euo pipefail
 
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.
-packages=(build-essential pkg-config clang libclang-rt-14-dev liburcu-dev check python3-matplotlib)
+# The harness (experiments/lfbench): g++ for the C++ peers, the peer maps,
+# hwloc and libnuma for placement, jemalloc as its default allocator.
+packages=(build-essential pkg-config clang libclang-rt-14-dev liburcu-dev check python3-matplotlib
+    g++ libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev)
 
 missing=()
 for p in "${packages[@]}"; do
