@@ -264,5 +264,7 @@ clean:
 
 # make fuzz, make fuzz-replay (tests/fuzz/)
 include fuzz.mk
+# build/lfbench, the experiments harness (experiments/lfbench/)
+include experiments/harness.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

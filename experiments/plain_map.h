@@ -261,4 +261,33 @@ static inline int plain_remove(struct plain_map *m, uint64_t key, uint64_t *old)
     return 1;
 }
 
+/* Address of the key's value word, or NULL when absent.  Valid until the next
+ * insert or remove (either may move slots).  Lets wrappers update in place. */
+static inline uint64_t *plain_value_slot(struct plain_map *m, uint64_t key)
+{
+    uint64_t h = lf_mix(&m->hasher, key);
+    if (__builtin_expect(h == 0, 0))
+        return m->has_zero ? &m->zero_value : NULL;
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        uint64_t k = m->slots[i].key;
+        if (k == h)
+            return &m->slots[i].value;
+        if (k == 0)
+            return NULL;
+    }
+}
+
+/* Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -1 no memory. */
+static inline int plain_put(struct plain_map *m, uint64_t key, uint64_t value, uint64_t *old)
+{
+    uint64_t *slot = plain_value_slot(m, key);
+    if (slot) {
+        if (old)
+            *old = *slot;
+        *slot = value;
+        return 0;
+    }
+    return plain_insert(m, key, value);
+}
+
 #endif /* PLAIN_MAP_H */

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The experiments harness (build/lfbench, issue 8) and its test programs.
+# Included from the Makefile (after its variables); its sources live in
+# experiments/lfbench/ (so the Makefile's experiments/*.c rule ignores them)
+# and experiments/common/ (the shared option parser, lfcli).
+#
+#   make / make experiments      builds $(BUILD)/lfbench
+#   tests/unit_lfbench_*.c       Check programs linked with the harness objects
+#
+# C11 for the C files, C++17 for the libcuckoo and TBB adapters, linked with
+# $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
+# --allocator jemalloc), so sanitizer builds and the tests use libc malloc.
+
+ifndef LFMAP_HARNESS_MK
+LFMAP_HARNESS_MK := 1
+
+LFB_DIR     := experiments/lfbench
+LFB_PKGS    := liburcu-cds liburcu-memb hwloc numa tbb ck
+LFB_PKG_CFLAGS := $(shell pkg-config --cflags $(LFB_PKGS) 2>/dev/null)
+LFB_PKG_LIBS   := $(shell pkg-config --libs $(LFB_PKGS) 2>/dev/null)
+LFB_JEMALLOC_SO := $(shell pkg-config --variable=libdir jemalloc 2>/dev/null)/libjemalloc.so.2
+# Library versions as built against, recorded in every result.
+LFB_LIB_VERSIONS := {$(shell for p in liburcu-memb liburcu-cds hwloc numa tbb ck jemalloc; do \
+    printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\"}
+
+LFB_INC     := -Iexperiments -Iexperiments/common -I$(LFB_DIR) -I$(LFB_DIR)/maps
+LFB_CFLAGS  := $(ALL_CFLAGS) $(LFB_INC) $(LFB_PKG_CFLAGS)
+# -Wstrict-prototypes and -Wmissing-prototypes are C-only (g++ warns).
+LFB_CXXFLAGS := -std=c++17 -D_GNU_SOURCE -fPIC $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN)) \
+                $(CFLAGS) $(LTO) $(SANITIZE) $(EXTRA_CFLAGS) -Ilib -Ircu $(URCU_CFLAGS) $(LFB_INC) $(LFB_PKG_CFLAGS)
+LFB_LDLIBS  := $(LFB_PKG_LIBS) $(LDLIBS_ALL) -ldl
+
+LFB_C_SRC   := $(wildcard $(LFB_DIR)/*.c) $(wildcard $(LFB_DIR)/maps/*.c) experiments/common/cli.c
+LFB_CXX_SRC := $(wildcard $(LFB_DIR)/maps/*.cc)
+LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC))
+LFB_MAIN_OBJ := $(BUILD)/obj/$(LFB_DIR)/main.o
+# Everything but main: what the unit tests link.
+LFB_LIB_OBJ := $(filter-out $(LFB_MAIN_OBJ),$(LFB_OBJ))
+
+all: $(BUILD)/lfbench
+experiments: $(BUILD)/lfbench
+bench: $(BUILD)/lfbench
+
+$(BUILD)/obj/$(LFB_DIR)/%.o: $(LFB_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LFB_MAIN_OBJ): $(LFB_DIR)/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -DLFMAP_BUILD_CFLAGS='"$(strip $(LFB_CFLAGS))"' \
+	    -DLFB_JEMALLOC_SO='"$(LFB_JEMALLOC_SO)"' -DLFB_LIB_VERSIONS='"$(LFB_LIB_VERSIONS)"' -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/experiments/common/%.o: experiments/common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/$(LFB_DIR)/maps/%.o: $(LFB_DIR)/maps/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(LFB_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/lfbench: $(LFB_OBJ) $(BUILD)/liblfmap.a
+	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(LFB_OBJ) $(BUILD)/liblfmap.a $(LFB_LDLIBS)
+
+# Harness unit tests: the generic tests/% rule plus the harness objects,
+# linked with $(CXX) for the C++ adapters.
+LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@) $(BUILD)/obj/tests
+	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
+	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
+	    $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LFB_LDLIBS)
+
+# The test support objects, compiled once for the harness tests.
+$(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+# The shell tests run build/lfbench.
+tests: $(BUILD)/lfbench
+
+endif

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lfbench: the experiments harness (issue 8).  `lfbench --help` documents
+ * the options; README.md ("The harness") the workflow; the record format is
+ * experiments/RESULTS-SCHEMA.md.
+ *
+ * Order of a session: parse and check every option (a bad one stops here
+ * with exit status 64), make the allocator the one asked for (jemalloc is
+ * preloaded by re-executing), differential-check every map against the
+ * plain map (failures are reported and skipped), then run every point
+ * (workload x initial size x threads), --repeat times, with the maps in a
+ * rotating order inside each repetition.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_env.h"
+#include "c2c.h"
+#include "diffcheck.h"
+#include "cli.h"
+#include "lfmap.h"
+#include "lfrcu.h"
+#include "map_iface.h"
+#include "memstats.h"
+#include "options.h"
+#include "placement.h"
+#include "report.h"
+#include "runner.h"
+#include "workload.h"
+
+#ifndef LFB_JEMALLOC_SO
+#define LFB_JEMALLOC_SO "libjemalloc.so.2"
+#endif
+#ifndef LFB_LIB_VERSIONS
+#define LFB_LIB_VERSIONS "{}"
+#endif
+#ifndef LFMAP_BUILD_CFLAGS
+#define LFMAP_BUILD_CFLAGS NULL
+#endif
+
+/* Set in the re-executed process so that a failed preload cannot loop. */
+#define LFB_REEXEC_ENV "LFBENCH_REEXEC"
+/* The differential check: enough operations over few keys that every
+ * branch (present/absent, growth from an empty map) is exercised often. */
+#define LFB_CHECK_OPS 20000u
+#define LFB_CHECK_KEYS 1000u
+/* Operation streams per thread: 2^20 entries (8 MiB, larger than the
+ * caches, cycled) and at most 2^24 in all. */
+#define LFB_STREAM_LEN_MAX ((size_t)1 << 20)
+#define LFB_STREAM_TOTAL_MAX ((size_t)1 << 24)
+/* Maps of a point are distinguished in the hash seed too. */
+#define LFB_MAP_SEED_SALT 0x6d6170ull
+/* Per-map results kept for the median line (--repeat is at most 101). */
+#define REPEAT_SLOTS_MAX 101
+
+static void usage_error(const char *msg)
+{
+    fprintf(stderr, "lfbench: %s\n", msg);
+    exit(LFCLI_EXIT_USAGE);
+}
+
+static bool sanitized(void)
+{
+    return strcmp(bench_sanitizer(), "none") != 0;
+}
+
+/* Makes malloc the allocator the options ask for; may re-execute. */
+static void setup_allocator(const struct lfb_options *o, char **argv)
+{
+    bool have = lfb_jemalloc_active();
+    if (o->allocator == LFB_ALLOC_GLIBC) {
+        if (have)
+            usage_error("--allocator glibc: jemalloc is loaded already (LD_PRELOAD?); unset it");
+        return;
+    }
+    if (have)
+        return;
+    if (getenv(LFB_REEXEC_ENV))
+        usage_error("--allocator jemalloc: preloading " LFB_JEMALLOC_SO " did not work; "
+                    "install libjemalloc2 or use --allocator glibc");
+    const char *old = getenv("LD_PRELOAD");
+    char preload[1024];
+    snprintf(preload, sizeof preload, "%s%s%s", LFB_JEMALLOC_SO, old && *old ? ":" : "", old ? old : "");
+    setenv("LD_PRELOAD", preload, 1);
+    setenv(LFB_REEXEC_ENV, "1", 1);
+    execv("/proc/self/exe", argv);
+    fprintf(stderr, "lfbench: cannot re-execute to preload jemalloc: %s\n", strerror(errno));
+    exit(EXIT_FAILURE);
+}
+
+static void *rcu_probe(void *arg)
+{
+    int *rc = arg;
+    *rc = lfmap_thread_register();
+    if (*rc == 0)
+        lfmap_thread_unregister();
+    return NULL;
+}
+
+static void check_rcu(const struct lfb_options *o)
+{
+    if (!o->rcu)
+        return;
+    setenv("LFMAP_RCU", o->rcu, 1);
+    int rc = -1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, rcu_probe, &rc) == 0)
+        pthread_join(t, NULL);
+    if (rc != 0) {
+        char msg[LFCLI_ERR_LEN];
+        snprintf(msg, sizeof msg, "--rcu: lfmap does not know the reclamation scheme '%s' (see rcu/schemes.def)", o->rcu);
+        usage_error(msg);
+    }
+}
+
+static FILE *open_output(const struct lfb_options *o, char *path, size_t len)
+{
+    if (o->output) {
+        snprintf(path, len, "%s", o->output);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        mkdir("results", 0777);
+        mkdir("results/tmp", 0777);
+        snprintf(path, len, "results/tmp/lfbench-%s.jsonl", stamp);
+    }
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        char msg[LFCLI_ERR_LEN + 1024];
+        snprintf(msg, sizeof msg, "--output: cannot open '%s': %s", path, strerror(errno));
+        usage_error(msg);
+    }
+    return f;
+}
+
+static char *lib_versions_json(void)
+{
+    static char buf[1024];
+    const char *je = lfb_jemalloc_version();
+    char jebuf[160];
+    if (je)
+        snprintf(jebuf, sizeof jebuf, "\"%s\"", je);
+    snprintf(buf, sizeof buf, "{\"build\":%s,\"jemalloc_runtime\":%s,\"hwloc_api\":\"%#x\"}",
+             LFB_LIB_VERSIONS, je ? jebuf : "null", hwloc_get_api_version());
+    return buf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void fmt_seconds(double s, char *buf, size_t len)
+{
+    if (s < 0)
+        s = 0;
+    snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+}
+
+struct point {
+    struct lfb_workload w;
+    unsigned threads;
+    bool presized;
+};
+
+struct session {
+    struct lfb_options o;
+    const struct lfb_map_ops *maps[LFB_MAX_LIST];
+    size_t nmaps;
+    FILE *out;
+    struct lfb_record_ctx ctx;
+    hwloc_topology_t topo;
+    size_t runs_total, runs_done;
+    double started;
+};
+
+static double now_s(void)
+{
+    return (double)bench_now_ns() / 1e9;
+}
+
+static void progress(struct session *ss, const struct point *p, unsigned rep, const char *map)
+{
+    double elapsed = now_s() - ss->started;
+    char eta[32];
+    if (ss->runs_done)
+        fmt_seconds(elapsed / (double)ss->runs_done * (double)(ss->runs_total - ss->runs_done), eta, sizeof eta);
+    else
+        snprintf(eta, sizeof eta, "?");
+    fprintf(stderr, "[%zu/%zu] %s%s i=%llu n=%u rep %u/%llu %s | %zu runs left, ETA %s\n",
+            ss->runs_done + 1, ss->runs_total, p->w.name,
+            p->w.kind == LFB_KIND_BULKLOAD ? (p->presized ? "(presized)" : "(growing)") : "",
+            (unsigned long long)p->w.initial, p->threads, rep + 1, (unsigned long long)ss->o.repeat, map,
+            ss->runs_total - ss->runs_done, eta);
+}
+
+static bool map_runs_at(const struct lfb_map_ops *m, unsigned threads)
+{
+    return !m->max_threads || threads <= m->max_threads;
+}
+
+static void run_point(struct session *ss, const struct point *p)
+{
+    const struct lfb_options *o = &ss->o;
+    struct lfb_perm perm;
+    lfb_perm_init(&perm, p->w.range, o->seed);
+    int *cpus = calloc(p->threads, sizeof *cpus);
+    struct lfcli_err err;
+    if (lfb_placement_plan(ss->topo, o->pin, p->threads, cpus, &err) != 0) {
+        fprintf(stderr, "lfbench: %s\n", err.msg);
+        exit(EXIT_FAILURE);
+    }
+    size_t len = LFB_STREAM_LEN_MAX;
+    while (len > 1 && len * p->threads > LFB_STREAM_TOTAL_MAX)
+        len >>= 1;
+    uint64_t **streams = calloc(p->threads, sizeof *streams);
+    for (unsigned t = 0; t < p->threads && p->w.kind != LFB_KIND_BULKLOAD; t++) {
+        streams[t] = malloc(len * sizeof **streams);
+        if (!streams[t]) {
+            fputs("lfbench: out of memory for the operation streams\n", stderr);
+            exit(EXIT_FAILURE);
+        }
+    }
+    double mops[LFB_MAX_LIST][REPEAT_SLOTS_MAX];
+    uint64_t p99r[LFB_MAX_LIST][REPEAT_SLOTS_MAX], p99w[LFB_MAX_LIST][REPEAT_SLOTS_MAX];
+    unsigned nres[LFB_MAX_LIST] = {0};
+
+    printf("\n== %s%s, initial %llu, range %llu, %u thread(s), pin %s (cpus", p->w.name,
+           p->w.kind == LFB_KIND_BULKLOAD ? (p->presized ? " presized" : " growing") : "",
+           (unsigned long long)p->w.initial, (unsigned long long)p->w.range, p->threads, ss->ctx.pin);
+    for (unsigned t = 0; t < p->threads; t++)
+        printf(" %d", cpus[t]);
+    printf(")\n%-11s %3s %9s %14s %9s %9s %11s\n", "map", "rep", "Mops/s", "upd att/eff %",
+           "p99 rd", "p99 wr", "c2c ns");
+    for (unsigned rep = 0; rep < o->repeat; rep++) {
+        uint64_t stream_seed = o->seed ^ ((uint64_t)(rep + 1) * 0x9e3779b97f4a7c15ull);
+        for (unsigned t = 0; t < p->threads && p->w.kind != LFB_KIND_BULKLOAD; t++)
+            lfb_stream_fill(&p->w, &perm, stream_seed, t, streams[t], len);
+        for (size_t k = 0; k < ss->nmaps; k++) {
+            size_t mi = (k + rep) % ss->nmaps; /* rotate: no map always first */
+            const struct lfb_map_ops *m = ss->maps[mi];
+            if (!map_runs_at(m, p->threads))
+                continue;
+            progress(ss, p, rep, m->name);
+            struct lfb_run_spec spec = {
+                .ops = m, .w = &p->w, .perm = &perm, .threads = p->threads,
+                .streams = streams, .stream_len = len,
+                .duration_s = p->w.kind == LFB_KIND_BULKLOAD ? o->duration_s * o->bulk_cap_factor : o->duration_s,
+                .presized = p->presized, .map_seed = o->seed ^ (LFB_MAP_SEED_SALT + mi), .cpus = cpus,
+                .mem = &o->mem, .sample_every = (unsigned)o->sample_every,
+                .timer_interval_ns = ss->ctx.timer_interval_ns,
+            };
+            int ca, cb;
+            lfb_c2c_default_cpus(&ca, &cb);
+            if (p->threads > 1 && cpus[0] >= 0 && cpus[1] >= 0 && cpus[0] != cpus[1]) {
+                ca = cpus[0];
+                cb = cpus[1];
+            }
+            ss->ctx.c2c_before_ns = p->threads > 1 ? lfb_c2c_round_trip_ns(ca, cb) : -1;
+            struct lfb_run_result r;
+            int rc = lfb_run(&spec, &r, &err);
+            ss->ctx.c2c_after_ns = p->threads > 1 ? lfb_c2c_round_trip_ns(ca, cb) : -1;
+            ss->runs_done++;
+            if (rc != 0) {
+                fprintf(stderr, "lfbench: %s\n", err.msg);
+                ss->ctx.status = "run_failed";
+                lfb_write_skip(ss->out, &ss->ctx, m->name, err.msg);
+                ss->ctx.status = "ok";
+                lfb_run_result_free(&r);
+                continue;
+            }
+            ss->ctx.repeat_index = rep;
+            lfb_write_record(ss->out, &ss->ctx, &spec, &r);
+            double tp = lfb_throughput_mops(&r);
+            uint64_t pr = hist_percentile(r.read_hist, 99), pw = hist_percentile(r.write_hist, 99);
+            printf("%-11s %3u %9.3f %6.1f/%6.1f %9llu %9llu %5.0f/%5.0f%s\n", m->name, rep + 1, tp,
+                   r.c.ops ? 100.0 * (double)r.c.writes / (double)r.c.ops : 0,
+                   r.c.ops ? 100.0 * (double)r.c.writes_effective / (double)r.c.ops : 0,
+                   (unsigned long long)pr, (unsigned long long)pw, ss->ctx.c2c_before_ns,
+                   ss->ctx.c2c_after_ns, r.completed ? "" : "  (bulkload cut at the time cap)");
+            fflush(stdout);
+            if (rep < REPEAT_SLOTS_MAX) {
+                mops[mi][nres[mi]] = tp;
+                p99r[mi][nres[mi]] = pr;
+                p99w[mi][nres[mi]] = pw;
+                nres[mi]++;
+            }
+            lfb_run_result_free(&r);
+        }
+    }
+    if (o->repeat > 1) {
+        printf("-- median of %llu (min .. max)\n", (unsigned long long)o->repeat);
+        for (size_t mi = 0; mi < ss->nmaps; mi++) {
+            unsigned n = nres[mi];
+            if (!n)
+                continue;
+            double sorted[REPEAT_SLOTS_MAX], r99[REPEAT_SLOTS_MAX], w99[REPEAT_SLOTS_MAX];
+            for (unsigned j = 0; j < n; j++) {
+                sorted[j] = mops[mi][j];
+                r99[j] = (double)p99r[mi][j];
+                w99[j] = (double)p99w[mi][j];
+            }
+            qsort(sorted, n, sizeof sorted[0], cmp_double);
+            qsort(r99, n, sizeof r99[0], cmp_double);
+            qsort(w99, n, sizeof w99[0], cmp_double);
+            printf("%-11s     %9.3f (%.3f .. %.3f)  p99 rd %.0f  wr %.0f ns\n", ss->maps[mi]->name,
+                   sorted[n / 2], sorted[0], sorted[n - 1], r99[n / 2], w99[n / 2]);
+        }
+    }
+    for (unsigned t = 0; t < p->threads; t++)
+        free(streams[t]);
+    free(streams);
+    free(cpus);
+}
+
+static size_t count_runs(const struct session *ss)
+{
+    const struct lfb_options *o = &ss->o;
+    size_t n = 0;
+    for (size_t wi = 0; wi < o->nworkloads; wi++) {
+        struct lfb_workload w;
+        lfb_workload_preset(&w, o->workloads[wi]);
+        size_t variants = w.kind == LFB_KIND_BULKLOAD ? 2 : 1;
+        for (size_t ti = 0; ti < o->nthreads; ti++)
+            for (size_t mi = 0; mi < ss->nmaps; mi++)
+                if (map_runs_at(ss->maps[mi], (unsigned)o->threads[ti]))
+                    n += variants * o->ninitial * o->repeat;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    static struct session ss;
+    struct lfcli_err err;
+    if (lfb_options_parse(argc, argv, &ss.o, &err) != 0)
+        usage_error(err.msg);
+    struct lfb_options *o = &ss.o;
+    if (o->help) {
+        lfb_options_help(stdout);
+        return 0;
+    }
+    if (o->list_maps) {
+        for (size_t i = 0; i < lfb_map_count; i++)
+            puts(lfb_maps[i]->name);
+        return 0;
+    }
+    if (sanitized() && o->allocator == LFB_ALLOC_JEMALLOC) {
+        /* A sanitizer replaces malloc itself; jemalloc cannot be put under it. */
+        o->allocator = LFB_ALLOC_GLIBC;
+        fputs("lfbench: sanitizer build: using glibc malloc (jemalloc cannot run under a sanitizer)\n", stderr);
+    }
+    if (lfb_mempolicy_check(&o->mem, &err) != 0)
+        usage_error(err.msg);
+    check_rcu(o);
+    setup_allocator(o, argv); /* may re-execute; everything above is cheap */
+    char out_path[512];
+    ss.out = open_output(o, out_path, sizeof out_path);
+
+    if (hwloc_topology_init(&ss.topo) != 0 || hwloc_topology_load(ss.topo) != 0) {
+        fputs("lfbench: hwloc cannot read this machine's topology\n", stderr);
+        return EXIT_FAILURE;
+    }
+    struct bench_timer timer = bench_timer_calibrate();
+    char *env = bench_env_json(lfrcu_scheme_name(), timer);
+    char mem_name[32];
+    lfb_mempolicy_name(&o->mem, mem_name, sizeof mem_name);
+    ss.ctx = (struct lfb_record_ctx){
+        .env_json = env, .lib_versions = lib_versions_json(),
+        .allocator = o->allocator == LFB_ALLOC_JEMALLOC ? "jemalloc" : "glibc",
+        .pin = lfb_pin_names[o->pin], .mem = mem_name, .repeat_count = (unsigned)o->repeat,
+        .seed = o->seed, .c2c_before_ns = -1, .c2c_after_ns = -1, .timer_call_ns = timer.call_ns,
+        .timer_interval_ns = timer.interval_ns, .sample_every = (unsigned)o->sample_every, .status = "ok",
+    };
+    printf("lfbench: %zu map(s), allocator %s, pin %s, mem %s, %d NUMA node(s), timer %.1f ns/call "
+           "(%llu ns subtracted per sample, 1 op in %llu sampled), results -> %s\n",
+           o->nmaps, ss.ctx.allocator, ss.ctx.pin, mem_name, lfb_numa_nodes(), timer.call_ns,
+           (unsigned long long)timer.interval_ns, (unsigned long long)o->sample_every, out_path);
+
+    for (size_t i = 0; i < o->nmaps; i++) {
+        const struct lfb_map_ops *m = o->maps[i];
+        if (!o->no_check && lfb_check_differential(m, LFB_CHECK_OPS, LFB_CHECK_KEYS, o->seed, &err) != 0) {
+            printf("lfbench: %s FAILED the differential check and is skipped: %s\n", m->name, err.msg);
+            ss.ctx.status = "failed_check";
+            lfb_write_skip(ss.out, &ss.ctx, m->name, err.msg);
+            ss.ctx.status = "ok";
+            continue;
+        }
+        ss.maps[ss.nmaps++] = m;
+    }
+    if (!o->no_check)
+        printf("lfbench: differential check (%u ops over %u keys vs the plain map): %zu of %zu maps passed\n",
+               LFB_CHECK_OPS, LFB_CHECK_KEYS, ss.nmaps, o->nmaps);
+    if (ss.nmaps == 0) {
+        fputs("lfbench: no map left to run\n", stderr);
+        return EXIT_FAILURE;
+    }
+    for (size_t mi = 0; mi < ss.nmaps; mi++)
+        for (size_t ti = 0; ti < o->nthreads; ti++)
+            if (!map_runs_at(ss.maps[mi], (unsigned)o->threads[ti]))
+                printf("lfbench: %s is skipped at %llu threads (it runs with at most %u)\n",
+                       ss.maps[mi]->name, (unsigned long long)o->threads[ti], ss.maps[mi]->max_threads);
+
+    ss.runs_total = count_runs(&ss);
+    ss.started = now_s();
+    for (size_t wi = 0; wi < o->nworkloads; wi++) {
+        for (size_t ii = 0; ii < o->ninitial; ii++) {
+            for (size_t ti = 0; ti < o->nthreads; ti++) {
+                struct point p = {.threads = (unsigned)o->threads[ti]};
+                lfb_options_workload(o, o->workloads[wi], o->initial[ii], &p.w);
+                unsigned variants = p.w.kind == LFB_KIND_BULKLOAD ? 2 : 1;
+                for (unsigned v = 0; v < variants; v++) {
+                    p.presized = v == 1;
+                    run_point(&ss, &p);
+                }
+            }
+        }
+    }
+    char took[32];
+    fmt_seconds(now_s() - ss.started, took, sizeof took);
+    printf("\nlfbench: %zu runs in %s; records in %s\n", ss.runs_done, took, out_path);
+    fclose(ss.out);
+    free(env);
+    hwloc_topology_destroy(ss.topo);
+    return 0;
+}

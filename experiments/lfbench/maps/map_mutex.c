@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mutex: one pthread mutex around a plain table (the brief's "global mutex
+ * map"): simple, and it serialises everything. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lock_profile.h"
+#include "map_iface.h"
+#include "plain_map.h"
+
+struct mutex_map {
+    pthread_mutex_t lock;
+    struct plain_map table;
+};
+
+static void *mutex_create(const struct lfb_map_config *cfg)
+{
+    struct mutex_map *m = malloc(sizeof *m);
+    if (!m)
+        return NULL;
+    if (plain_init(&m->table, cfg->capacity, cfg->seed) != 0) {
+        free(m);
+        return NULL;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    return m;
+}
+
+static void mutex_destroy(void *p)
+{
+    struct mutex_map *m = p;
+    pthread_mutex_destroy(&m->lock);
+    plain_destroy(&m->table);
+    free(m);
+}
+
+static bool mutex_get(void *p, uint64_t k, uint64_t *v)
+{
+    struct mutex_map *m = p;
+    lfb_mutex_lock(&m->lock);
+    bool found = plain_get(&m->table, k, v);
+    pthread_mutex_unlock(&m->lock);
+    return found;
+}
+
+static bool mutex_insert(void *p, uint64_t k, uint64_t v)
+{
+    struct mutex_map *m = p;
+    lfb_mutex_lock(&m->lock);
+    int rc = plain_insert(&m->table, k, v);
+    pthread_mutex_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool mutex_remove(void *p, uint64_t k)
+{
+    struct mutex_map *m = p;
+    lfb_mutex_lock(&m->lock);
+    int rc = plain_remove(&m->table, k, NULL);
+    pthread_mutex_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool mutex_put(void *p, uint64_t k, uint64_t v)
+{
+    struct mutex_map *m = p;
+    lfb_mutex_lock(&m->lock);
+    int rc = plain_put(&m->table, k, v, NULL);
+    pthread_mutex_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool mutex_cas(void *p, uint64_t k, uint64_t expected, uint64_t desired)
+{
+    struct mutex_map *m = p;
+    lfb_mutex_lock(&m->lock);
+    uint64_t *slot = plain_value_slot(&m->table, k);
+    bool ok = slot && *slot == expected;
+    if (ok)
+        *slot = desired;
+    pthread_mutex_unlock(&m->lock);
+    return ok;
+}
+
+static void mutex_stats(void *p, struct lfb_map_stats *out)
+{
+    struct mutex_map *m = p;
+    pthread_mutex_lock(&m->lock);
+    out->size = plain_size(&m->table);
+    out->resizes = (int64_t)m->table.resizes;
+    pthread_mutex_unlock(&m->lock);
+    out->retired_bytes = 0;
+    snprintf(out->config, sizeof out->config, "{\"lock\":\"pthread_mutex\"}");
+}
+
+const struct lfb_map_ops lfb_map_mutex = {
+    .name = "mutex",
+    .description = "one pthread mutex around a plain table",
+    .lock_based = true,
+    .create = mutex_create,
+    .destroy = mutex_destroy,
+    .get = mutex_get,
+    .insert = mutex_insert,
+    .remove = mutex_remove,
+    .put = mutex_put,
+    .cas = mutex_cas,
+    .stats = mutex_stats,
+};

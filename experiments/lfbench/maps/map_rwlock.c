@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rwlock: one pthread reader-writer lock around a plain table: readers
+ * share, writers serialise, and the lock word bounces between cores. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lock_profile.h"
+#include "map_iface.h"
+#include "plain_map.h"
+
+struct rwlock_map {
+    pthread_rwlock_t lock;
+    struct plain_map table;
+};
+
+static void *rwlock_create(const struct lfb_map_config *cfg)
+{
+    struct rwlock_map *m = malloc(sizeof *m);
+    if (!m)
+        return NULL;
+    if (plain_init(&m->table, cfg->capacity, cfg->seed) != 0) {
+        free(m);
+        return NULL;
+    }
+    pthread_rwlock_init(&m->lock, NULL);
+    return m;
+}
+
+static void rwlock_destroy(void *p)
+{
+    struct rwlock_map *m = p;
+    pthread_rwlock_destroy(&m->lock);
+    plain_destroy(&m->table);
+    free(m);
+}
+
+static bool rwlock_get(void *p, uint64_t k, uint64_t *v)
+{
+    struct rwlock_map *m = p;
+    lfb_rwlock_rdlock(&m->lock);
+    bool found = plain_get(&m->table, k, v);
+    pthread_rwlock_unlock(&m->lock);
+    return found;
+}
+
+static bool rwlock_insert(void *p, uint64_t k, uint64_t v)
+{
+    struct rwlock_map *m = p;
+    lfb_rwlock_wrlock(&m->lock);
+    int rc = plain_insert(&m->table, k, v);
+    pthread_rwlock_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool rwlock_remove(void *p, uint64_t k)
+{
+    struct rwlock_map *m = p;
+    lfb_rwlock_wrlock(&m->lock);
+    int rc = plain_remove(&m->table, k, NULL);
+    pthread_rwlock_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool rwlock_put(void *p, uint64_t k, uint64_t v)
+{
+    struct rwlock_map *m = p;
+    lfb_rwlock_wrlock(&m->lock);
+    int rc = plain_put(&m->table, k, v, NULL);
+    pthread_rwlock_unlock(&m->lock);
+    return rc == 1;
+}
+
+static bool rwlock_cas(void *p, uint64_t k, uint64_t expected, uint64_t desired)
+{
+    struct rwlock_map *m = p;
+    lfb_rwlock_wrlock(&m->lock);
+    uint64_t *slot = plain_value_slot(&m->table, k);
+    bool ok = slot && *slot == expected;
+    if (ok)
+        *slot = desired;
+    pthread_rwlock_unlock(&m->lock);
+    return ok;
+}
+
+static void rwlock_stats(void *p, struct lfb_map_stats *out)
+{
+    struct rwlock_map *m = p;
+    pthread_rwlock_rdlock(&m->lock);
+    out->size = plain_size(&m->table);
+    out->resizes = (int64_t)m->table.resizes;
+    pthread_rwlock_unlock(&m->lock);
+    out->retired_bytes = 0;
+    snprintf(out->config, sizeof out->config, "{\"lock\":\"pthread_rwlock\",\"preference\":\"glibc default (readers)\"}");
+}
+
+const struct lfb_map_ops lfb_map_rwlock = {
+    .name = "rwlock",
+    .description = "one pthread rwlock around a plain table",
+    .lock_based = true,
+    .create = rwlock_create,
+    .destroy = rwlock_destroy,
+    .get = rwlock_get,
+    .insert = rwlock_insert,
+    .remove = rwlock_remove,
+    .put = rwlock_put,
+    .cas = rwlock_cas,
+    .stats = rwlock_stats,
+};

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Memory figures, see memstats.h. */
+#include "memstats.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+
+/* Looked up, not linked: the binary runs with or without jemalloc (it is
+ * preloaded when asked for, main.c), and sanitizer builds never have it. */
+static mallctl_fn find_mallctl(void)
+{
+    return (mallctl_fn)dlsym(RTLD_DEFAULT, "mallctl");
+}
+
+bool lfb_jemalloc_active(void)
+{
+    return find_mallctl() != NULL;
+}
+
+const char *lfb_jemalloc_version(void)
+{
+    mallctl_fn ctl = find_mallctl();
+    const char *v = NULL;
+    size_t len = sizeof v;
+    if (!ctl || ctl("version", &v, &len, NULL, 0) != 0)
+        return NULL;
+    return v;
+}
+
+static int64_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long size = 0, resident = 0;
+    if (!f)
+        return -1;
+    int n = fscanf(f, "%lld %lld", &size, &resident);
+    fclose(f);
+    return n == 2 ? resident * (int64_t)sysconf(_SC_PAGESIZE) : -1;
+}
+
+void lfb_mem_sample(struct lfb_mem *out)
+{
+    out->rss_bytes = rss_bytes();
+    out->allocated_bytes = -1;
+    out->active_bytes = -1;
+    mallctl_fn ctl = find_mallctl();
+    if (ctl) {
+        uint64_t epoch = 1;
+        size_t len = sizeof epoch;
+        ctl("epoch", &epoch, &len, &epoch, len);
+        size_t v;
+        len = sizeof v;
+        if (ctl("stats.allocated", &v, &len, NULL, 0) == 0)
+            out->allocated_bytes = (int64_t)v;
+        len = sizeof v;
+        if (ctl("stats.active", &v, &len, NULL, 0) == 0)
+            out->active_bytes = (int64_t)v;
+        return;
+    }
+    struct mallinfo2 mi = mallinfo2();
+    out->allocated_bytes = (int64_t)(mi.uordblks + mi.hblkhd);
+}

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lfbench options, see options.h. */
+#include "options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+const char *const lfb_allocator_names[] = {"jemalloc", "glibc", NULL};
+
+#define DEFAULT_THREADS "1,2"
+#define DEFAULT_INITIAL 10000u
+#define DEFAULT_DURATION_S 1.0
+#define DEFAULT_REPEAT 3u
+#define DEFAULT_SEED 1u
+/* 1 sampled operation in 64 (field-notes.md: a clock read costs as much as
+ * a cached lookup, so timing every operation would double its cost). */
+#define DEFAULT_SAMPLE_EVERY 64u
+/* bulkload stops at duration x this factor, so that an O(n)-per-insert map
+ * (cow) cannot hold the matrix for hours. */
+#define DEFAULT_BULK_CAP_FACTOR 5.0
+#define DURATION_MAX_S 86400.0
+#define REPEAT_MAX 101u
+#define SAMPLE_EVERY_MAX (UINT64_C(1) << 20)
+#define ZIPF_S_MIN 0.01
+#define ZIPF_S_MAX 5.0
+
+static const struct lfcli_option_doc docs[] = {
+    {"-m, --map LIST", "maps to compare, comma-separated, or 'all' (default all); see --list-maps"},
+    {"-n, --threads LIST", "thread counts, e.g. 1,2,4 (default " DEFAULT_THREADS "; 1 .. 256)"},
+    {"-i, --initial LIST", "prefilled keys per point, e.g. 1e4,1e6 (default 10000); bulkload: keys to load"},
+    {"-r, --range N", "key range (default 2 x initial, so inserts and removes keep the size\n"
+                      "near the prefill); needs a single -i"},
+    {"-w, --workload LIST", "presets: 95/5, 50/50, 10/90 (read/write %, any R/W adding to 100),\n"
+                            "hotkeys (remove-then-reinsert of a hot set under readers),\n"
+                            "bulkload (T threads load N keys, empty and presized map); default 95/5"},
+    {"-u, --update PCT", "write percentage 0 .. 100 (shorthand for --workload (100-PCT)/PCT)"},
+    {"--write-mix MIX", "insert-remove (default: half insert-if-absent, half remove), put,\n"
+                        "cas-increment (get, then CAS value+1; insert 0 when absent)"},
+    {"--dist DIST", "key distribution: uniform (default) or zipf"},
+    {"--zipf-s S", "Zipf exponent (default 0.99; 0.01 .. 5); needs --dist zipf"},
+    {"--hot-keys N", "hotkeys: size of the hot set (default 100; at most the prefill)"},
+    {"-d, --duration S", "seconds per run (default 1; bulkload stops at 5 x this)"},
+    {"--repeat N", "runs per point, maps interleaved within each (default 3; 1 .. 101)"},
+    {"-s, --seed N", "seed of workloads and map hashing (default 1)"},
+    {"--pin MODE", "thread pinning from the hwloc topology: none (default), compact, scatter"},
+    {"--mem POLICY", "map memory: first-touch (default), interleave, node:N (libnuma)"},
+    {"--allocator A", "jemalloc (default; preloaded) or glibc"},
+    {"--sample-every N", "time 1 operation in N for the latency histograms (default 64; 0 = off)"},
+    {"--rcu NAME", "lfmap's reclamation scheme (sets LFMAP_RCU)"},
+    {"-o, --output FILE", "JSON-lines results (default results/tmp/lfbench-DATE.jsonl);\n"
+                          "schema in experiments/RESULTS-SCHEMA.md"},
+    {"--no-check", "skip the differential check against the plain map before timing"},
+    {"--list-maps", "print the map names, one per line, and exit"},
+    {"-h, --help", "this help"},
+};
+
+void lfb_options_help(FILE *f)
+{
+    lfcli_print_help(f, "Usage: lfbench [OPTIONS]\n"
+                        "Runs every (workload, initial size, threads) point for every map,\n"
+                        "--repeat times with the maps interleaved; prints a table and writes JSON lines.",
+                     docs, sizeof docs / sizeof docs[0]);
+    fputs("\nMaps:\n", f);
+    for (size_t i = 0; i < lfb_map_count; i++)
+        fprintf(f, "  %-12s %s\n", lfb_maps[i]->name, lfb_maps[i]->description);
+    fputs("\nExample: lfbench -m lfmap,mutex,lfht -w 95/5,50/50 -n 1,2 -i 1e4 -d 1 --repeat 3\n", f);
+}
+
+enum {
+    OPT_WRITE_MIX = 256, OPT_DIST, OPT_ZIPF_S, OPT_HOT_KEYS, OPT_REPEAT, OPT_PIN, OPT_MEM,
+    OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS
+};
+
+static const struct option long_opts[] = {
+    {"map", required_argument, NULL, 'm'},
+    {"threads", required_argument, NULL, 'n'},
+    {"initial", required_argument, NULL, 'i'},
+    {"range", required_argument, NULL, 'r'},
+    {"workload", required_argument, NULL, 'w'},
+    {"update", required_argument, NULL, 'u'},
+    {"write-mix", required_argument, NULL, OPT_WRITE_MIX},
+    {"dist", required_argument, NULL, OPT_DIST},
+    {"zipf-s", required_argument, NULL, OPT_ZIPF_S},
+    {"hot-keys", required_argument, NULL, OPT_HOT_KEYS},
+    {"duration", required_argument, NULL, 'd'},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"seed", required_argument, NULL, 's'},
+    {"pin", required_argument, NULL, OPT_PIN},
+    {"mem", required_argument, NULL, OPT_MEM},
+    {"allocator", required_argument, NULL, OPT_ALLOCATOR},
+    {"sample-every", required_argument, NULL, OPT_SAMPLE_EVERY},
+    {"rcu", required_argument, NULL, OPT_RCU},
+    {"output", required_argument, NULL, 'o'},
+    {"no-check", no_argument, NULL, OPT_NO_CHECK},
+    {"list-maps", no_argument, NULL, OPT_LIST_MAPS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int map_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
+{
+    struct lfb_options *o = ctx;
+    const struct lfb_map_ops *m = lfb_map_find(text);
+    if (!m)
+        return lfcli_fail(err, "--map: unknown map '%s' (lfbench --list-maps lists them)", text);
+    for (size_t i = 0; i < index; i++)
+        if (o->maps[i] == m)
+            return lfcli_fail(err, "--map: '%s' is listed twice", text);
+    o->maps[index] = m;
+    return 0;
+}
+
+static int workload_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
+{
+    struct lfb_options *o = ctx;
+    struct lfb_workload w;
+    if (strlen(text) >= sizeof o->workloads[0] || lfb_workload_preset(&w, text) != 0)
+        return lfcli_fail(err, "--workload: unknown workload '%s' (accepted: 95/5, 50/50, 10/90, "
+                               "any R/W adding up to 100, hotkeys, bulkload)", text);
+    snprintf(o->workloads[index], sizeof o->workloads[index], "%s", text);
+    return 0;
+}
+
+static const char *opt_name(int c)
+{
+    for (const struct option *lo = long_opts; lo->name; lo++)
+        if (lo->val == c)
+            return lo->name;
+    return "?";
+}
+
+static bool has_kind(const struct lfb_options *o, enum lfb_kind kind)
+{
+    for (size_t i = 0; i < o->nworkloads; i++) {
+        struct lfb_workload w;
+        lfb_workload_preset(&w, o->workloads[i]);
+        if (w.kind == kind)
+            return true;
+    }
+    return false;
+}
+
+static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli_err *err,
+                     bool seen[])
+{
+    int e, n;
+    double d;
+    switch (c) {
+    case 'm':
+        if (strcmp(arg, "all") == 0) {
+            for (size_t i = 0; i < lfb_map_count; i++)
+                o->maps[i] = lfb_maps[i];
+            o->nmaps = lfb_map_count;
+            return 0;
+        }
+        n = lfcli_parse_list("--map", arg, LFB_MAX_LIST, map_item, o, err);
+        o->nmaps = n > 0 ? (size_t)n : 0;
+        return n > 0 ? 0 : -1;
+    case 'n':
+        n = lfcli_parse_u64_list("--threads", arg, 1, LFB_MAX_THREADS, o->threads, LFB_MAX_LIST, err);
+        o->nthreads = n > 0 ? (size_t)n : 0;
+        return n > 0 ? 0 : -1;
+    case 'i':
+        n = lfcli_parse_u64_list("--initial", arg, 1, LFB_INITIAL_MAX, o->initial, LFB_MAX_LIST, err);
+        o->ninitial = n > 0 ? (size_t)n : 0;
+        return n > 0 ? 0 : -1;
+    case 'r':
+        return lfcli_parse_u64("--range", arg, 1, LFB_RANGE_MAX, &o->range, err);
+    case 'w':
+        n = lfcli_parse_list("--workload", arg, LFB_MAX_LIST, workload_item, o, err);
+        o->nworkloads = n > 0 ? (size_t)n : 0;
+        return n > 0 ? 0 : -1;
+    case 'u':
+        if (lfcli_parse_double("--update", arg, 0, 100, &d, err) != 0)
+            return -1;
+        if (d != (double)(int)d)
+            return lfcli_fail(err, "--update: %s is not a whole percentage (accepted: 0 .. 100)", arg);
+        snprintf(o->workloads[0], sizeof o->workloads[0], "%d/%d", 100 - (int)d, (int)d);
+        o->nworkloads = 1;
+        return 0;
+    case OPT_WRITE_MIX:
+        if (lfcli_parse_enum("--write-mix", arg, lfb_mix_names, &e, err) != 0)
+            return -1;
+        o->mix = (enum lfb_mix)e;
+        return 0;
+    case OPT_DIST:
+        if (lfcli_parse_enum("--dist", arg, lfb_dist_names, &e, err) != 0)
+            return -1;
+        o->dist = (enum lfb_dist)e;
+        return 0;
+    case OPT_ZIPF_S:
+        return lfcli_parse_double("--zipf-s", arg, ZIPF_S_MIN, ZIPF_S_MAX, &o->zipf_s, err);
+    case OPT_HOT_KEYS:
+        return lfcli_parse_u64("--hot-keys", arg, 1, LFB_INITIAL_MAX, &o->hot_keys, err);
+    case 'd':
+        return lfcli_parse_double("--duration", arg, 0.01, DURATION_MAX_S, &o->duration_s, err);
+    case OPT_REPEAT:
+        return lfcli_parse_u64("--repeat", arg, 1, REPEAT_MAX, &o->repeat, err);
+    case 's':
+        return lfcli_parse_u64("--seed", arg, 0, UINT64_MAX, &o->seed, err);
+    case OPT_PIN:
+        if (lfcli_parse_enum("--pin", arg, lfb_pin_names, &e, err) != 0)
+            return -1;
+        o->pin = (enum lfb_pin)e;
+        return 0;
+    case OPT_MEM:
+        return lfb_mempolicy_parse("--mem", arg, &o->mem, err);
+    case OPT_ALLOCATOR:
+        if (lfcli_parse_enum("--allocator", arg, lfb_allocator_names, &e, err) != 0)
+            return -1;
+        o->allocator = (enum lfb_allocator)e;
+        return 0;
+    case OPT_SAMPLE_EVERY:
+        return lfcli_parse_u64("--sample-every", arg, 0, SAMPLE_EVERY_MAX, &o->sample_every, err);
+    case OPT_RCU:
+        if (!*arg)
+            return lfcli_fail(err, "--rcu: empty scheme name");
+        o->rcu = arg;
+        return 0;
+    case 'o':
+        if (!*arg)
+            return lfcli_fail(err, "--output: empty file name");
+        o->output = arg;
+        return 0;
+    case OPT_NO_CHECK:
+        o->no_check = true;
+        return 0;
+    case OPT_LIST_MAPS:
+        o->list_maps = true;
+        return 0;
+    case 'h':
+        o->help = true;
+        return 0;
+    }
+    (void)seen;
+    return lfcli_fail(err, "internal: unhandled option %d", c);
+}
+
+static int check_combinations(const struct lfb_options *o, const bool seen[], struct lfcli_err *err)
+{
+    if (seen['u'] && seen['w'])
+        return lfcli_fail(err, "-u/--update and -w/--workload both set the workload; give one");
+    if (seen[OPT_ZIPF_S] && o->dist != LFB_DIST_ZIPF)
+        return lfcli_fail(err, "--zipf-s needs --dist zipf");
+    bool special = has_kind(o, LFB_KIND_HOTKEYS) || has_kind(o, LFB_KIND_BULKLOAD);
+    if (special && (seen[OPT_WRITE_MIX] || seen[OPT_DIST]))
+        return lfcli_fail(err, "--write-mix and --dist apply to read/write workloads, not to hotkeys "
+                               "or bulkload (their operations are fixed)");
+    if (seen[OPT_HOT_KEYS] && !has_kind(o, LFB_KIND_HOTKEYS))
+        return lfcli_fail(err, "--hot-keys needs the hotkeys workload");
+    if (seen['r'] && o->ninitial != 1)
+        return lfcli_fail(err, "--range needs a single --initial value (it is 2 x initial by default)");
+    if (o->range && o->range < o->initial[0])
+        return lfcli_fail(err, "--range %llu is smaller than --initial %llu: the prefill needs that "
+                               "many distinct keys", (unsigned long long)o->range,
+                          (unsigned long long)o->initial[0]);
+    for (size_t i = 0; i < o->ninitial; i++) {
+        if (has_kind(o, LFB_KIND_HOTKEYS) && o->hot_keys > o->initial[i])
+            return lfcli_fail(err, "--hot-keys %llu is larger than --initial %llu",
+                              (unsigned long long)o->hot_keys, (unsigned long long)o->initial[i]);
+        if (!o->range && 2 * o->initial[i] > LFB_RANGE_MAX)
+            return lfcli_fail(err, "--initial %llu: the default range 2 x initial exceeds %llu",
+                              (unsigned long long)o->initial[i], (unsigned long long)LFB_RANGE_MAX);
+    }
+    /* A map limited to fewer threads than every requested count would never run. */
+    uint64_t min_threads = UINT64_MAX;
+    for (size_t i = 0; i < o->nthreads; i++)
+        if (o->threads[i] < min_threads)
+            min_threads = o->threads[i];
+    for (size_t i = 0; i < o->nmaps; i++)
+        if (o->maps[i]->max_threads && min_threads > o->maps[i]->max_threads)
+            return lfcli_fail(err, "--map %s runs with at most %u thread(s), but --threads asks for "
+                                   "at least %llu", o->maps[i]->name, o->maps[i]->max_threads,
+                              (unsigned long long)min_threads);
+    return 0;
+}
+
+int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli_err *err)
+{
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < lfb_map_count; i++)
+        o->maps[i] = lfb_maps[i];
+    o->nmaps = lfb_map_count;
+    o->threads[0] = 1;
+    o->threads[1] = 2;
+    o->nthreads = 2;
+    o->initial[0] = DEFAULT_INITIAL;
+    o->ninitial = 1;
+    snprintf(o->workloads[0], sizeof o->workloads[0], "95/5");
+    o->nworkloads = 1;
+    o->mix = LFB_MIX_INSERT_REMOVE;
+    o->dist = LFB_DIST_UNIFORM;
+    o->zipf_s = LFB_ZIPF_S_DEFAULT;
+    o->hot_keys = LFB_HOT_KEYS_DEFAULT;
+    o->duration_s = DEFAULT_DURATION_S;
+    o->repeat = DEFAULT_REPEAT;
+    o->seed = DEFAULT_SEED;
+    o->pin = LFB_PIN_NONE;
+    o->mem.kind = LFB_MEM_FIRST_TOUCH;
+    o->allocator = LFB_ALLOC_JEMALLOC;
+    o->sample_every = DEFAULT_SAMPLE_EVERY;
+    o->bulk_cap_factor = DEFAULT_BULK_CAP_FACTOR;
+
+    bool seen[OPT_LIST_MAPS + 1] = {false};
+    optind = 1;
+    opterr = 0; /* our own messages */
+    int c;
+    while ((c = getopt_long(argc, argv, ":m:n:i:r:w:u:d:s:o:h", long_opts, NULL)) != -1) {
+        if (c == '?') {
+            if (optopt)
+                return lfcli_fail(err, "unknown option '-%c' (lfbench --help lists them)", optopt);
+            return lfcli_fail(err, "unknown option '%s' (lfbench --help lists them)", argv[optind - 1]);
+        }
+        if (c == ':')
+            return lfcli_fail(err, "option '%s' needs a value", argv[optind - 1]);
+        if (c >= 0 && c <= OPT_LIST_MAPS && seen[c] && c != OPT_NO_CHECK && c != 'h' && c != OPT_LIST_MAPS)
+            return lfcli_fail(err, "option --%s given twice", opt_name(c));
+        if (c >= 0 && c <= OPT_LIST_MAPS)
+            seen[c] = true;
+        if (parse_one(c, optarg, o, err, seen) != 0)
+            return -1;
+    }
+    if (optind < argc)
+        return lfcli_fail(err, "unexpected argument '%s' (lfbench --help lists the options)", argv[optind]);
+    if (o->help || o->list_maps)
+        return 0;
+    return check_combinations(o, seen, err);
+}
+
+void lfb_options_workload(const struct lfb_options *o, const char *name, uint64_t initial,
+                          struct lfb_workload *w)
+{
+    memset(w, 0, sizeof *w);
+    lfb_workload_preset(w, name);
+    w->mix = o->mix;
+    w->dist = o->dist;
+    w->zipf_s = o->zipf_s;
+    w->initial = initial;
+    w->hot_keys = o->hot_keys;
+    /* hotkeys: every key is prefilled, so reads of non-hot keys always hit */
+    w->range = w->kind == LFB_KIND_HOTKEYS ? initial : (o->range ? o->range : 2 * initial);
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON-lines records, see report.h and experiments/RESULTS-SCHEMA.md. */
+#include "report.h"
+
+#include <inttypes.h>
+
+#include "bench_env.h"
+
+#define LFB_SCHEMA "lfbench/1"
+
+double lfb_throughput_mops(const struct lfb_run_result *r)
+{
+    return r->wall_s > 0 ? (double)r->c.ops / r->wall_s / 1e6 : 0;
+}
+
+static void json_double(FILE *f, double v)
+{
+    if (v < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%.6g", v);
+}
+
+static void json_i64(FILE *f, int64_t v)
+{
+    if (v < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%" PRId64, v);
+}
+
+static void latency(FILE *f, const struct histogram *h)
+{
+    if (h->count == 0) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"samples\":%" PRIu64 ",\"mean\":%.1f,\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
+               ",\"p99\":%" PRIu64 ",\"p99_9\":%" PRIu64 ",\"max\":%" PRIu64 "}",
+            h->count, hist_mean(h), hist_percentile(h, 50), hist_percentile(h, 90),
+            hist_percentile(h, 99), hist_percentile(h, 99.9), h->max);
+}
+
+static void mem(FILE *f, const struct lfb_mem *m)
+{
+    fputs("{\"rss\":", f);
+    json_i64(f, m->rss_bytes);
+    fputs(",\"allocated\":", f);
+    json_i64(f, m->allocated_bytes);
+    fputs(",\"active\":", f);
+    json_i64(f, m->active_bytes);
+    fputc('}', f);
+}
+
+static void common_head(FILE *f, const struct lfb_record_ctx *ctx, const char *map)
+{
+    fprintf(f, "{\"schema\":\"%s\",\"status\":", LFB_SCHEMA);
+    bench_json_str(f, ctx->status);
+    fputs(",\"map\":", f);
+    bench_json_str(f, map);
+    fprintf(f, ",\"seed\":%" PRIu64 ",\"repeat_index\":%u,\"repeat_count\":%u", ctx->seed,
+            ctx->repeat_index, ctx->repeat_count);
+    fputs(",\"allocator\":", f);
+    bench_json_str(f, ctx->allocator);
+    fputs(",\"pin\":", f);
+    bench_json_str(f, ctx->pin);
+    fputs(",\"mem_policy\":", f);
+    bench_json_str(f, ctx->mem);
+}
+
+static void common_tail(FILE *f, const struct lfb_record_ctx *ctx)
+{
+    fprintf(f, ",\"libs\":%s,\"env\":%s}\n", ctx->lib_versions, ctx->env_json ? ctx->env_json : "null");
+    fflush(f);
+}
+
+void lfb_write_skip(FILE *f, const struct lfb_record_ctx *ctx, const char *map, const char *why)
+{
+    common_head(f, ctx, map);
+    fputs(",\"reason\":", f);
+    bench_json_str(f, why);
+    common_tail(f, ctx);
+}
+
+void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lfb_run_spec *s,
+                      const struct lfb_run_result *r)
+{
+    const struct lfb_workload *w = s->w;
+    common_head(f, ctx, s->ops->name);
+    fprintf(f, ",\"map_config\":%s", r->map_stats.config[0] ? r->map_stats.config : "{}");
+    fputs(",\"workload\":{\"name\":", f);
+    bench_json_str(f, w->name);
+    fprintf(f, ",\"kind\":\"%s\",\"update_pct\":%.6g,\"write_mix\":\"%s\",\"dist\":\"%s\",\"zipf_s\":",
+            w->kind == LFB_KIND_HOTKEYS ? "hotkeys" : w->kind == LFB_KIND_BULKLOAD ? "bulkload" : "mixed",
+            w->update_pct, w->kind == LFB_KIND_MIXED ? lfb_mix_names[w->mix] :
+                           w->kind == LFB_KIND_HOTKEYS ? "remove-then-reinsert" : "insert",
+            w->kind == LFB_KIND_MIXED ? lfb_dist_names[w->dist] : "uniform");
+    if (w->kind == LFB_KIND_MIXED && w->dist == LFB_DIST_ZIPF)
+        fprintf(f, "%.6g", w->zipf_s);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"initial\":%" PRIu64 ",\"range\":%" PRIu64 ",\"hot_keys\":", w->initial, w->range);
+    if (w->kind == LFB_KIND_HOTKEYS)
+        fprintf(f, "%" PRIu64, w->hot_keys);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"presized\":%s}", w->kind == LFB_KIND_BULKLOAD ? (s->presized ? "true" : "false") : "null");
+
+    fprintf(f, ",\"threads\":%u,\"cpus\":[", s->threads);
+    for (unsigned t = 0; t < s->threads; t++)
+        fprintf(f, "%s%d", t ? "," : "", s->cpus[t]);
+    fprintf(f, "],\"duration_s\":%.6g,\"wall_s\":%.6f,\"prefill_s\":%.6f,\"completed\":%s",
+            s->duration_s, r->wall_s, r->prefill_s, r->completed ? "true" : "false");
+
+    const struct lfb_counts *c = &r->c;
+    fprintf(f, ",\"ops\":{\"total\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"read_hits\":%" PRIu64
+               ",\"writes_attempted\":%" PRIu64 ",\"writes_effective\":%" PRIu64
+               ",\"keys_added\":%" PRIu64 ",\"keys_removed\":%" PRIu64 "}",
+            c->ops, c->reads, c->read_hits, c->writes, c->writes_effective, c->added, c->removed);
+    double ops = c->ops ? (double)c->ops : 1;
+    fprintf(f, ",\"update_rate_attempted_pct\":%.4f,\"update_rate_effective_pct\":%.4f",
+            100.0 * (double)c->writes / ops, 100.0 * (double)c->writes_effective / ops);
+    fprintf(f, ",\"throughput_mops\":%.6f,\"per_thread_mops\":[", lfb_throughput_mops(r));
+    for (unsigned t = 0; t < s->threads; t++) {
+        const struct lfb_thread_result *pt = &r->per_thread[t];
+        fprintf(f, "%s%.6f", t ? "," : "",
+                pt->elapsed_s > 0 ? (double)pt->c.ops / pt->elapsed_s / 1e6 : 0.0);
+    }
+    fputs("]", f);
+
+    double per_thread_ns = c->ops ? r->wall_s * 1e9 * s->threads / (double)c->ops : 0;
+    fprintf(f, ",\"latency_ns\":{\"sample_every\":%u,\"timer\":\"clock_gettime(CLOCK_MONOTONIC)\","
+               "\"timer_call_ns\":%.1f,\"timer_interval_subtracted_ns\":%" PRIu64
+               ",\"est_sampling_overhead_pct\":",
+            ctx->sample_every, ctx->timer_call_ns, ctx->timer_interval_ns);
+    /* Each sampled op pays two clock reads: their share of the run time. */
+    if (ctx->sample_every && per_thread_ns > 0)
+        fprintf(f, "%.3f", 100.0 * 2 * ctx->timer_call_ns / (ctx->sample_every * per_thread_ns));
+    else
+        fputs("null", f);
+    fputs(",\"read\":", f);
+    latency(f, r->read_hist);
+    fputs(",\"write\":", f);
+    latency(f, r->write_hist);
+    fputc('}', f);
+
+    uint64_t size = r->map_stats.size;
+    int64_t expected = (int64_t)(r->prefilled + c->added - c->removed);
+    fprintf(f, ",\"size\":{\"prefilled\":%" PRIu64 ",\"final\":%" PRIu64 ",\"expected\":%" PRId64
+               ",\"conserved\":%s}",
+            r->prefilled, size, expected, (int64_t)size == expected ? "true" : "false");
+
+    fputs(",\"memory\":{\"before\":", f);
+    mem(f, &r->mem_before);
+    fputs(",\"prefilled\":", f);
+    mem(f, &r->mem_prefilled);
+    fputs(",\"end\":", f);
+    mem(f, &r->mem_end);
+    fputs(",\"bytes_per_key_rss\":", f);
+    json_double(f, size ? (double)(r->mem_end.rss_bytes - r->mem_before.rss_bytes) / (double)size : -1);
+    fputs(",\"bytes_per_key_allocated\":", f);
+    json_double(f, size && r->mem_end.allocated_bytes >= 0
+                       ? (double)(r->mem_end.allocated_bytes - r->mem_before.allocated_bytes) / (double)size
+                       : -1);
+    fputs(",\"resizes\":", f);
+    json_i64(f, r->map_stats.resizes);
+    fputs(",\"retired_bytes\":", f);
+    json_i64(f, r->map_stats.retired_bytes);
+    fputc('}', f);
+
+    if (s->ops->lock_based)
+        fprintf(f, ",\"contention\":{\"acquisitions\":%" PRIu64 ",\"contended\":%" PRIu64
+                   ",\"wait_ns\":%" PRIu64 "}",
+                r->lock.acquisitions, r->lock.contended, r->lock.wait_ns);
+    else
+        fputs(",\"contention\":null", f);
+    fputs(",\"c2c_round_trip_ns\":{\"before\":", f);
+    json_double(f, ctx->c2c_before_ns);
+    fputs(",\"after\":", f);
+    json_double(f, ctx->c2c_after_ns);
+    fputc('}', f);
+    common_tail(f, ctx);
+}
