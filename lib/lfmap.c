@@ -62,6 +62,8 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
         return NULL;
     }
     m->allocator = allocator;
+    /* relaxed: m is not shared yet. */
+    atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
     lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
     for (unsigned r = 0; r < KEY_RESERVED; r++)
         m->side_key[r] = lf_unmix(&m->hasher, r);
@@ -81,11 +83,16 @@ void lfmap_free(lfmap *m)
 {
     if (!m)
         return;
-    /* Tables retired by resizes are freed by RCU callbacks that use m: wait
-     * for them (about 10 ms with liburcu), but only if any is pending, so
-     * freeing a map that never resized is immediate.  acquire: pairs with
-     * the callbacks' release decrement. */
-    if (atomic_load_explicit(&m->retired_pending, memory_order_acquire) != 0)
+    /* Tables retired by resizes are freed by RCU callbacks, and the last
+     * one (or we) frees the header (lf_map_unref), so nothing here must
+     * wait.  We still wait for them when we may, so that the map's memory
+     * is back when lfmap_free returns: only if any is pending (freeing a map
+     * that never resized is immediate), and never inside a read-side
+     * section of the program or on a reclamation thread, where waiting for
+     * a grace period would deadlock (liburcu refuses and returns at once).
+     * relaxed: a hint; the reference count decides who frees m. */
+    if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
+        lfrcu_may_wait())
         lfrcu_barrier();
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
@@ -94,8 +101,7 @@ void lfmap_free(lfmap *m)
         lf_table_free(t);
         t = next;
     }
-    struct lfmap_allocator allocator = m->allocator;
-    lf_dealloc(&allocator, m, sizeof *m);
+    lf_map_unref(m, MAP_OWNED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -264,18 +270,20 @@ static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_
 
 enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PROBE_NOMEM };
 
-/* This thread's claim cache in m (lib/lfmap_internal.h, CLAIM_BATCH_DIV), or
- * NULL when its id shares a live-count stripe and so reserves one at a time. */
-static inline struct lfmap_counter_stripe *claim_cache(struct lfmap *m)
+/* This thread's claim cache in m for t (lib/lfmap_internal.h,
+ * CLAIM_BATCH_DIV), or NULL when it reserves one claim at a time: its id
+ * shares a live-count stripe, or t is too small for batches (a cache holding
+ * a single given-back claim per stripe would break the 1/64 bound there). */
+static inline struct lfmap_counter_stripe *claim_cache(struct lfmap *m, const struct lfmap_table *t)
 {
     unsigned tid = lf_self.tid;
-    return tid < LFMAP_OWNED_STRIPES ? &m->live[tid] : NULL;
+    return tid < LFMAP_OWNED_STRIPES && t->claim_batch > 1 ? &m->live[tid] : NULL;
 }
 
 /* Gives back one reserved claim (its slot CAS was lost). */
 static void release_claim(struct lfmap *m, struct lfmap_table *t)
 {
-    struct lfmap_counter_stripe *c = claim_cache(m);
+    struct lfmap_counter_stripe *c = claim_cache(m, t);
     /* relaxed (all three): the cache is written by this thread alone. */
     if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
         size_t left = atomic_load_explicit(&c->claims_left, memory_order_relaxed);
@@ -289,7 +297,7 @@ static void release_claim(struct lfmap *m, struct lfmap_table *t)
  * passes its limit. */
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 {
-    struct lfmap_counter_stripe *c = claim_cache(m);
+    struct lfmap_counter_stripe *c = claim_cache(m, t);
     /* relaxed (cache): written by this thread alone.  t->serial is unique in
      * the process, so a cache naming it names no other table. */
     if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
@@ -606,7 +614,7 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->table_bytes = t->bytes;
     out->resizing = atomic_load_explicit(&t->next, memory_order_relaxed) != NULL;
     out->resizes = atomic_load_explicit(&m->resizes, memory_order_relaxed);
-    out->retired_tables = atomic_load_explicit(&m->retired_pending, memory_order_relaxed);
+    out->retired_tables = atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED;
     /* Claims that threads reserved in t for their next inserts are not
      * claimed slots yet: subtract them. */
     for (unsigned i = 0; i < LFMAP_OWNED_STRIPES; i++) {

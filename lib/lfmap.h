@@ -147,9 +147,14 @@ struct lfmap_config {
 LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
 
 /* Frees the map and every table it retired.  No thread may be using m (nor
- * walking it with lfmap_foreach).  It waits for the map's retired tables to
- * be reclaimed (one grace period, about 10 ms with liburcu) only when the
- * map retired tables recently. */
+ * walking it with lfmap_foreach).  When the map retired tables recently it
+ * waits for their reclamation (one grace period, about 10 ms with liburcu),
+ * so that all the map's memory is back when it returns.  Where waiting for a
+ * grace period is impossible (inside a read-side section of a program that
+ * uses liburcu itself, or in a call_rcu callback) it does not wait: the
+ * retired tables and the map's header are then freed by reclamation after
+ * lfmap_free returns, and a custom allocator's ctx must outlive that (for
+ * example until the program's next urcu_memb_barrier()). */
 LFMAP_API void lfmap_free(lfmap *m);
 
 /* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when

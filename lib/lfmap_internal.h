@@ -87,7 +87,9 @@ static inline uint64_t value_decode(uint64_t w)
 #define HARD_DEN 16u
 /* A thread whose id owns a live-count stripe (tid < LFMAP_OWNED_STRIPES)
  * reserves claimed slots in batches of nslots / (CLAIM_BATCH_DIV *
- * LFMAP_OWNED_STRIPES), at most CLAIM_BATCH_MAX, and keeps the unused rest in
+ * LFMAP_OWNED_STRIPES), at most CLAIM_BATCH_MAX, in tables where that is at
+ * least 2 (4,096 slots and up; smaller tables count every claim in `used`
+ * directly), and keeps the unused rest in
  * its stripe of the map (struct lfmap_counter_stripe), saving the shared
  * atomic add on most inserts of new keys.  The rest belongs to (map, thread
  * id), not to the thread: switching maps loses nothing, and a thread that
@@ -171,7 +173,10 @@ struct lfmap {
     size_t migration_chunk;
     struct lfmap_allocator allocator;
     _Atomic uint64_t resizes;
-    _Atomic size_t retired_pending; /* tables retired, not yet freed */
+    /* Tables retired and not yet freed, plus MAP_OWNED until lfmap_free:
+     * whoever brings it to zero frees the map header (lib/table.c), so a
+     * free callback that runs after lfmap_free returned still finds m. */
+    _Atomic uint64_t retired_pending;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
     struct lfmap_counter_stripe live[LFMAP_COUNT_STRIPES];
 };
@@ -183,12 +188,13 @@ struct lfmap_thread_state {
     unsigned removes_since_check;
 };
 extern _Thread_local struct lfmap_thread_state lf_self;
-/* Threads registered now (for sizing copy reserves). */
+/* Threads registered now, loaded seq_cst (for sizing a successor). */
 size_t lf_registered_threads(void);
 /* Thread t's box: the value of the live slot t is freezing. */
 _Atomic uint64_t *lf_box(unsigned tid);
 
 /* ---- table.c: allocation and sizing ---- */
+#define MAP_OWNED (1ull << 63)
 #define TABLE_PIN 1ull
 #define TABLE_DEAD (1ull << 63)
 size_t lf_table_slots_for_keys(size_t keys, unsigned num, unsigned den);
@@ -198,6 +204,9 @@ void lf_table_retire(struct lfmap_table *t);
 /* Keeps a table alive outside read-side sections: lf_table_pin is called
  * inside one (where t cannot have been freed), lf_table_unpin anywhere. */
 void lf_table_pin(struct lfmap_table *t);
+/* Drops one reference to m's header (a freed retired table, or lfmap_free);
+ * the last one frees it. */
+void lf_map_unref(struct lfmap *m, uint64_t ref);
 void lf_table_unpin(struct lfmap_table *t);
 void *lf_alloc(const struct lfmap_allocator *a, size_t size);
 void lf_dealloc(const struct lfmap_allocator *a, void *p, size_t size);

@@ -159,14 +159,25 @@ static void account(struct lfmap *m, struct lfmap_table *t, size_t moved)
 
 size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
 {
-    /* seq_cst fence: orders the loads below after the sentinel in the
-     * single total order (lf_live_add has the argument). */
+    /* seq_cst load, before the fence.  A thread this count no longer
+     * includes unregistered before the load, hence before the fence, so
+     * every live-count store it made precedes the fence and the stripe sum
+     * below sees it.  A thread whose registration the count misses
+     * registered after the load, hence after the sentinel, and its first
+     * load of t->next sees the sentinel.  Every other thread is counted and
+     * may have one operation in flight (lf_live_add has the argument).
+     * Reading the count after the stripes instead loses keys: writers could
+     * finish and unregister in between (tests/unit_sizing.c). */
+    size_t threads = lf_registered_threads();
+    LFMAP_HOOK(SIZING_THREADS_READ);
+    /* seq_cst fence: orders the stripe loads below after the sentinel in
+     * the single total order. */
     atomic_thread_fence(memory_order_seq_cst);
     /* Keys live now, plus one operation in flight per thread that may add a
      * key after it was counted, plus one spare (paper-notes.md, "Sizing the
      * successor").  Sized from live keys, not claimed slots, so that
      * tombstones are dropped and a sparse table shrinks (pitfall 2). */
-    *reserve = (size_t)lf_live_count(m) + lf_registered_threads() + 1;
+    *reserve = (size_t)lf_live_count(m) + threads + 1;
     return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
 }
 

@@ -137,9 +137,17 @@ static void table_release(struct lfmap_table *t)
 {
     struct lfmap *m = t->map;
     lf_table_free(t);
-    /* release: our last access to m; lfmap_free may free m once it reads
-     * the count down to zero (acquire). */
-    atomic_fetch_sub_explicit(&m->retired_pending, 1, memory_order_release);
+    lf_map_unref(m, 1);
+}
+
+void lf_map_unref(struct lfmap *m, uint64_t ref)
+{
+    /* acq_rel: release orders our last use of m before its free; acquire,
+     * for the last reference, orders the free after everyone else's. */
+    if (atomic_fetch_sub_explicit(&m->retired_pending, ref, memory_order_acq_rel) == ref) {
+        struct lfmap_allocator a = m->allocator;
+        lf_dealloc(&a, m, sizeof *m);
+    }
 }
 
 static void table_free_callback(struct lfrcu_head *head)

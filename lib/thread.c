@@ -30,8 +30,8 @@ _Atomic uint64_t *lf_box(unsigned tid)
 
 size_t lf_registered_threads(void)
 {
-    /* relaxed: a sizing hint (see lf_table_start_migration), not a synchronizer. */
-    return atomic_load_explicit(&registered, memory_order_relaxed);
+    /* seq_cst: see lf_table_successor_slots. */
+    return atomic_load_explicit(&registered, memory_order_seq_cst);
 }
 
 static int id_alloc(unsigned *out)
@@ -89,7 +89,8 @@ void lfmap_thread_unregister(void)
     if (!lf_self.registered)
         return;
     lfrcu_thread_unregister();
-    atomic_fetch_sub_explicit(&registered, 1, memory_order_relaxed); /* relaxed: a hint */
+    /* seq_cst: the successor-sizing bound needs it (lf_table_successor_slots). */
+    atomic_fetch_sub_explicit(&registered, 1, memory_order_seq_cst);
     id_release(lf_self.tid);
     lf_self.registered = false;
 }

@@ -48,6 +48,10 @@ struct lfrcu_scheme {
     void (*read_unlock)(void);
     void (*retire)(struct lfrcu_head *head, lfrcu_callback fn);
     void (*barrier)(void);
+    /* Optional (NULL = always): whether this thread may call barrier now.
+     * False inside a read-side section and on the scheme's reclamation
+     * threads (a callback that waited for callbacks would wait for itself). */
+    bool (*may_wait)(void);
 };
 
 /* Selects a scheme by name; 0, -ENOENT unknown name, -EBUSY once a thread has
@@ -63,6 +67,8 @@ int lfrcu_thread_register(void);
 void lfrcu_thread_unregister(void);
 void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn);
 void lfrcu_barrier(void);
+/* Whether the calling thread may call lfrcu_barrier() now. */
+bool lfrcu_may_wait(void);
 
 /* Internal to the inline read side below. */
 #include <stdatomic.h>

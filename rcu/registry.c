@@ -140,3 +140,9 @@ void lfrcu_barrier(void)
 {
     scheme()->barrier();
 }
+
+bool lfrcu_may_wait(void)
+{
+    const struct lfrcu_scheme *s = scheme();
+    return !s->may_wait || s->may_wait();
+}

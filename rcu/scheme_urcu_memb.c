@@ -105,6 +105,14 @@ static void memb_barrier(void)
 #endif
 }
 
+static bool memb_may_wait(void)
+{
+    /* Not inside a read-side section (lfmap's or the program's: they nest),
+     * and not on a call_rcu worker thread, where liburcu's rcu_barrier
+     * waits for the very callback that called it, forever. */
+    return !urcu_memb_read_ongoing() && urcu_memb_get_thread_call_rcu_data() == NULL;
+}
+
 const struct lfrcu_scheme lfrcu_scheme_urcu_memb = {
     .name = "urcu-memb",
     .thread_register = memb_register,
@@ -113,4 +121,5 @@ const struct lfrcu_scheme lfrcu_scheme_urcu_memb = {
     .read_unlock = memb_read_unlock,
     .retire = memb_retire,
     .barrier = memb_barrier,
+    .may_wait = memb_may_wait,
 };

@@ -15,7 +15,10 @@
 
 #include "ck_fast.h"
 #include "ck_run.h"
+#include "test_alloc.h"
 #include "testutil.h"
+
+#include <urcu/call-rcu.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -488,6 +491,82 @@ START_TEST(foreach_survives_its_table_being_retired)
 }
 END_TEST
 
+/* A map with tables waiting for reclamation, built on a counting allocator:
+ * every block it ever allocated must come back exactly once. */
+static lfmap *map_with_retired_tables(struct test_alloc *ta)
+{
+    ta_init(ta);
+    struct lfmap_config cfg = {.seed = 16, .allocator = &ta->iface};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    for (uint64_t k = 0; k < 2000; k++) /* several grows: retired tables */
+        ck_assert_int_eq(lfmap_insert(m, k, k), 1);
+    struct lfmap_stats st = stats_of(m);
+    ck_assert_uint_gt(st.resizes, 2);
+    ck_assert_uint_gt(st.retired_tables, 0);
+    return m;
+}
+
+static void check_all_returned(struct test_alloc *ta)
+{
+    urcu_memb_barrier(); /* outside any section: every callback has run */
+    ck_assert_uint_eq(ta_live(ta), 0);
+    ck_assert_uint_eq(atomic_load(&ta->bad_frees), 0);
+    ta_destroy(ta);
+}
+
+/* lfmap_free inside the program's own read-side section: it cannot wait
+ * for a grace period there (liburcu refuses and returns), and used to free
+ * the map header anyway, so the retired tables' callbacks then wrote into
+ * freed memory.  Now the last callback frees the header. */
+START_TEST(free_inside_a_program_read_section)
+{
+    static struct test_alloc ta;
+    urcu_memb_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_with_retired_tables(&ta);
+    urcu_memb_read_lock();
+    lfmap_free(m);
+    urcu_memb_read_unlock();
+    lfmap_thread_unregister();
+    check_all_returned(&ta);
+    urcu_memb_unregister_thread();
+}
+END_TEST
+
+/* lfmap_free from a call_rcu callback (an object that embeds a map, freed
+ * after a grace period: a common RCU pattern).  Waiting for callbacks there
+ * waits for itself: this used to hang. */
+struct map_holder {
+    struct rcu_head rh;
+    lfmap *m;
+    atomic_bool freed;
+};
+
+static void free_holder_map(struct rcu_head *rh)
+{
+    struct map_holder *h = caa_container_of(rh, struct map_holder, rh);
+    lfmap_free(h->m);
+    atomic_store(&h->freed, true);
+}
+
+START_TEST(free_from_a_call_rcu_callback)
+{
+    static struct test_alloc ta;
+    static struct map_holder holder;
+    urcu_memb_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    holder.m = map_with_retired_tables(&ta);
+    urcu_memb_call_rcu(&holder.rh, free_holder_map);
+    for (int i = 0; i < 500 && !atomic_load(&holder.freed); i++)
+        usleep(10000);
+    ck_assert_msg(atomic_load(&holder.freed), "lfmap_free did not return within 5 s in a call_rcu callback");
+    lfmap_thread_unregister();
+    urcu_memb_unregister_thread();
+    check_all_returned(&ta);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("embedding");
@@ -504,6 +583,8 @@ int main(void)
     tcase_add_test(tc, lfmap_gives_back_its_own_registration);
     tcase_add_test(tc, slow_foreach_pins_only_its_table);
     tcase_add_test(tc, foreach_survives_its_table_being_retired);
+    tcase_add_test(tc, free_inside_a_program_read_section);
+    tcase_add_test(tc, free_from_a_call_rcu_callback);
     suite_add_tcase(s, tc);
     return ck_run_suite(s, true);
 }
