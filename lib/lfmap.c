@@ -158,6 +158,27 @@ static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_t
     }
 }
 
+/* The rare ends of a lookup, out of line so that the common path keeps its
+ * registers and makes no call: h's slot s in t holds a box or MOVED, or the
+ * path ended at a frozen slot (s NULL, w VALUE_MOVED). */
+static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struct lfmap_slot *s, uint64_t w,
+                                                    uint64_t h, uint64_t *value)
+{
+    if (value_is_box(w)) {
+        /* acquire: pairs with the box's release store; if it is a newer
+         * value, the reload below sees the slot moved. */
+        uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
+        /* acquire: validates the box value (a moved slot never returns to a
+         * box, so no ABA). */
+        if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
+            *value = value_decode(boxed);
+            return true;
+        }
+    }
+    /* acquire: next was published before any slot was frozen. */
+    return lf_table_lookup(atomic_load_explicit(&t->next, memory_order_acquire), h, value);
+}
+
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
     if (__builtin_expect(!lf_self.registered, 0)) {
@@ -166,7 +187,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     }
     uint64_t h = lf_mix(&m->hasher, key);
     uint64_t v = 0;
-    bool found;
+    bool found = false;
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
         /* acquire: pairs with the CAS that stored the value. */
         uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
@@ -175,7 +196,34 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     } else {
         lfrcu_read_lock();
         /* acquire: pairs with the promoting CAS (table contents visible). */
-        found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
+        struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+        /* The common path of lf_table_lookup, for the current table only. */
+        const uint64_t mask = t->mask; /* immutable: load it once */
+        size_t i = h & mask;
+        for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
+            struct lfmap_slot *s = &t->slots[i];
+            /* acquire: the value word is read after the key word. */
+            uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+            if (k == h) {
+                LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
+                /* acquire: pairs with the CAS that wrote the value (and, for
+                 * a frozen slot, orders the read of t->next after it). */
+                uint64_t w = atomic_load_explicit(&s->value, memory_order_acquire);
+                if (__builtin_expect(value_is_live(w), 1)) {
+                    found = true;
+                    v = value_decode(w);
+                } else if (value_is_frozen(w)) {
+                    found = lookup_frozen(t, s, w, h, &v);
+                } /* else unset or tombstone: absent */
+                break;
+            }
+            if (k == KEY_EMPTY)
+                break; /* an unfrozen empty slot ends h's path: absent */
+            if (k == KEY_FROZEN) {
+                found = lookup_frozen(t, NULL, VALUE_MOVED, h, &v);
+                break;
+            }
+        }
         lfrcu_read_unlock();
     }
     if (found && value)
@@ -185,6 +233,13 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 
 /* ------------------------------------------------------------------ */
 /* Writes                                                               */
+
+/* One engine serves every write, and every piece of it on the common path is
+ * forced inline, so that each API function gets its own copy with the kind
+ * known at compile time: decide() folds to the few instructions of that
+ * kind, with no jump table (an indirect branch that mispredicts when kinds
+ * arrive in random order, as in any mixed workload). */
+#define LF_WRITE_PATH static inline __attribute__((always_inline))
 
 enum write_kind { W_INSERT, W_PUT, W_REMOVE, W_CAS, W_FETCH_ADD };
 
@@ -199,7 +254,7 @@ enum decision { KEEP, REPLACE };
 
 /* Decides what op does to a slot holding `cur` (VALUE_UNSET/VALUE_TOMB =
  * absent, or live).  Sets *result (the return value) and, for REPLACE, *next. */
-static int decide(struct write_op *op, uint64_t cur, uint64_t *next, int *result)
+LF_WRITE_PATH int decide(struct write_op *op, uint64_t cur, uint64_t *next, int *result)
 {
     bool present = value_is_live(cur);
     uint64_t v = present ? value_decode(cur) : 0;
@@ -239,14 +294,14 @@ static int decide(struct write_op *op, uint64_t cur, uint64_t *next, int *result
     return KEEP;
 }
 
-static int64_t live_delta(uint64_t before, uint64_t after)
+LF_WRITE_PATH int64_t live_delta(uint64_t before, uint64_t after)
 {
     return (int64_t)value_is_live(after) - (int64_t)value_is_live(before);
 }
 
 /* Applies op to one value word whose table is not frozen under it.  Returns
  * 1 when the word was found frozen (the caller moves to the successor). */
-static bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_op *op, int *result)
+LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_op *op, int *result)
 {
     /* acquire: pairs with the CAS that wrote the current value. */
     uint64_t cur = atomic_load_explicit(word, memory_order_acquire);
@@ -357,7 +412,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 }
 
 /* Finds h's slot in t, claiming an empty one if `claim`. */
-static enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t h, bool claim,
+LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t h, bool claim,
                                 struct lfmap_slot **out)
 {
     size_t i = h & t->mask;
@@ -409,7 +464,7 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 
-static int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
+LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
 {
     if (!lf_self.registered)
         return -EPERM;

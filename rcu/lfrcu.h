@@ -76,6 +76,7 @@ extern _Atomic bool lfrcu_memb_fast;
 void lfrcu_read_lock_slow(void);
 void lfrcu_read_unlock_slow(void);
 void lfrcu_tsan_read_unlock(void);
+void lfrcu_memb_wake_gp(void);
 
 /* ThreadSanitizer does not see the ordering that the membarrier grace period
  * gives (Debian's liburcu 0.13 predates its TSan support), so the read side
@@ -126,7 +127,11 @@ static inline void lfrcu_read_unlock(void)
             cmm_barrier(); /* smp_mb_slave(): the section precedes the store */
             _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
             cmm_barrier(); /* smp_mb_slave(): the store precedes the futex read */
-            urcu_common_wake_up_gp(&urcu_memb_gp);
+            /* urcu_common_wake_up_gp, with its rare syscall out of line so
+             * that the read side makes no call (and needs no saved
+             * registers) on the common path. */
+            if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0))
+                lfrcu_memb_wake_gp();
         } else {
             _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
         }

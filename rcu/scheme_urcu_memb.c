@@ -46,6 +46,11 @@ void lfrcu_tsan_read_unlock(void)
  * is not registered yet, and unregister only what we registered. */
 static _Thread_local bool registered_by_lfrcu;
 
+void lfrcu_memb_wake_gp(void)
+{
+    urcu_common_wake_up_gp(&urcu_memb_gp); /* checks the futex again */
+}
+
 static int memb_register(void)
 {
     if (URCU_TLS(urcu_memb_reader).registered)
