@@ -11,7 +11,8 @@
 # writes it to results/mutants/table.md, and exits non-zero if any mutant
 # survives every mode or does not apply.
 #
-# Environment: MUTANTS (names to run, default all), MUTANT_MODES,
+# Usage: scripts/mutants.sh [NAME...]   (default: every mutant)
+# Environment: MUTANTS (names to run, as the arguments), MUTANT_MODES,
 # LFMAP_TEST_TIMEOUT (per test program, default 120 s here: a mutant may
 # hang), LFMAP_TEST_SCALE (default 0.5 for the non-sanitizer modes).
 set -u
@@ -23,9 +24,18 @@ export LFMAP_TEST_TIMEOUT=${LFMAP_TEST_TIMEOUT:-120}
 scale=${LFMAP_TEST_SCALE:-0.5}
 python=$(command -v python3 || echo /usr/bin/python3)
 
+# Names on the command line (scripts/mutants.sh NAME...) or in MUTANTS select
+# mutants; the default is all of them.
+if [ $# -gt 0 ]; then
+    MUTANTS="$*"
+fi
 if [ -n "${MUTANTS:-}" ]; then
     files=()
-    for n in $MUTANTS; do files+=("tests/mutants/$n.mut"); done
+    for n in $MUTANTS; do
+        n=$(basename "$n" .mut)
+        [ -f "tests/mutants/$n.mut" ] || { echo "no mutant tests/mutants/$n.mut" >&2; exit 2; }
+        files+=("tests/mutants/$n.mut")
+    done
 else
     files=(tests/mutants/*.mut)
 fi

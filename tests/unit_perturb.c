@@ -2,11 +2,15 @@
 /*
  * In a perturbed build (make perturb), checks that a concurrent run with
  * resizes reaches every perturbation hook, i.e. the racy steps the stress
- * tests rely on being stretched really were stretched.  In other builds the
- * hooks are compiled out and the test exits 77 (an expected skip).
+ * tests rely on being stretched really were stretched.  The map's allocator
+ * fails every third allocation, so that some resizes find no memory for
+ * their successor and withdraw their sentinel (LFMAP_HOOK_BEFORE_UNPUBLISH).
+ * In other builds the hooks are compiled out and the test exits 77 (an
+ * expected skip).
  */
 #include "lfmap.h"
 #include "perturb.h"
+#include "test_alloc.h"
 
 #include <check.h>
 
@@ -41,7 +45,10 @@ static void *churn(void *arg)
 
 START_TEST(every_hook_fires)
 {
-    struct lfmap_config cfg = {.seed = 7};
+    struct test_alloc ta;
+    ta_init(&ta);
+    atomic_store(&ta.fail_every, 3); /* calls 1 and 2 (map, first table) succeed */
+    struct lfmap_config cfg = {.seed = 7, .allocator = &ta.iface};
     map = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(map);
     pthread_t th[THREADS];
@@ -51,6 +58,12 @@ START_TEST(every_hook_fires)
         pthread_join(th[i], NULL);
     ck_assert_uint_eq(lfmap_size(map), 0);
     lfmap_free(map);
+    printf("allocations: %llu, failed: %llu\n", (unsigned long long)atomic_load(&ta.calls),
+           (unsigned long long)atomic_load(&ta.failed));
+    ck_assert_uint_gt(atomic_load(&ta.failed), 0);
+    ck_assert_uint_eq(ta_live(&ta), 0);
+    ck_assert_uint_eq(atomic_load(&ta.bad_frees), 0);
+    ta_destroy(&ta);
     for (int h = 0; h < LFMAP_HOOK_COUNT; h++) {
         printf("hook %d fired %lu times\n", h, lf_perturb_count((enum lf_hook)h));
         ck_assert_uint_gt(lf_perturb_count((enum lf_hook)h), 0);
