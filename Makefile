@@ -178,23 +178,26 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUIL
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
 
-$(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(BUILD)/liblfmap.a
+# Every program parses its options with experiments/common/cli.c (lfcli),
+# compiled into it.
+CLI_SRC := experiments/common/cli.c experiments/common/cli.h
+$(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 # The read-path benchmark, compiled as a user's program would be (no LTO, only
 # lfmap.h), once against each library.
 READPATH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
-$(BUILD)/experiments/bench_readpath: experiments/bench_readpath.c lib/lfmap.h $(BUILD)/liblfmap.a
+$(BUILD)/experiments/bench_readpath: experiments/bench_readpath.c lib/lfmap.h $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(READPATH_CFLAGS) -DLFMAP_LINKED='"static"' -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
-$(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfmap.h $(BUILD)/liblfmap.so
+	$(CC) $(READPATH_CFLAGS) -Iexperiments/common -DLFMAP_LINKED='"static"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+$(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfmap.h $(CLI_SRC) $(BUILD)/liblfmap.so
 	@mkdir -p $(dir $@)
-	$(CC) $(READPATH_CFLAGS) -DLFMAP_LINKED='"shared"' -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap
+	$(CC) $(READPATH_CFLAGS) -Iexperiments/common -DLFMAP_LINKED='"shared"' -o $@ $< experiments/common/cli.c -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap -lm
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/liblfmap.a
+$(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 tests: $(TEST_BINS)
 experiments: $(EXP_BINS)
@@ -234,7 +237,7 @@ mutants:
 demo:
 	scripts/install-deps.sh lib
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo
-	$(BUILD)/examples/demo
+	$(BUILD)/examples/demo -o results/demo
 
 bench: $(EXP_BINS)
 
