@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * demo: lfmap in one page.  Four threads share one map that starts empty and
- * grows while they work; afterwards the map's contents are checked exactly.
+ * demo: lfmap in one page.  Four threads (-t) share one map that starts empty
+ * and grows while they work; afterwards the map's contents are checked exactly.
  *
  * Each thread, step i: inserts its own key K(t,i); adds 1 to a shared counter
  * (fetch_add: every thread hits the same NCOUNTERS keys, key 0 among them);
@@ -10,31 +10,46 @@
  * K(t,i-3).  Every ROUND steps a thread removes the rest of its keys, so the
  * map keeps growing and shrinking for the whole run with bounded memory.
  * The final state is known exactly, whatever the interleaving.
- * It then writes per-thread throughput as CSV and an SVG bar chart.
+ * It then writes per-thread throughput as CSV and an SVG bar chart into the
+ * output directory (-o; results/demo when run from the repository root).
+ * `demo --help` lists the options.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "lfmap.h"
 
-#define NTHREADS 4       /* more threads than this machine's 2 cores: real preemption */
-#define RUN_MS 1500      /* long enough for several resizes, short for a demo */
-#define ROUND (1u << 17) /* steps per round, a multiple of 4: <= 400k live keys */
+#define DEFAULT_THREADS 4    /* more threads than this machine's 2 cores: real preemption */
+#define MAX_THREADS 64
+#define DEFAULT_SECONDS 1.5  /* long enough for several resizes, short for a demo */
+#define MIN_SECONDS 0.01
+#define MAX_SECONDS 3600.0
+#define ROUND (1u << 17) /* steps per round, a multiple of 4: ~100k live keys per thread */
 #define NCOUNTERS 16     /* shared hot keys, 0..15 */
 #define PUT_TAG (1ull << 40) /* marks a put value; own indices stay below it */
-#define OUT_DIR "results/demo"
+/* Default output directory, used only when run from the repository root
+ * (the current directory holds REPO_MARKER); elsewhere -o is required. */
+#define DEFAULT_OUT_DIR "results/demo"
+#define REPO_MARKER "lib/lfmap.h"
 
 static lfmap *map;
 static atomic_bool stop;
+static unsigned nthreads = DEFAULT_THREADS;
 
 struct worker {
     pthread_t tid;
     unsigned id;
+    int register_rc; /* lfmap_thread_register's result in this thread */
     uint64_t steps, ops, errors; /* steps = fetch_adds made */
     double seconds;
 };
@@ -52,8 +67,9 @@ static void *work(void *arg)
 {
     struct worker *w = arg;
     uint64_t rng = w->id * 0x9e3779b97f4a7c15ull + 1, i, v;
-    if (lfmap_thread_register() != 0)
-        abort();
+    w->register_rc = lfmap_thread_register();
+    if (w->register_rc != 0)
+        return NULL; /* main reports it */
     double t0 = now_s();
     for (i = 0; !atomic_load_explicit(&stop, memory_order_relaxed); i++) {
         uint64_t base = i - i % ROUND;
@@ -86,7 +102,7 @@ static uint64_t check(const struct worker *ws, size_t *expect_size)
 {
     uint64_t bad = 0, total = 0, v;
     *expect_size = 0;
-    for (unsigned t = 0; t < NTHREADS; t++) {
+    for (unsigned t = 0; t < nthreads; t++) {
         for (uint64_t i = 0; i < ws[t].steps; i++) {
             bool removed = (i % 4 == 0 && i + 3 < ws[t].steps) ||
                            i < ws[t].steps - ws[t].steps % ROUND; /* finished rounds */
@@ -106,22 +122,35 @@ static uint64_t check(const struct worker *ws, size_t *expect_size)
     return bad + (sum != total);
 }
 
-static int write_figure(const struct worker *ws, char *svg_path, size_t len)
+/* Ops per second of one thread in millions (0 for a thread that did not run). */
+static double mops_of(const struct worker *w)
+{
+    return w->seconds > 0 ? (double)w->ops / w->seconds / 1e6 : 0.0;
+}
+
+/* Writes dir/demo-throughput.csv and dir/demo-throughput.svg; on failure
+ * prints what failed and returns -1. */
+static int write_figure(const struct worker *ws, const char *dir, char *svg_path, size_t len)
 {
     enum { W = 480, H = 280, MARGIN = 50, BAR_GAP = 20 }; /* SVG canvas, px */
+    char csv_path[PATH_MAX];
     double top = 0;
-    if (mkdir("results", 0777) != 0 && errno != EEXIST)
+    snprintf(csv_path, sizeof csv_path, "%s/demo-throughput.csv", dir);
+    snprintf(svg_path, len, "%s/demo-throughput.svg", dir);
+    FILE *csv = fopen(csv_path, "w");
+    if (!csv) {
+        fprintf(stderr, "demo: cannot write %s: %s\n", csv_path, strerror(errno));
         return -1;
-    if (mkdir(OUT_DIR, 0777) != 0 && errno != EEXIST)
-        return -1;
-    FILE *csv = fopen(OUT_DIR "/demo-throughput.csv", "w");
-    snprintf(svg_path, len, "%s/demo-throughput.svg", OUT_DIR);
+    }
     FILE *svg = fopen(svg_path, "w");
-    if (!csv || !svg)
+    if (!svg) {
+        fprintf(stderr, "demo: cannot write %s: %s\n", svg_path, strerror(errno));
+        fclose(csv);
         return -1;
+    }
     fprintf(csv, "thread,ops,seconds,mops_per_s\n");
-    for (unsigned t = 0; t < NTHREADS; t++) {
-        double mops = (double)ws[t].ops / ws[t].seconds / 1e6;
+    for (unsigned t = 0; t < nthreads; t++) {
+        double mops = mops_of(&ws[t]);
         fprintf(csv, "%u,%llu,%.3f,%.3f\n", t, (unsigned long long)ws[t].ops, ws[t].seconds, mops);
         top = mops > top ? mops : top;
     }
@@ -129,45 +158,231 @@ static int write_figure(const struct worker *ws, char *svg_path, size_t len)
             "font-family='sans-serif' font-size='12'>\n<rect width='100%%' height='100%%' fill='white'/>\n"
             "<text x='%d' y='20' font-size='14'>lfmap demo: throughput per thread (Mops/s)</text>\n",
             W, H, MARGIN);
-    double bw = (W - 2.0 * MARGIN) / NTHREADS - BAR_GAP, plot_h = H - 2.0 * MARGIN;
-    for (unsigned t = 0; t < NTHREADS; t++) {
-        double mops = (double)ws[t].ops / ws[t].seconds / 1e6, bh = plot_h * mops / top;
-        double x = MARGIN + t * (bw + BAR_GAP) + BAR_GAP / 2.0, y = H - MARGIN - bh;
-        fprintf(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='#4a7ab5'/>\n"
-                "<text x='%.1f' y='%.1f' text-anchor='middle'>%.2f</text>\n"
-                "<text x='%.1f' y='%d' text-anchor='middle'>thread %u</text>\n",
-                x, y, bw, bh, x + bw / 2, y - 4, mops, x + bw / 2, H - MARGIN + 16, t);
+    /* One slot per thread; the gap shrinks for many threads (4 keep 20 px). */
+    double slot = (W - 2.0 * MARGIN) / nthreads, gap = slot >= 4.0 * BAR_GAP ? BAR_GAP : slot / 4;
+    double bw = slot - gap, plot_h = H - 2.0 * MARGIN;
+    for (unsigned t = 0; t < nthreads; t++) {
+        double mops = mops_of(&ws[t]), bh = top > 0 ? plot_h * mops / top : 0;
+        double x = MARGIN + t * slot + gap / 2.0, y = H - MARGIN - bh;
+        fprintf(svg, "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='#4a7ab5'/>\n",
+                x, y, bw, bh);
+        if (slot >= 40) /* room for the labels */
+            fprintf(svg, "<text x='%.1f' y='%.1f' text-anchor='middle'>%.2f</text>\n"
+                    "<text x='%.1f' y='%d' text-anchor='middle'>%s%u</text>\n",
+                    x + bw / 2, y - 4, mops, x + bw / 2, H - MARGIN + 16,
+                    slot >= 70 ? "thread " : "", t);
     }
     fprintf(svg, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='black'/>\n</svg>\n",
             MARGIN, H - MARGIN, W - MARGIN, H - MARGIN);
-    return (fclose(csv) | fclose(svg)) ? -1 : 0;
+    bool bad = ferror(csv) || ferror(svg);
+    if ((fclose(csv) | fclose(svg)) != 0 || bad) {
+        fprintf(stderr, "demo: error writing %s or %s: %s\n", csv_path, svg_path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
-int main(void)
+/* mkdir -p: creates dir and its missing parents.  0, or -1 with errno. */
+static int make_dirs(const char *dir)
 {
-    struct lfmap_config cfg = { .capacity = 0, .seed = 42 }; /* fixed seed: repeatable */
-    struct worker ws[NTHREADS] = { 0 };
-    struct timespec run = { RUN_MS / 1000, (RUN_MS % 1000) * 1000000L };
-    map = lfmap_new(&cfg);
-    if (!map || lfmap_thread_register() != 0) {
-        fprintf(stderr, "demo: cannot create the map\n");
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static const struct lfcli_option_doc docs[] = {
+    {"-o, --out DIR", "write demo-throughput.csv and .svg into DIR (created if\n"
+                      "missing).  Default: " DEFAULT_OUT_DIR " when run from the lfmap\n"
+                      "repository root (the directory holding " REPO_MARKER ");\n"
+                      "required when run from anywhere else"},
+    {"-t, --threads N", "worker threads, 1 .. 64 (default 4)"},
+    {"-d, --duration S", "seconds of work, 0.01 .. 3600 (default 1.5)"},
+    {"-h, --help", "this help"},
+};
+
+static void help(void)
+{
+    lfcli_print_help(stdout,
+                     "Usage: demo [-o DIR] [-t N] [-d S]\n"
+                     "N threads share one growing lfmap for S seconds (insert, fetch_add, get,\n"
+                     "put, remove); the map's contents are then checked exactly, and the\n"
+                     "throughput per thread is written as CSV and an SVG bar chart.\n"
+                     "Exit status: 0 all checks passed, 1 a check or the run failed, 64 bad usage.\n"
+                     "LFMAP_RCU (environment) selects the reclamation scheme, as for any lfmap program.",
+                     docs, sizeof docs / sizeof docs[0]);
+}
+
+static void usage_error(const char *msg)
+{
+    fprintf(stderr, "demo: %s\nTry 'demo --help'.\n", msg);
+    exit(LFCLI_EXIT_USAGE);
+}
+
+struct options {
+    const char *out_dir;
+    double seconds;
+};
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option long_opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 't'},
+        {"duration", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct lfcli_err err;
+    char msg[LFCLI_ERR_LEN + 64];
+    uint64_t n = 0;
+    int c;
+    o->out_dir = NULL;
+    o->seconds = DEFAULT_SECONDS;
+    opterr = 0; /* our own messages */
+    while ((c = getopt_long(argc, argv, ":o:t:d:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (!*optarg)
+                usage_error("-o/--out: empty directory name");
+            o->out_dir = optarg;
+            break;
+        case 't':
+            if (lfcli_parse_u64("-t/--threads", optarg, 1, MAX_THREADS, &n, &err) != 0)
+                usage_error(err.msg);
+            nthreads = (unsigned)n;
+            break;
+        case 'd':
+            if (lfcli_parse_double("-d/--duration", optarg, MIN_SECONDS, MAX_SECONDS, &o->seconds,
+                                   &err) != 0)
+                usage_error(err.msg);
+            break;
+        case 'h':
+            help();
+            exit(0);
+        case ':':
+            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
+            usage_error(msg);
+            break;
+        default:
+            if (optopt)
+                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+            else
+                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+            usage_error(msg);
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof msg, "unexpected argument '%s' (the demo takes only options)",
+                 argv[optind]);
+        usage_error(msg);
+    }
+    if (!o->out_dir) {
+        if (access(REPO_MARKER, F_OK) != 0)
+            usage_error("no output directory: give -o DIR (the default, " DEFAULT_OUT_DIR
+                        ", applies only when run from the lfmap repository root)");
+        o->out_dir = DEFAULT_OUT_DIR;
+    }
+}
+
+/* Why lfmap_thread_register failed, with the errno text. */
+static void report_register(const char *who, int rc)
+{
+    const char *rcu = getenv("LFMAP_RCU");
+    if (rc == -ENOENT)
+        fprintf(stderr, "demo: %slfmap_thread_register: %s (LFMAP_RCU=%s names no reclamation "
+                "scheme)\n", who, strerror(-rc), rcu ? rcu : "");
+    else if (rc == -EAGAIN)
+        fprintf(stderr, "demo: %slfmap_thread_register: %s (LFMAP_MAX_THREADS threads are "
+                "registered already)\n", who, strerror(-rc));
+    else
+        fprintf(stderr, "demo: %slfmap_thread_register: %s\n", who, strerror(-rc));
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    parse_options(argc, argv, &o);
+    /* The output directory first: a path that cannot be written fails before
+     * any work. */
+    if (make_dirs(o.out_dir) != 0) {
+        fprintf(stderr, "demo: cannot create the output directory %s: %s\n", o.out_dir,
+                strerror(errno));
         return 1;
     }
-    for (unsigned t = 0; t < NTHREADS; t++) {
-        ws[t].id = t;
-        if (pthread_create(&ws[t].tid, NULL, work, &ws[t]) != 0)
-            return 1;
+
+    struct lfmap_config cfg = { .capacity = 0, .seed = 42 }; /* fixed seed: repeatable */
+    struct worker ws[MAX_THREADS] = { 0 };
+    struct timespec run = { (time_t)o.seconds,
+                            (long)((o.seconds - (double)(time_t)o.seconds) * 1e9) };
+    int rc = lfmap_thread_register();
+    if (rc != 0) {
+        report_register("", rc);
+        return 1;
     }
-    nanosleep(&run, NULL);
+    map = lfmap_new(&cfg);
+    if (!map) {
+        fprintf(stderr, "demo: lfmap_new: %s\n", strerror(errno));
+        lfmap_thread_unregister();
+        return 1;
+    }
+    unsigned started = 0;
+    for (; started < nthreads; started++) {
+        ws[started].id = started;
+        rc = pthread_create(&ws[started].tid, NULL, work, &ws[started]);
+        if (rc != 0) {
+            fprintf(stderr, "demo: pthread_create (thread %u of %u): %s\n", started, nthreads,
+                    strerror(rc));
+            break;
+        }
+    }
+    if (started == nthreads)
+        nanosleep(&run, NULL);
     atomic_store(&stop, true);
     uint64_t errors = 0, ops = 0;
-    for (unsigned t = 0; t < NTHREADS; t++) {
+    bool failed = started < nthreads;
+    for (unsigned t = 0; t < started; t++)
         pthread_join(ws[t].tid, NULL);
+    for (unsigned t = 0; t < started; t++) {
+        if (ws[t].register_rc != 0) {
+            char who[32];
+            snprintf(who, sizeof who, "thread %u: ", t);
+            report_register(who, ws[t].register_rc);
+            failed = true;
+        }
+    }
+    if (failed) {
+        lfmap_thread_unregister();
+        lfmap_free(map);
+        return 1;
+    }
+    for (unsigned t = 0; t < nthreads; t++) {
         errors += ws[t].errors;
         ops += ws[t].ops;
         printf("thread %u: %llu steps, %llu ops in %.2f s (%.2f Mops/s)\n", t,
                (unsigned long long)ws[t].steps, (unsigned long long)ws[t].ops, ws[t].seconds,
-               (double)ws[t].ops / ws[t].seconds / 1e6);
+               mops_of(&ws[t]));
     }
     size_t expect_size;
     errors += check(ws, &expect_size);
@@ -177,11 +392,9 @@ int main(void)
     printf("total %llu ops, %llu resizes, size %zu (expected %zu), %.1f bytes/key\n",
            (unsigned long long)ops, (unsigned long long)st.resizes, st.size, expect_size,
            (double)st.table_bytes / (double)(st.size ? st.size : 1));
-    char svg[256];
-    if (write_figure(ws, svg, sizeof svg) == 0)
-        printf("figure: %s (data: %s/demo-throughput.csv)\n", svg, OUT_DIR);
-    else
-        perror("demo: cannot write the figure");
+    char svg[PATH_MAX];
+    if (write_figure(ws, o.out_dir, svg, sizeof svg) == 0)
+        printf("figure: %s (data: %s/demo-throughput.csv)\n", svg, o.out_dir);
     lfmap_thread_unregister();
     lfmap_free(map);
     if (errors) {
