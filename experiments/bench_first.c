@@ -14,6 +14,8 @@
  *   -q       quick: keys 1000,100000, 3 repetitions, growth over 1e6 keys
  *   -g N     keys for the growth-latency part (largest -n; quick 1e6)
  *   -w PARTS all|get|insert|growth|memory, comma-separated (all)
+ * Long forms and accepted ranges: bench_first --help.  A bad option or value
+ * exits with status 64 (LFCLI_EXIT_USAGE) before any work.
  *
  * Parts: get (hit and miss throughput of presized, prefilled maps), insert
  * (into a growing and into a presized map), growth (latency of every insert
@@ -35,6 +37,7 @@
 #include "bench_env.h"
 #include "histogram.h"
 #include "plain_map.h"
+#include "cli.h"
 
 #define MAX_SIZES 16
 #define MAX_REPS 101
@@ -43,6 +46,9 @@
 #define DEFAULT_REPS 5
 #define QUICK_REPS 3
 #define GROWTH_KEYS_QUICK 1000000
+/* Largest key count for -n and -g: the key array alone takes 8 bytes a key,
+ * each map at least 16 more. */
+#define MAX_KEYS 1000000000u
 /* Lookups per timed loop: at least 2e6 (tens of ms, far above the timer's
  * resolution and a scheduler tick) and 4 per key, so a large map's lookups
  * cover most of its keys. */
@@ -623,86 +629,144 @@ static void part_memory(size_t n, const uint64_t *keys)
 
 /* ---- main ------------------------------------------------------------- */
 
-static void parse_sizes(const char *list)
+static const char *const part_names[] = { "all", "get", "insert", "growth", "memory", NULL };
+static const unsigned part_bits[] = { PART_ALL, PART_GET, PART_INSERT, PART_GROWTH, PART_MEMORY };
+
+static int part_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
 {
-    char *copy = strdup(list), *save = NULL;
-    opt.nsizes = 0;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *end;
-        double v = strtod(t, &end);
-        if (*end || v < 1 || v != (double)(size_t)v || opt.nsizes == MAX_SIZES)
-            DIE("bad key count '%s' (positive integers, at most %d)", t, MAX_SIZES);
-        opt.sizes[opt.nsizes++] = (size_t)v;
-    }
-    free(copy);
-    if (opt.nsizes == 0)
-        DIE("empty key count list");
+    (void)index;
+    int k = 0;
+    if (lfcli_parse_enum("-w/--parts", text, part_names, &k, err) != 0)
+        return -1;
+    *(unsigned *)ctx |= part_bits[k];
+    return 0;
 }
 
-static unsigned parse_parts(const char *list)
+static const struct lfcli_option_doc docs[] = {
+    { "-n, --sizes LIST", "key counts, comma-separated, 1e6 notation accepted, each\n"
+                          "1 .. 1000000000, at most 16\n"
+                          "(default " DEFAULT_SIZES "; quick " QUICK_SIZES ")" },
+    { "-r, --reps N", "repetitions, 1 .. 101 (default 5; quick 3); the two maps\n"
+                      "alternate which runs first" },
+    { "-s, --seed N", "seed of keys, access order and map hashing,\n"
+                      "0 .. 2^64-1 (default 1)" },
+    { "-o, --output FILE", "JSON-lines output (default stdout); the human table\n"
+                           "goes to stderr" },
+    { "-q, --quick", "keys " QUICK_SIZES ", 3 repetitions, growth over 1e6 keys" },
+    { "-g, --growth-keys N", "keys for the growth-latency part, 1 .. 1000000000\n"
+                             "(default the largest -n; quick 1000000)" },
+    { "-w, --parts LIST", "all, get, insert, growth, memory, comma-separated (default all)" },
+    { "-h, --help", "this help" },
+};
+
+static void help(void)
 {
-    static const char *const names[] = { "get", "insert", "growth", "memory" };
-    char *copy = strdup(list), *save = NULL;
-    unsigned parts = 0;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        unsigned bit = strcmp(t, "all") == 0 ? PART_ALL : 0;
-        for (unsigned i = 0; i < 4; i++)
-            if (strcmp(t, names[i]) == 0)
-                bit = 1u << i;
-        if (!bit)
-            DIE("unknown part '%s' (all|get|insert|growth|memory)", t);
-        parts |= bit;
-    }
-    free(copy);
-    return parts;
+    lfcli_print_help(stdout,
+                     "Usage: bench_first [-n LIST] [-r N] [-s SEED] [-o FILE] [-q] [-g N] [-w PARTS]\n"
+                     "The first figures for lfmap, each measured side by side with plain_map\n"
+                     "(single-threaded, same layout): get, insert, growth latency, memory.\n"
+                     "Exit status: 0 done, 1 a map gave a wrong answer or the run failed,\n"
+                     "64 bad usage.",
+                     docs, sizeof docs / sizeof docs[0]);
 }
 
-static void usage(void)
+static void usage_error(const char *msg)
 {
-    fprintf(stderr, "usage: bench_first [-n LIST] [-r REPS] [-s SEED] [-o FILE] [-q] [-g N] "
-            "[-w all|get|insert|growth|memory]\n");
-    exit(2);
+    fprintf(stderr, "bench_first: %s\nTry 'bench_first --help'.\n", msg);
+    exit(LFCLI_EXIT_USAGE);
 }
 
 int main(int argc, char **argv)
 {
+    static const struct option long_opts[] = {
+        { "sizes", required_argument, NULL, 'n' },
+        { "reps", required_argument, NULL, 'r' },
+        { "seed", required_argument, NULL, 's' },
+        { "output", required_argument, NULL, 'o' },
+        { "quick", no_argument, NULL, 'q' },
+        { "growth-keys", required_argument, NULL, 'g' },
+        { "parts", required_argument, NULL, 'w' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *sizes = NULL, *path = NULL;
     bool quick = false;
+    uint64_t reps = 0, growth_keys = 0;
+    struct lfcli_err err;
+    char msg[LFCLI_ERR_LEN + 64];
     int c;
-    opt.reps = 0;
     opt.seed = 1;
     opt.parts = PART_ALL;
-    while ((c = getopt(argc, argv, "n:r:s:o:qg:w:h")) != -1) {
+    opterr = 0; /* our own messages */
+    while ((c = getopt_long(argc, argv, ":n:r:s:o:qg:w:h", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'n': sizes = optarg; break;
-        case 'r': opt.reps = atoi(optarg); break;
-        case 's': opt.seed = strtoull(optarg, NULL, 0); break;
-        case 'o': path = optarg; break;
+        case 'n': sizes = optarg; break; /* parsed below: its default depends on -q */
+        case 'r':
+            if (lfcli_parse_u64("-r/--reps", optarg, 1, MAX_REPS, &reps, &err) != 0)
+                usage_error(err.msg);
+            break;
+        case 's':
+            if (lfcli_parse_u64("-s/--seed", optarg, 0, UINT64_MAX, &opt.seed, &err) != 0)
+                usage_error(err.msg);
+            break;
+        case 'o':
+            if (!*optarg)
+                usage_error("-o/--output: empty file name");
+            path = optarg;
+            break;
         case 'q': quick = true; break;
-        case 'g': opt.growth_keys = (size_t)strtod(optarg, NULL); break;
-        case 'w': opt.parts = parse_parts(optarg); break;
-        default: usage();
+        case 'g':
+            if (lfcli_parse_u64("-g/--growth-keys", optarg, 1, MAX_KEYS, &growth_keys, &err) != 0)
+                usage_error(err.msg);
+            break;
+        case 'w':
+            opt.parts = 0;
+            if (lfcli_parse_list("-w/--parts", optarg, 8, part_item, &opt.parts, &err) < 0)
+                usage_error(err.msg);
+            break;
+        case 'h':
+            help();
+            return 0;
+        case ':':
+            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
+            usage_error(msg);
+            break;
+        default:
+            if (optopt)
+                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+            else
+                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+            usage_error(msg);
         }
     }
-    if (optind != argc)
-        usage();
-    parse_sizes(sizes ? sizes : quick ? QUICK_SIZES : DEFAULT_SIZES);
-    if (opt.reps == 0)
-        opt.reps = quick ? QUICK_REPS : DEFAULT_REPS;
-    if (opt.reps < 1 || opt.reps > MAX_REPS)
-        DIE("repetitions must be 1..%d", MAX_REPS);
+    if (optind != argc) {
+        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
+        usage_error(msg);
+    }
+    uint64_t size_list[MAX_SIZES];
+    int n = lfcli_parse_u64_list("-n/--sizes", sizes ? sizes : quick ? QUICK_SIZES : DEFAULT_SIZES,
+                                 1, MAX_KEYS, size_list, MAX_SIZES, &err);
+    if (n < 0)
+        usage_error(err.msg);
+    opt.nsizes = n;
+    for (int i = 0; i < n; i++)
+        opt.sizes[i] = (size_t)size_list[i];
+    opt.reps = reps ? (int)reps : quick ? QUICK_REPS : DEFAULT_REPS;
     size_t n_max = 0;
     for (int i = 0; i < opt.nsizes; i++)
         n_max = opt.sizes[i] > n_max ? opt.sizes[i] : n_max;
-    if (opt.growth_keys == 0)
-        opt.growth_keys = quick ? GROWTH_KEYS_QUICK : n_max;
+    opt.growth_keys = growth_keys ? (size_t)growth_keys : quick ? GROWTH_KEYS_QUICK : n_max;
 
     out = path ? fopen(path, "w") : stdout;
     if (!out)
         DIE("cannot open %s: %s", path, strerror(errno));
     int rc = lfmap_thread_register();
-    if (rc != 0)
-        DIE("lfmap_thread_register: %s", strerror(-rc));
+    if (rc != 0) {
+        const char *rcu = getenv("LFMAP_RCU");
+        DIE("lfmap_thread_register: %s%s%s%s", strerror(-rc),
+            rc == -ENOENT ? " (LFMAP_RCU=" : "", rc == -ENOENT && rcu ? rcu : "",
+            rc == -ENOENT ? " names no reclamation scheme)" : "");
+    }
     timer = bench_timer_calibrate();
     env_json = bench_env_json(lfrcu_scheme_name(), timer);
     if (!env_json)

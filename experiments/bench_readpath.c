@@ -13,19 +13,32 @@
  * scripts/bench-readpath.sh runs both builds side by side.
  *
  *   build/experiments/bench_readpath[_shared] [-r runs] [-k keys] [-n gets]
+ *
+ * (--help gives the ranges; a bad option or value exits with status 64.)
+ * The option parser (experiments/common/cli.c) is compiled into the program;
+ * it plays no part in the timed loop.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "lfmap.h"
 
 #ifndef LFMAP_LINKED
 #define LFMAP_LINKED "static"
 #endif
 #define MAX_RUNS 101
+#define DEFAULT_RUNS 5
+#define DEFAULT_KEYS 1024
+#define DEFAULT_GETS 20000000
+#define MAX_KEYS (UINT64_C(1) << 30)
+/* At a few ns a lookup: under a minute per run. */
+#define MAX_GETS UINT64_C(10000000000)
 
 static double now_ns(void)
 {
@@ -40,32 +53,112 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static const struct lfcli_option_doc docs[] = {
+    { "-r, --runs N", "timed runs, 1 .. 101 (default 5)" },
+    { "-k, --keys N", "keys in the map, a power of two, 1 .. 1073741824 (default 1024)" },
+    { "-n, --gets N", "lookups per run, 1 .. 10000000000 (default 20000000;\n"
+                      "1e6 notation accepted)" },
+    { "-h, --help", "this help" },
+};
+
+static void help(const char *prog)
+{
+    char usage[512];
+    snprintf(usage, sizeof usage,
+             "Usage: %s [-r N] [-k N] [-n N]\n"
+             "ns per lfmap_get hit, one thread, a map of -k keys looked up in a fixed\n"
+             "scrambled order; this build links liblfmap %s.\n"
+             "Exit status: 0 done, 1 a lookup was wrong or the run failed, 64 bad usage.",
+             prog, LFMAP_LINKED);
+    lfcli_print_help(stdout, usage, docs, sizeof docs / sizeof docs[0]);
+}
+
+static void usage_error(const char *prog, const char *msg)
+{
+    fprintf(stderr, "%s: %s\nTry '%s --help'.\n", prog, msg, prog);
+    exit(LFCLI_EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
-    int runs = 5;
-    uint64_t nkeys = 1024, gets = 20000000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-r"))
-            runs = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "-k"))
-            nkeys = strtoull(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "-n"))
-            gets = strtoull(argv[i + 1], NULL, 10);
+    static const struct option long_opts[] = {
+        { "runs", required_argument, NULL, 'r' },
+        { "keys", required_argument, NULL, 'k' },
+        { "gets", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    uint64_t runs_arg = DEFAULT_RUNS, nkeys = DEFAULT_KEYS, gets = DEFAULT_GETS;
+    struct lfcli_err err;
+    char msg[LFCLI_ERR_LEN + 64];
+    int c;
+    opterr = 0; /* our own messages */
+    while ((c = getopt_long(argc, argv, ":r:k:n:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (lfcli_parse_u64("-r/--runs", optarg, 1, MAX_RUNS, &runs_arg, &err) != 0)
+                usage_error(prog, err.msg);
+            break;
+        case 'k':
+            if (lfcli_parse_u64("-k/--keys", optarg, 1, MAX_KEYS, &nkeys, &err) != 0)
+                usage_error(prog, err.msg);
+            if (nkeys & (nkeys - 1)) {
+                snprintf(msg, sizeof msg, "-k/--keys: %s is not a power of two (accepted: "
+                         "powers of two, 1 .. %" PRIu64 ")", optarg, MAX_KEYS);
+                usage_error(prog, msg);
+            }
+            break;
+        case 'n':
+            if (lfcli_parse_u64("-n/--gets", optarg, 1, MAX_GETS, &gets, &err) != 0)
+                usage_error(prog, err.msg);
+            break;
+        case 'h':
+            help(prog);
+            return 0;
+        case ':':
+            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
+            usage_error(prog, msg);
+            break;
+        default:
+            if (optopt)
+                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+            else
+                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+            usage_error(prog, msg);
+        }
     }
-    if (runs < 1 || runs > MAX_RUNS || nkeys < 1 || (nkeys & (nkeys - 1)) || gets < 1) {
-        fprintf(stderr, "usage: %s [-r 1..%d] [-k power of two] [-n gets]\n", argv[0], MAX_RUNS);
-        return 2;
+    if (optind != argc) {
+        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
+        usage_error(prog, msg);
     }
-    if (lfmap_thread_register() != 0)
+    int runs = (int)runs_arg;
+    int rc = lfmap_thread_register();
+    if (rc != 0) {
+        const char *rcu = getenv("LFMAP_RCU");
+        fprintf(stderr, "%s: lfmap_thread_register: %s%s%s%s\n", prog, strerror(-rc),
+                rc == -ENOENT ? " (LFMAP_RCU=" : "", rc == -ENOENT && rcu ? rcu : "",
+                rc == -ENOENT ? " names no reclamation scheme)" : "");
         return 1;
+    }
     lfmap *m = lfmap_new(&(struct lfmap_config){ .capacity = (size_t)nkeys, .seed = 1 });
-    uint64_t *keys = malloc(nkeys * sizeof *keys);
-    if (!m || !keys)
+    if (!m) {
+        fprintf(stderr, "%s: lfmap_new(capacity %" PRIu64 "): %s\n", prog, nkeys, strerror(errno));
         return 1;
+    }
+    uint64_t *keys = malloc(nkeys * sizeof *keys);
+    if (!keys) {
+        fprintf(stderr, "%s: out of memory for %" PRIu64 " keys\n", prog, nkeys);
+        return 1;
+    }
     for (uint64_t i = 0; i < nkeys; i++) {
         keys[i] = (i * 0x9E3779B97F4A7C15ull) ^ (i >> 3); /* scattered, distinct */
-        if (lfmap_insert(m, keys[i], i) != 1)
+        rc = lfmap_insert(m, keys[i], i);
+        if (rc != 1) {
+            fprintf(stderr, "%s: lfmap_insert of key %" PRIu64 " returned %d (%s)\n", prog, i, rc,
+                    rc < 0 ? strerror(-rc) : "key already present");
             return 1;
+        }
     }
     double ns[MAX_RUNS];
     for (int r = 0; r < runs; r++) {
