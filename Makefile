@@ -199,7 +199,9 @@ $(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
-tests: $(TEST_BINS)
+# The shell tests run the example and benchmark programs too (their option
+# parsing: tests/programs_reject_bad_input.sh), so they are part of the suite.
+tests: $(TEST_BINS) $(EXP_BINS) $(EX_BINS)
 experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
