@@ -88,8 +88,9 @@ void lfmap_free(lfmap *m)
      * wait.  We still wait for them when we may, so that the map's memory
      * is back when lfmap_free returns: only if any is pending (freeing a map
      * that never resized is immediate), and never inside a read-side
-     * section of the program or on a reclamation thread, where waiting for
-     * a grace period would deadlock (liburcu refuses and returns at once).
+     * section of the program (liburcu refuses the barrier there and returns
+     * at once) or on a call_rcu worker thread (there the barrier would wait
+     * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
         lfrcu_may_wait())

@@ -117,8 +117,10 @@ LFMAP_API unsigned int lfmap_version(void);
  * are called outside any lock and must be thread-safe: alloc from the thread
  * that creates the map or resizes it, free also from the reclamation
  * thread (retired tables) and from a thread whose lfmap_foreach held a
- * retired table to the end of its walk.  ctx must stay valid until
- * lfmap_free returns. */
+ * retired table to the end of its walk.  ctx must stay valid until the
+ * map's last block is freed: when lfmap_free returns, unless it was called
+ * where it cannot wait (see lfmap_free), and then until the program's next
+ * urcu_memb_barrier() outside any read-side section. */
 struct lfmap_allocator {
     void *(*alloc)(size_t size, void *ctx);
     void (*free)(void *ptr, size_t size, void *ctx);

@@ -93,12 +93,17 @@ void lfrcu_memb_wake_gp(void);
 /* The read side of the default scheme, inlined.  It is liburcu's own memb
  * read side (urcu/static/urcu-memb.h, whose inlining through _LGPL_SOURCE
  * liburcu permits to LGPL-compatible code such as this library; see the
- * README's licence section) with one change: liburcu tests urcu_memb_has_sys_membarrier on
+ * README's licence section) with two changes.  First, liburcu tests urcu_memb_has_sys_membarrier on
  * every lock and unlock (three times per pair) to pick a compiler barrier or
  * a full fence; we test it once, when the first thread registers, and fold
  * it with "the default scheme is active" into lfrcu_memb_fast.  Every other
  * case (another scheme, or no membarrier syscall) takes the slow path, which
- * calls the active scheme's functions. */
+ * calls the active scheme's functions.  Second, read-unlock tests the grace
+ * period's futex inline and calls out of line only to wake a waiting
+ * writer (lfrcu_memb_wake_gp, which tests it again), so that the common path
+ * makes no call.  (In the shared library every access to liburcu's
+ * thread-local reader state still goes through __tls_get_addr: the price of
+ * loading through dlopen, paper-notes 6.3.) */
 static inline void lfrcu_read_lock(void)
 {
     /* relaxed: written once before any thread can pass its registration. */
