@@ -166,6 +166,7 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
                                                     uint64_t h, uint64_t *value)
 {
     if (value_is_box(w)) {
+        LFMAP_HOOK(READ_BOX_BEFORE_LOAD);
         /* acquire: pairs with the box's release store; if it is a newer
          * value, the reload below sees the slot moved. */
         uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);

@@ -25,6 +25,7 @@ enum lf_hook {
     LFMAP_HOOK_BOXED_BEFORE_COPY,     /* live slot frozen into a box, not copied */
     LFMAP_HOOK_COPIED_BEFORE_MOVED,   /* copied, slot still boxed */
     LFMAP_HOOK_BEFORE_VALUE_CAS,      /* a write decided its new value, not yet CASed */
+    LFMAP_HOOK_READ_BOX_BEFORE_LOAD,  /* reader saw its slot boxed, box not yet read */
     LFMAP_HOOK_BEFORE_COPY_CLAIM,     /* copy found an empty successor slot, not claimed */
     LFMAP_HOOK_BEFORE_COPY_VALUE,     /* copy found the key's successor slot, value not set */
     LFMAP_HOOK_BEFORE_FREEZE_EMPTY,   /* migrator saw an empty slot, key word not frozen */

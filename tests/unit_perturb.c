@@ -16,6 +16,7 @@
 
 #include "ck_run.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,6 +44,24 @@ static void *churn(void *arg)
     return NULL;
 }
 
+/* Reads keys of every churner while they churn, so that some reads meet a
+ * slot while a migrator holds it boxed (READ_BOX_BEFORE_LOAD). */
+static atomic_bool churn_done;
+
+static void *cross_reader(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    /* The first quarter of each churner's keys: live for most of a round,
+     * so their slots are the ones migrations box. */
+    for (uint64_t j = 0; !atomic_load(&churn_done); j++) {
+        uint64_t v;
+        lfmap_get(map, (j % THREADS) * KEYS_PER_THREAD + (j * 7919) % (KEYS_PER_THREAD / 4), &v);
+    }
+    lfmap_thread_unregister();
+    return NULL;
+}
+
 START_TEST(every_hook_fires)
 {
     struct test_alloc ta;
@@ -51,11 +70,15 @@ START_TEST(every_hook_fires)
     struct lfmap_config cfg = {.seed = 7, .allocator = &ta.iface};
     map = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(map);
-    pthread_t th[THREADS];
+    pthread_t th[THREADS], rd;
+    atomic_store(&churn_done, false);
+    pthread_create(&rd, NULL, cross_reader, NULL);
     for (uintptr_t i = 0; i < THREADS; i++)
         pthread_create(&th[i], NULL, churn, (void *)i);
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
+    atomic_store(&churn_done, true);
+    pthread_join(rd, NULL);
     ck_assert_uint_eq(lfmap_size(map), 0);
     lfmap_free(map);
     printf("allocations: %llu, failed: %llu\n", (unsigned long long)atomic_load(&ta.calls),
@@ -75,6 +98,10 @@ END_TEST
 int main(void)
 {
 #ifdef LFMAP_PERTURB
+    /* 20% per passage (unless the caller chose): a reader meets a boxed slot
+     * only while a migrator is held between boxing and copying, which the
+     * default 5% makes too rare for READ_BOX_BEFORE_LOAD to fire reliably. */
+    setenv("LFMAP_PERTURB_PERMILLE", "200", 0);
     Suite *s = suite_create("perturb");
     TCase *tc = tcase_create("hooks");
     tcase_set_timeout(tc, 120);
