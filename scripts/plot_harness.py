@@ -143,15 +143,14 @@ def plot_latency(runs, figs, w, c):
                     y, l, h = errbar([lr.lat(r, kind, q) for r in rs]) if rs else (None, 0, 0)
                     ys.append(y or 0), lo.append(l), hi.append(h)
                 ax.bar([j + mi * width for j in range(len(qs))], ys, width, yerr=[lo, hi], capsize=1.5,
-                       color=colour(m), label=m if (ri, ci) == (0, 0) else None)
+                       color=colour(m), label=m if (ri, ci) == (0, len(sizes) - 1) else None)
             ax.set_yscale("log")
             ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
             ax.set_xticklabels([n for _, n in qs])
             ax.set_ylabel("%s latency (ns, log)" % kind)
             ax.set_title("%s %ss, %s keys, %d thread(s)" % (w, kind, lr.fmt_keys(s), t), fontsize=9)
             ax.grid(axis="y", alpha=0.3)
-    fig.legend(fontsize=7, ncol=min(len(maps), 6), loc="upper center", bbox_to_anchor=(0.5, 1.0))
-    fig.subplots_adjust(top=0.85)
+    axes[0][-1].legend(fontsize=6, ncol=3)
     absent = [m for m in lr.maps_of(runs) if m not in maps]
     figs.save(fig, "latency-" + slug(w), "Latency percentiles of reads and writes, workload %s" % w,
               "sampled latencies at %d thread(s); median of repetitions, error bars min..max%s" % (
