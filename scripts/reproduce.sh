@@ -60,14 +60,14 @@ nmt=$(tr ',' '\n' <<<"$threads" | grep -vc '^1$' || true)
 # 4 mixed presets + bulkload (growing and presized) = 6 variants per point;
 # the 1-thread-only plain map runs at 1 thread only.
 runs=$(((nmaps - 1) * 6 * nthreads * nsizes * repeat + 6 * nsizes * repeat))
-# Seconds: each run's duration plus ~0.1 s and ~1 us per prefilled key of
+# Seconds: each run's duration plus ~0.05 s and ~0.2 us per prefilled key of
 # set-up (bulkload runs often stop early); bench_first's growth part ~0.35 us
 # per insert for 5 variants; microbench 6 ops x maps x thread counts, about
 # 2 x min_time each with Google Benchmark's search for an iteration count.
 est=$(awk -v r="$runs" -v d="$duration" -v g="$growth_keys" -v gr="$growth_reps" -v m="$mb_min_time" \
     -v nm="$nmaps" -v nt="$((nmt + 1))" -v sizes="$sizes" 'BEGIN {
     n = split(sizes, sz, ","); s = 0
-    for (i = 1; i <= n; i++) s += r / n * (d + 0.1 + sz[i] * 1e-6)
+    for (i = 1; i <= n; i++) s += r / n * (d + 0.05 + sz[i] * 0.2e-6)
     s += 5 * gr * g * 0.35e-6 + 6 * nm * nt * (2 * m + 0.05)
     printf "%d", s + 30 }')
 mode=$($quick && echo quick || echo full)
