@@ -176,12 +176,15 @@ void run(benchmark::State &state, const lfb_map_ops *ops, Op op)
             "put: a prefilled key was reported new", "cas: a cas with the right expected value failed"};
         state.SkipWithError(what[op]);
     }
+    /* Thread 0 destroys the map while still registered (lfht's destroy takes
+     * RCU read-side sections); the others have left their loops and no
+     * longer read g_map. */
+    if (t == 0)
+        ops->destroy(m);
     if (ops->thread_exit && entered)
-        ops->thread_exit(g_map);
-    if (t == 0) {
-        ops->destroy(g_map);
+        ops->thread_exit(m); /* after destroy, as lfbench's runner does */
+    if (t == 0)
         g_map = nullptr;
-    }
 }
 
 } // namespace
