@@ -132,7 +132,8 @@ def plot_growth(records, base, caption, formats=("png",)):
     ax.legend(fontsize=7)
     if series:
         ax2 = axes[0][1]
-        for key in GROWTH_ORDER:
+        # lfmap only: growing incrementally, stop-the-world, and the steady state.
+        for key in [("steady", "lfmap"), ("growth-stop-the-world", "lfmap"), ("growth-incremental", "lfmap")]:
             r = series.get(key)
             if not r:
                 continue
@@ -141,7 +142,7 @@ def plot_growth(records, base, caption, formats=("png",)):
             for s in sums:
                 acc += s
                 t.append(acc / 1e6)
-            ax2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1,
+            ax2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1.6 if key[0] == "growth-incremental" else 1,
                      color=GROWTH_COLOURS.get(key), label="%s %s: max per window" % (key[1], key[0]))
         ax2.set_yscale("log")
         ax2.set_xlabel("time spent inserting (ms, sum of timed inserts)")
