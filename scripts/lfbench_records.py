@@ -402,7 +402,7 @@ def table_microbench(path, source):
     threads = sorted({r["threads"] for r in rows})
     by = {(r["op"], r["map"], r["threads"]): r for r in rows}
     out = ["Generated from `%s` (Google Benchmark, real time): ns per operation at 1 thread, then "
-           "total Mops/s at %s threads." % (source, "/".join(str(t) for t in threads)), "",
+           "total Mops/s at %s thread(s)." % (source, "/".join(str(t) for t in threads[1:]) or "no other"), "",
            "| map | " + " | ".join(ops) + " |", "|---" * (len(ops) + 1) + "|"]
     for m in maps:
         row = []
@@ -413,7 +413,7 @@ def table_microbench(path, source):
             for t in threads[1:]:
                 r = by.get((op, m, t))
                 if r and not r["error"] and r["ips"]:
-                    vals.append("%.1f" % (r["ips"] / 1e6))
+                    vals.append("%.3g" % (r["ips"] / 1e6))
             row.append(" / ".join(vals))
         out.append("| %s | %s |" % (m, " | ".join(row)))
     return "\n".join(out)

@@ -77,8 +77,8 @@ class Figures:
         self.caption = caption
         self.items = []  # (title, [paths], caption)
 
-    def save(self, fig, name, title, extra=""):
-        cap = self.caption + (("; " + extra) if extra else "")
+    def save(self, fig, name, title, extra="", caption=None):
+        cap = caption if caption is not None else self.caption + (("; " + extra) if extra else "")
         fig.text(0.005, 0.005, cap, fontsize=6.5, ha="left", va="bottom", wrap=True)
         fig.tight_layout(rect=(0, 0.07, 1, 1))
         paths = []
@@ -194,8 +194,10 @@ def plot_microbench(path, figs):
     maps = lr._ordered((r["map"] for r in rows), lr.MAP_ORDER)
     by = {(r["op"], r["map"], r["threads"]): r for r in rows}
     threads = sorted({r["threads"] for r in rows})
-    cap = "Google Benchmark %s on %s (%s CPUs), real time" % (
-        ctx.get("library_version", ""), ctx.get("host_name"), ctx.get("num_cpus"))
+    load = ctx.get("load_avg") or []
+    cap = "Google Benchmark on %s (%s CPUs), %s, commit %s, load average %s at the start; real time; %s" % (
+        ctx.get("host_name"), ctx.get("num_cpus"), ctx.get("date"), ctx.get("lfmap_git") or "not recorded",
+        ", ".join("%.2f" % x for x in load[:3]) or "?", lr.rel(path))
     fig, ax = plt.subplots(figsize=(11, 4.2))
     width = 0.8 / len(maps)
     for mi, m in enumerate(maps):
@@ -210,7 +212,7 @@ def plot_microbench(path, figs):
     ax.set_title("Per-operation cost through the adapter interface (1 thread)", fontsize=10)
     missing = sorted({"%s/%s" % (op, m) for op in ops for m in maps if (op, m, 1) not in by})
     figs.save(fig, "microbench-ns", "Micro-benchmarks: time per operation, 1 thread",
-              cap + ("; not run: " + ", ".join(missing) if missing else ""))
+              caption=cap + ("; not run: " + ", ".join(missing) if missing else ""))
     if len(threads) > 1:
         fig, axes = plt.subplots(1, len(ops), figsize=(3.2 * len(ops), 3.6), squeeze=False)
         for ax, op in zip(axes[0], ops):
@@ -227,7 +229,7 @@ def plot_microbench(path, figs):
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel("operations (M/s, all threads, log)")
         axes[0][-1].legend(fontsize=6)
-        figs.save(fig, "microbench-threads", "Micro-benchmarks: operations per second against threads", cap)
+        figs.save(fig, "microbench-threads", "Micro-benchmarks: operations per second against threads", caption=cap)
 
 
 def md_to_html(md):

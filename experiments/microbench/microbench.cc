@@ -208,6 +208,20 @@ int main(int argc, char **argv)
     }
     argc = out;
     benchmark::Initialize(&argc, argv);
+    /* The commit measured, in the JSON context (lfbench records it the same way). */
+    char sha[64] = "unknown";
+    if (FILE *p = popen("git rev-parse --short HEAD 2>/dev/null; git status --porcelain --untracked-files=no 2>/dev/null | head -n 1", "r")) {
+        char line[256];
+        if (fgets(line, sizeof line, p)) {
+            line[strcspn(line, "\n")] = 0;
+            std::snprintf(sha, sizeof sha, "%.40s", line);
+        }
+        if (fgets(line, sizeof line, p))
+            std::strncat(sha, "-dirty", sizeof sha - std::strlen(sha) - 1);
+        pclose(p);
+    }
+    benchmark::AddCustomContext("lfmap_git", sha);
+    benchmark::AddCustomContext("lfmap_keys", std::to_string(g_keys));
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 64;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
