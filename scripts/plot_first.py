@@ -24,6 +24,7 @@ from collections import defaultdict
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "lfmap"  # reproducible SVG ids
 import matplotlib.pyplot as plt  # noqa: E402
 
 # Targets of the first figures (ratios lfmap / plain, and growth p99.9 / steady p99.9).
@@ -156,7 +157,7 @@ def plot_growth(records, base, caption, formats=("png",)):
     paths = []
     for fmt in formats:
         path = "%s.%s" % (base, fmt)
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
         paths.append(path)
     plt.close(fig)
     return paths

@@ -50,6 +50,7 @@ def import_matplotlib():
                  "(scripts/install-deps.sh plot) and run it with /usr/bin/python3, or name one with PYTHON="
                  % (sys.executable, e))
     plt = matplotlib.pyplot
+    matplotlib.rcParams["svg.hashsalt"] = "lfmap"  # the same figure, the same SVG bytes
 
 
 # One colour per map, the same in every figure (maps.def order).
@@ -84,7 +85,7 @@ class Figures:
         paths = []
         for fmt in FORMATS:
             p = os.path.join(self.outdir, "%s.%s" % (name, fmt))
-            fig.savefig(p, dpi=110)
+            fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
             paths.append(p)
         plt.close(fig)
         self.items.append((title, paths, cap))
