@@ -12,7 +12,14 @@
 #   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
 #   make fuzz FUZZ_SECONDS=N   libFuzzer run of tests/fuzz/fuzz_lfmap.c (fuzz.mk)
-#   make demo            installs the lib group if missing, then the README's main job
+#   make quick           the README's main job: installs the lib, plot and harness groups
+#                        if missing, then `make figures QUICK=1` (a few minutes)
+#   make figures [QUICK=1]  scripts/reproduce.sh: the experiment matrix (raw records in
+#                        results/<date>-<host>/), figures and index.html in figures/,
+#                        tables in paper-notes.md (QUICK: figures/quick/, tables in its
+#                        index.html only); PYTHON= an interpreter with matplotlib
+#   make microbench      Google Benchmark per-operation costs of every map, with figures
+#   make demo            installs the lib group if missing, then a 4-thread example job
 #   make bench           the benchmarks (experiments/)
 #   make install [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [PKGCONFIGDIR=]
 #   make uninstall       (same variables) removes exactly what install installs
@@ -128,7 +135,7 @@ EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
 .PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
-        demo bench install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
+        demo bench figures quick install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
         deps-harness need-lib need-check
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
@@ -206,11 +213,12 @@ experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
 # ------------------------------------------------------------------ suites
-# `make test` is a README quick-start command: it installs the lib and test
+# `make test` is a README quick-start command: it installs the lib, test,
+# harness (the tests build and run lfbench) and plot (tests/plot_harness.sh)
 # dependency groups first when they are missing (a no-op otherwise), then
 # builds in a fresh make that sees them.
 test:
-	scripts/install-deps.sh lib test
+	scripts/install-deps.sh lib test harness plot
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests: lib tests
@@ -235,7 +243,18 @@ stress: lib tests
 mutants:
 	scripts/mutants.sh
 
-# The other quick-start command: installs the lib group if missing, as above.
+# The README's main job: installs what the harness and the plots need when it
+# is missing (a no-op otherwise), then the quick reproduction.
+quick:
+	scripts/install-deps.sh lib plot harness
+	@$(MAKE) --no-print-directory figures QUICK=1
+
+# Every harness result from one command (scripts/reproduce.sh; QUICK=1 for
+# the few-minute version).  Installs nothing.
+figures:
+	BUILD=$(BUILD) scripts/reproduce.sh $(if $(filter-out 0 false no,$(QUICK)),--quick)
+
+# An example job: installs the lib group if missing, as above.
 demo:
 	scripts/install-deps.sh lib
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

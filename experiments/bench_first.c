@@ -20,7 +20,9 @@
  * Parts: get (hit and miss throughput of presized, prefilled maps), insert
  * (into a growing and into a presized map), growth (latency of every insert
  * while a map grows, incremental and stop-the-world, against a presized,
- * prefaulted map's steady state), memory (bytes per key after growth, RSS).  Every record
+ * prefaulted map's steady state; each run also records its latency over time:
+ * the worst and the summed latency of each of 200 windows of consecutive
+ * inserts, series_max_ns and series_sum_ns), memory (bytes per key after growth, RSS).  Every record
  * carries its configuration and the environment (bench_env.h); raw per-rep
  * figures come first, then a "median" record per case with the raw arrays.
  */
@@ -209,6 +211,14 @@ static void rec_array(const char *name, const double *v, int n)
     fprintf(out, ",\"%s\":[", name);
     for (int i = 0; i < n; i++)
         fprintf(out, "%s%.3f", i ? "," : "", v[i]);
+    fputc(']', out);
+}
+
+static void rec_u64_array(const char *name, const uint64_t *v, size_t n)
+{
+    fprintf(out, ",\"%s\":[", name);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%" PRIu64, i ? "," : "", v[i]);
     fputc(']', out);
 }
 
@@ -439,9 +449,15 @@ static const struct variant {
     [V_PL_GROWTH] = { "plain", "growth-stop-the-world", false, false, 0 },
 };
 
+/* Insert latency over time: the timed inserts of a run cut into this many
+ * windows of equal insert counts, each with its worst and summed latency. */
+#define GROWTH_WINDOWS 200
+
 struct growth_result {
     double p50, p99, p999, max, mean;
     uint64_t max_at, resizes;
+    uint64_t win_max[GROWTH_WINDOWS], win_sum[GROWTH_WINDOWS];
+    size_t windows, win_inserts;
 };
 
 static uint64_t timed_ns(uint64_t t0, uint64_t t1)
@@ -456,6 +472,8 @@ static struct growth_result growth_run(const struct variant *v, size_t n, const 
 {
     struct growth_result r = { 0 };
     uint64_t worst = 0;
+    r.win_inserts = n / GROWTH_WINDOWS ? n / GROWTH_WINDOWS : 1;
+    size_t win = 0, win_left = r.win_inserts;
     hist_reset(h);
     lfmap *lm = NULL;
     struct plain_map pm;
@@ -474,6 +492,13 @@ static struct growth_result growth_run(const struct variant *v, size_t n, const 
         if (rc != 1)
             DIE("growth %s %s: insert of new key %zu returned %d", v->map, v->kase, i, rc);
         hist_record(h, d);
+        if (d > r.win_max[win])
+            r.win_max[win] = d;
+        r.win_sum[win] += d;
+        if (--win_left == 0 && win + 1 < GROWTH_WINDOWS) {
+            win++;
+            win_left = r.win_inserts;
+        }
         if (d > worst) {
             worst = d;
             r.max_at = i;
@@ -493,6 +518,7 @@ static struct growth_result growth_run(const struct variant *v, size_t n, const 
     r.p999 = (double)hist_percentile(h, 99.9);
     r.max = (double)h->max;
     r.mean = hist_mean(h);
+    r.windows = win + 1;
     return r;
 }
 
@@ -524,6 +550,9 @@ static void part_growth(size_t n, const uint64_t *keys)
                     ",\"timer_overhead_ns\":%" PRIu64 ",\"order\":%d",
                     r.p50, r.p99, r.p999, r.max, r.mean, r.max_at, r.resizes, timer.interval_ns, k);
             rec_hist("hist", &h);
+            fprintf(out, ",\"series_window_inserts\":%zu", r.win_inserts);
+            rec_u64_array("series_max_ns", r.win_max, r.windows);
+            rec_u64_array("series_sum_ns", r.win_sum, r.windows);
             rec_end();
         }
     }

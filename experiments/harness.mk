@@ -78,4 +78,38 @@ $(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
 # The shell tests run build/lfbench.
 tests: $(BUILD)/lfbench
 
+# Micro-benchmarks with Google Benchmark (experiments/microbench/, C++):
+# linked with the harness's adapters (everything but lfbench's main), as
+# the harness unit tests are.  `make microbench` runs them briefly
+# (MB_MIN_TIME seconds each) into results/microbench/<date>-<host>/ and
+# draws them; scripts/reproduce.sh runs them as part of the figures.
+HAVE_BENCHMARK := $(shell pkg-config --exists benchmark 2>/dev/null && echo yes)
+MB_CFLAGS := $(if $(HAVE_BENCHMARK),$(shell pkg-config --cflags benchmark))
+MB_LIBS   := $(if $(HAVE_BENCHMARK),$(shell pkg-config --libs benchmark))
+MB_BIN    := $(BUILD)/experiments/microbench
+MB_OBJ    := $(BUILD)/obj/experiments/microbench/microbench.o
+MB_MIN_TIME ?= 0.05
+
+need-benchmark:
+	$(if $(HAVE_BENCHMARK),@:,$(error lfmap: pkg-config module benchmark not found (Debian: libbenchmark-dev); install it with `make deps` or `scripts/install-deps.sh harness`))
+
+$(MB_OBJ): experiments/microbench/microbench.cc | need-benchmark
+	@mkdir -p $(dir $@)
+	$(CXX) $(LFB_CXXFLAGS) $(MB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(MB_BIN): $(MB_OBJ) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(MB_OBJ) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a $(MB_LIBS) $(LFB_LDLIBS)
+
+experiments: $(MB_BIN)
+bench: $(MB_BIN)
+
+.PHONY: microbench need-benchmark
+microbench: $(MB_BIN)
+	@set -e; out=results/microbench/$$(date -u +%Y%m%dT%H%M%SZ)-$$(hostname -s); mkdir -p $$out; \
+	$(MB_BIN) --benchmark_min_time=$(MB_MIN_TIME) --benchmark_out=$$out/microbench.json --benchmark_out_format=json; \
+	py=$$(scripts/find-python.sh matplotlib); \
+	$$py scripts/plot_harness.py --microbench $$out/microbench.json -o $$out/figures; \
+	echo "microbench: records in $$out/microbench.json, figures in $$out/figures/index.html"
+
 endif

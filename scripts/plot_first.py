@@ -6,10 +6,15 @@
 
 Writes OUTDIR/ratios.png (lfmap/plain time ratios per part and size, with
 the issue's targets) and OUTDIR/growth.png (insert latency percentiles while
-growing, incremental vs stop-the-world, against the steady state), and prints
-a Markdown table of the medians.  Everything is recomputed from the raw
+growing, incremental vs stop-the-world, against the steady state; with a
+second panel, insert latency over time, when the records carry the windowed
+series that bench_first writes since the figures issue), and prints a
+Markdown table of the medians.  Everything is recomputed from the raw
 per-repetition records, so the figures regenerate from the raw data alone.
 Uses Debian's /usr/bin/python3 (python3-matplotlib).
+
+scripts/plot_harness.py imports growth_table() and plot_growth() from here
+for its growth figure: one implementation of that figure.
 """
 import json
 import statistics
@@ -19,15 +24,30 @@ from collections import defaultdict
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.hashsalt"] = "lfmap"  # reproducible SVG ids
 import matplotlib.pyplot as plt  # noqa: E402
 
 # Targets of the first figures (ratios lfmap / plain, and growth p99.9 / steady p99.9).
 TARGETS = {"get": 1.3, "insert": 1.5, "growth": 3.0}
+# The growth cases in the order they are drawn and tabulated.
+GROWTH_ORDER = [("steady", "lfmap"), ("growth-incremental", "lfmap"),
+                ("growth-stop-the-world", "lfmap"), ("steady", "plain"),
+                ("growth-stop-the-world", "plain")]
+GROWTH_COLOURS = {("steady", "lfmap"): "#f4a582", ("growth-incremental", "lfmap"): "#d62728",
+                  ("growth-stop-the-world", "lfmap"): "#67001f", ("steady", "plain"): "#bababa",
+                  ("growth-stop-the-world", "plain"): "#000000"}
 
 
 def load(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def caption_of(records):
+    env = next((r["env"] for r in records if "env" in r), {})
+    return "%s, %s CPUs, commit %s%s" % (
+        env.get("cpu_model"), env.get("nproc_online"), (env.get("git_sha") or "?")[:7],
+        " (dirty)" if env.get("git_dirty") else "")
 
 
 def per_rep(records):
@@ -48,15 +68,107 @@ def growth_reps(records):
     return out
 
 
+def growth_table(records):
+    """Medians over repetitions: {(case, map): {p50, p99, p999, max, min_p999, max_p999, reps}}."""
+    g = growth_reps(records)
+    med = {}
+    for key in GROWTH_ORDER:
+        if key not in g:
+            continue
+        reps = g[key]
+        med[key] = {q: statistics.median(r[q + "_ns"] for r in reps)
+                    for q in ("p50", "p99", "p999", "max")}
+        for q in ("p50", "p99", "p999", "max"):
+            med[key]["lo_" + q] = min(r[q + "_ns"] for r in reps)
+            med[key]["hi_" + q] = max(r[q + "_ns"] for r in reps)
+        med[key]["reps"] = len(reps)
+        med[key]["n"] = reps[0].get("n")
+    return med
+
+
+def growth_markdown(med):
+    lines = ["| growth case | map | p50 ns | p99 ns | p99.9 ns | max ns | p99.9 / steady |",
+             "|---|---|---|---|---|---|---|"]
+    for key in GROWTH_ORDER:
+        if key not in med:
+            continue
+        steady = med.get(("steady", key[1]), med[key])["p999"]
+        m = med[key]
+        lines.append("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.2f |" % (
+            key[0], key[1], m["p50"], m["p99"], m["p999"], m["max"], m["p999"] / steady))
+    return "\n".join(lines)
+
+
+def plot_growth(records, base, caption, formats=("png",)):
+    """Draws the growth figure into base.FORMAT; returns the paths written,
+    or [] when the records hold no growth part."""
+    med = growth_table(records)
+    if not med:
+        return []
+    series = {}
+    for key, reps in growth_reps(records).items():
+        with_series = [r for r in reps if r.get("series_max_ns")]
+        if with_series:
+            series[key] = with_series[0]  # the first repetition
+    ncols = 2 if series else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(7 * ncols, 4.4), squeeze=False)
+    ax = axes[0][0]
+    qs = ["p50", "p99", "p999", "max"]
+    keys = [k for k in GROWTH_ORDER if k in med]
+    width = 0.8 / len(keys)
+    for i, key in enumerate(keys):
+        xs = [j + i * width for j in range(len(qs))]
+        ys = [med[key][q] for q in qs]
+        err = [[y - med[key]["lo_" + q] for y, q in zip(ys, qs)],
+               [med[key]["hi_" + q] - y for y, q in zip(ys, qs)]]
+        ax.bar(xs, ys, width, yerr=err, capsize=2, color=GROWTH_COLOURS.get(key),
+               label="%s %s" % (key[1], key[0]))
+    ax.set_yscale("log")
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
+    ax.set_xticklabels(["p50", "p99", "p99.9", "max"])
+    ax.set_ylabel("insert latency (ns, log scale)")
+    ax.set_title("Insert latency percentiles while growing from empty to %s keys\n"
+                 "(median of %d reps; error bars min..max)" % (
+                     "{:,}".format(med[keys[0]]["n"] or 0), med[keys[0]]["reps"]), fontsize=9)
+    ax.legend(fontsize=7)
+    if series:
+        ax2 = axes[0][1]
+        # lfmap only: growing incrementally, stop-the-world, and the steady state.
+        for key in [("steady", "lfmap"), ("growth-stop-the-world", "lfmap"), ("growth-incremental", "lfmap")]:
+            r = series.get(key)
+            if not r:
+                continue
+            sums = r["series_sum_ns"]
+            t, acc = [], 0.0
+            for s in sums:
+                acc += s
+                t.append(acc / 1e6)
+            ax2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1.6 if key[0] == "growth-incremental" else 1,
+                     color=GROWTH_COLOURS.get(key), label="%s %s: max per window" % (key[1], key[0]))
+        ax2.set_yscale("log")
+        ax2.set_xlabel("time spent inserting (ms, sum of timed inserts)")
+        ax2.set_ylabel("worst insert in each window (ns, log scale)")
+        ax2.set_title("Insert latency over time (first repetition; %d windows of %s inserts)" % (
+            len(next(iter(series.values()))["series_max_ns"]),
+            "{:,}".format(next(iter(series.values())).get("series_window_inserts", 0))), fontsize=9)
+        ax2.legend(fontsize=7)
+    fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    paths = []
+    for fmt in formats:
+        path = "%s.%s" % (base, fmt)
+        fig.savefig(path, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     records = load(sys.argv[1])
     outdir = sys.argv[2]
-    env = next((r["env"] for r in records if "env" in r), {})
-    caption = "%s, %s CPUs, commit %s%s" % (
-        env.get("cpu_model"), env.get("nproc_online"), (env.get("git_sha") or "?")[:7],
-        " (dirty)" if env.get("git_dirty") else "")
+    caption = caption_of(records)
 
     rows = []
     labels, ratios, targets = [], [], []
@@ -67,61 +179,31 @@ def main():
         ratios.append(lf / pl)
         targets.append(TARGETS[part])
 
-    print("| part | case | keys | lfmap ns/op | plain ns/op | ratio | target |")
-    print("|---|---|---|---|---|---|---|")
-    for part, case, n, lf, pl, ratio in rows:
-        print("| %s | %s | %d | %.1f | %.1f | %.2f | <= %.1f |" % (part, case, n, lf, pl, ratio,
-                                                                  TARGETS[part]))
-
-    fig, ax = plt.subplots(figsize=(9, 4))
-    xs = range(len(labels))
-    ax.bar(xs, ratios, color="#4a7ab5")
-    ax.scatter(xs, targets, marker="_", s=900, color="#c0392b", label="target")
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(labels, fontsize=7)
-    ax.set_ylabel("time ratio lfmap / plain (median)")
-    ax.set_title("Single-thread cost of lfmap vs a plain map\n" + caption, fontsize=9)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(outdir + "/ratios.png", dpi=120)
-
-    g = growth_reps(records)
-    if g:
-        print()
-        print("| growth case | map | p50 ns | p99 ns | p99.9 ns | max ns | p99.9 / steady |")
+    if rows:
+        print("| part | case | keys | lfmap ns/op | plain ns/op | ratio | target |")
         print("|---|---|---|---|---|---|---|")
-        order = [("steady", "lfmap"), ("growth-incremental", "lfmap"),
-                 ("growth-stop-the-world", "lfmap"), ("steady", "plain"),
-                 ("growth-stop-the-world", "plain")]
-        med = {}
-        for key in order:
-            if key not in g:
-                continue
-            reps = g[key]
-            med[key] = {q: statistics.median(r[q + "_ns"] for r in reps)
-                        for q in ("p50", "p99", "p999", "max")}
-        for key in order:
-            if key not in med:
-                continue
-            steady = med.get(("steady", key[1]), med[key])["p999"]
-            m = med[key]
-            print("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.2f |" % (
-                key[0], key[1], m["p50"], m["p99"], m["p999"], m["max"], m["p999"] / steady))
+        for part, case, n, lf, pl, ratio in rows:
+            print("| %s | %s | %d | %.1f | %.1f | %.2f | <= %.1f |" % (part, case, n, lf, pl, ratio,
+                                                                      TARGETS[part]))
+
         fig, ax = plt.subplots(figsize=(9, 4))
-        qs = ["p50", "p99", "p999", "max"]
-        width = 0.8 / len(med)
-        for i, key in enumerate(k for k in order if k in med):
-            ax.bar([j + i * width for j in range(len(qs))], [med[key][q] for q in qs], width,
-                   label="%s %s" % key)
-        ax.set_yscale("log")
-        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
-        ax.set_xticklabels(["p50", "p99", "p99.9", "max"])
-        ax.set_ylabel("insert latency, ns (log)")
-        ax.set_title("Insert latency while growing from empty (median of reps)\n" + caption,
-                     fontsize=9)
-        ax.legend(fontsize=7)
+        xs = range(len(labels))
+        ax.bar(xs, ratios, color="#4a7ab5")
+        ax.scatter(xs, targets, marker="_", s=900, color="#c0392b", label="target")
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_ylabel("time ratio lfmap / plain (median)")
+        ax.set_title("Single-thread cost of lfmap vs a plain map\n" + caption, fontsize=9)
+        ax.legend()
         fig.tight_layout()
-        fig.savefig(outdir + "/growth.png", dpi=120)
+        fig.savefig(outdir + "/ratios.png", dpi=120)
+        plt.close(fig)
+
+    med = growth_table(records)
+    if med:
+        print()
+        print(growth_markdown(med))
+        plot_growth(records, outdir + "/growth", caption)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Reproduces every harness result in one command: builds, runs the
+# experiment matrix (build/lfbench), the growth-latency part of bench_first
+# and the Google Benchmark micro-benchmarks, keeps the raw records in
+# results/<date>-<host>/, draws the figures (scripts/plot_harness.py),
+# regenerates the tables of paper-notes.md between their markers
+# (scripts/update_notes_tables.py) and writes FIGDIR/index.html.
+#
+#   scripts/reproduce.sh [--quick] [--estimate]      (make figures [QUICK=1])
+#
+#   full   every map; 95/5, 50/50, 10/90, hotkeys, bulkload; threads 1, 2, 4 ...
+#          up to the CPU count; 1e4 and 1e6 keys; 0.5 s runs, 3 repetitions;
+#          growth to 1e7 keys, 5 repetitions; micro-benchmarks at 0.2 s each.
+#          Prints an estimate first.  Figures in figures/, tables in
+#          paper-notes.md.  For a quiet machine: nothing else running.
+#   quick  (--quick or QUICK=1) 1e4 keys, threads 1 and 2, 0.2 s runs, 1
+#          repetition, growth to 1e6 keys, micro-benchmarks at 0.01 s: a few
+#          minutes on a 2-core machine.  Figures and tables in figures/quick/
+#          (index.html); paper-notes.md is left alone unless NOTES=FILE.
+#   --estimate  print the plan and the estimate, run nothing.
+#
+# Environment: PYTHON (an interpreter with matplotlib; scripts/find-python.sh),
+# BUILD (build), FIGDIR, RESULTS_DIR, NOTES (file whose table markers to
+# rewrite; "none" for none), LFB_EXTRA (more lfbench options, e.g. --pin compact).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+estimate_only=false
+case "${QUICK:-}" in "" | 0 | false | no) ;; *) quick=true ;; esac
+for a in "$@"; do
+    case "$a" in
+    --quick) quick=true ;;
+    --estimate) estimate_only=true ;;
+    -h | --help) sed -n '3,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "reproduce: unknown argument '$a' (--quick, --estimate)" >&2; exit 64 ;;
+    esac
+done
+BUILD=${BUILD:-build}
+ncpu=$(nproc)
+
+# The plan.
+maps=all
+if $quick; then
+    workloads=95/5,50/50,10/90,hotkeys,bulkload threads=1,2 sizes=1e4 duration=0.2 repeat=1
+    growth_keys=1e6 growth_reps=1 mb_min_time=0.01
+    figdir=${FIGDIR:-figures/quick} notes=${NOTES:-none} tag=-quick
+else
+    workloads=95/5,50/50,10/90,hotkeys,bulkload sizes=1e4,1e6 duration=0.5 repeat=3
+    threads=1 t=2
+    while [ "$t" -le "$ncpu" ]; do threads=$threads,$t; t=$((t * 2)); done
+    case ",$threads," in *",$ncpu,"*) ;; *) threads=$threads,$ncpu ;; esac
+    growth_keys=1e7 growth_reps=5 mb_min_time=0.2
+    figdir=${FIGDIR:-figures} notes=${NOTES:-paper-notes.md} tag=
+fi
+nmaps=$(grep -c "^LFB_MAP(" experiments/lfbench/maps/maps.def)
+nthreads=$(tr ',' '\n' <<<"$threads" | wc -l)
+nsizes=$(tr ',' '\n' <<<"$sizes" | wc -l)
+nmt=$(tr ',' '\n' <<<"$threads" | grep -vc '^1$' || true)
+# 4 mixed presets + bulkload (growing and presized) = 6 variants per point;
+# the 1-thread-only plain map runs at 1 thread only.
+runs=$(((nmaps - 1) * 6 * nthreads * nsizes * repeat + 6 * nsizes * repeat))
+# Seconds: each run's duration plus ~0.05 s and ~0.2 us per prefilled key of
+# set-up (bulkload runs often stop early); bench_first's growth part ~0.35 us
+# per insert for 5 variants; microbench 6 ops x maps x thread counts, about
+# 2 x min_time each with Google Benchmark's search for an iteration count.
+est=$(awk -v r="$runs" -v d="$duration" -v g="$growth_keys" -v gr="$growth_reps" -v m="$mb_min_time" \
+    -v nm="$nmaps" -v nt="$((nmt + 1))" -v sizes="$sizes" 'BEGIN {
+    n = split(sizes, sz, ","); s = 0
+    for (i = 1; i <= n; i++) s += r / n * (d + 0.05 + sz[i] * 0.2e-6)
+    s += 5 * gr * g * 0.35e-6 + 6 * nm * nt * (2 * m + 0.05)
+    printf "%d", s + 30 }')
+mode=$($quick && echo quick || echo full)
+echo "reproduce ($mode): $runs lfbench runs ($nmaps maps; $workloads; threads $threads; keys $sizes;" \
+    "${duration} s x $repeat), bench_first growth to $growth_keys keys x $growth_reps, micro-benchmarks;" \
+    "estimated $((est / 60)) min $((est % 60)) s on this machine ($ncpu CPUs), build not included"
+$estimate_only && exit 0
+
+# Plotting needs an interpreter with matplotlib: find it before the long part.
+PY=$(scripts/find-python.sh matplotlib) || exit 1
+
+out=${RESULTS_DIR:-results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag}
+mkdir -p "$out" "$figdir"
+start=$(date +%s)
+make -s -j"$ncpu" BUILD="$BUILD" "$BUILD/lfbench" "$BUILD/experiments/bench_first" "$BUILD/experiments/microbench"
+
+lfb=("$BUILD/lfbench" --map "$maps" -w "$workloads" -n "$threads" -i "$sizes" -d "$duration" --repeat "$repeat"
+    --seed 1 -o "$out/runs.jsonl" ${LFB_EXTRA:-})
+first=("$BUILD/experiments/bench_first" -w growth -g "$growth_keys" -r "$growth_reps" -o "$out/first.jsonl")
+mb=("$BUILD/experiments/microbench" --benchmark_min_time="$mb_min_time" --benchmark_out="$out/microbench.json"
+    --benchmark_out_format=json)
+{
+    echo "# scripts/reproduce.sh ($mode), $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "${lfb[*]}"
+    echo "# ${first[*]}"
+    echo "# ${mb[*]}"
+} >"$out/command.txt"
+rm -f "$out/runs.jsonl"
+echo "== lfbench -> $out/runs.jsonl" >&2
+"${lfb[@]}" >"$out/table.txt"
+tail -n 1 "$out/table.txt"
+echo "== bench_first growth -> $out/first.jsonl" >&2
+"${first[@]}" 2>"$out/first.txt"
+echo "== micro-benchmarks -> $out/microbench.json" >&2
+"${mb[@]}" >"$out/microbench.txt"
+ran=$(($(date +%s) - start))
+
+echo "== figures -> $figdir" >&2
+"$PY" scripts/plot_harness.py "$out" -o "$figdir" >"$out/figures.txt"
+"$PY" scripts/update_notes_tables.py "$out" --print >"$out/tables.md"
+if [ "$notes" != none ]; then
+    "$PY" scripts/update_notes_tables.py "$out" --notes "$notes"
+fi
+echo "reproduce ($mode): measured in $((ran / 60)) min $((ran % 60)) s (estimate was $((est / 60)) min $((est % 60)) s);" \
+    "raw records in $out; $(grep -c '\.png$' "$out/figures.txt") figures (PNG and SVG) in $figdir;" \
+    "tables in $out/tables.md$([ "$notes" != none ] && echo " and $notes")"
+echo "$figdir/index.html"
