@@ -539,14 +539,17 @@ END_TEST
  * waits for itself: this used to hang. */
 struct map_holder {
     struct rcu_head rh;
-    lfmap *m;
+    /* Atomic: liburcu's call_rcu queue hands the holder to its worker with
+     * operations ThreadSanitizer cannot see; the release store and acquire
+     * load give it the happens-before edge the queue provides. */
+    _Atomic(lfmap *) m;
     atomic_bool freed;
 };
 
 static void free_holder_map(struct rcu_head *rh)
 {
     struct map_holder *h = caa_container_of(rh, struct map_holder, rh);
-    lfmap_free(h->m);
+    lfmap_free(atomic_load_explicit(&h->m, memory_order_acquire));
     atomic_store(&h->freed, true);
 }
 
@@ -556,7 +559,7 @@ START_TEST(free_from_a_call_rcu_callback)
     static struct map_holder holder;
     urcu_memb_register_thread();
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    holder.m = map_with_retired_tables(&ta);
+    atomic_store_explicit(&holder.m, map_with_retired_tables(&ta), memory_order_release);
     urcu_memb_call_rcu(&holder.rh, free_holder_map);
     for (int i = 0; i < 500 && !atomic_load(&holder.freed); i++)
         usleep(10000);

@@ -39,6 +39,22 @@ static struct lfht_node *node_new(uint64_t key, uint64_t value)
     cds_lfht_node_init(&n->node);
     n->key = key;
     n->value = value;
+#ifdef LFB_TSAN
+    /* cds_lfht publishes the node with rcu_assign_pointer inside the
+     * uninstrumented liburcu-cds; this release and the acquire in
+     * node_of() give ThreadSanitizer the edge that publication provides. */
+    __tsan_release(n);
+#endif
+    return n;
+}
+
+/* The node of a cds_lfht node found by a lookup (see node_new). */
+static struct lfht_node *node_of(struct cds_lfht_node *node)
+{
+    struct lfht_node *n = caa_container_of(node, struct lfht_node, node);
+#ifdef LFB_TSAN
+    __tsan_acquire(n);
+#endif
     return n;
 }
 
@@ -56,7 +72,7 @@ static void node_retire(struct lfht_map *m, struct lfht_node *n)
 
 static int node_match(struct cds_lfht_node *node, const void *key)
 {
-    return caa_container_of(node, struct lfht_node, node)->key == *(const uint64_t *)key;
+    return node_of(node)->key == *(const uint64_t *)key;
 }
 
 static unsigned long pow2_at_least(size_t n)
@@ -108,7 +124,7 @@ static struct lfht_node *lookup(struct lfht_map *m, uint64_t key, unsigned long 
 {
     cds_lfht_lookup(m->ht, hash, node_match, &key, iter);
     struct cds_lfht_node *node = cds_lfht_iter_get_node(iter);
-    return node ? caa_container_of(node, struct lfht_node, node) : NULL;
+    return node ? node_of(node) : NULL;
 }
 
 static bool lfht_get(void *p, uint64_t key, uint64_t *value)
