@@ -491,20 +491,27 @@ START_TEST(foreach_survives_its_table_being_retired)
 }
 END_TEST
 
-/* A map with tables waiting for reclamation, built on a counting allocator:
- * every block it ever allocated must come back exactly once. */
-static lfmap *map_with_retired_tables(struct test_alloc *ta)
+/* A map on a counting allocator: every block it ever allocated must come
+ * back exactly once. */
+static lfmap *counted_map(struct test_alloc *ta)
 {
     ta_init(ta);
     struct lfmap_config cfg = {.seed = 16, .allocator = &ta->iface};
     lfmap *m = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
-    for (uint64_t k = 0; k < 2000; k++) /* several grows: retired tables */
-        ck_assert_int_eq(lfmap_insert(m, k, k), 1);
-    struct lfmap_stats st = stats_of(m);
-    ck_assert_uint_gt(st.resizes, 2);
-    ck_assert_uint_gt(st.retired_tables, 0);
     return m;
+}
+
+/* Several grows: tables retired.  Whether they are still waiting for
+ * reclamation afterwards depends on where the caller runs (see the tests). */
+static bool grow_map(lfmap *m, uint64_t first)
+{
+    uint64_t resizes = stats_of(m).resizes;
+    size_t target = lfmap_size(m) * 4 + 2000; /* at least two doublings */
+    for (uint64_t k = first; lfmap_size(m) < target; k++)
+        if (lfmap_insert(m, k, k) != 1)
+            return false;
+    return stats_of(m).resizes >= resizes + 2;
 }
 
 static void check_all_returned(struct test_alloc *ta)
@@ -524,8 +531,12 @@ START_TEST(free_inside_a_program_read_section)
     static struct test_alloc ta;
     urcu_memb_register_thread();
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap *m = map_with_retired_tables(&ta);
+    lfmap *m = counted_map(&ta);
     urcu_memb_read_lock();
+    /* Grown inside the section: no grace period can end until we leave it,
+     * so every table retired here is still waiting when lfmap_free runs. */
+    ck_assert(grow_map(m, 0));
+    ck_assert_uint_gt(stats_of(m).retired_tables, 0);
     lfmap_free(m);
     urcu_memb_read_unlock();
     lfmap_thread_unregister();
@@ -543,13 +554,21 @@ struct map_holder {
      * operations ThreadSanitizer cannot see; the release store and acquire
      * load give it the happens-before edge the queue provides. */
     _Atomic(lfmap *) m;
-    atomic_bool freed;
+    atomic_bool freed, pending_seen;
 };
 
 static void free_holder_map(struct rcu_head *rh)
 {
     struct map_holder *h = caa_container_of(rh, struct map_holder, rh);
-    lfmap_free(atomic_load_explicit(&h->m, memory_order_acquire));
+    lfmap *m = atomic_load_explicit(&h->m, memory_order_acquire);
+    /* Grow it here first: the tables this retires queue behind this very
+     * callback on the call_rcu worker, so they are certainly still waiting
+     * when lfmap_free runs, and waiting for them would wait forever. */
+    if (lfmap_thread_register() == 0) {
+        atomic_store(&h->pending_seen, grow_map(m, 100000) && stats_of(m).retired_tables > 0);
+        lfmap_thread_unregister();
+    }
+    lfmap_free(m);
     atomic_store(&h->freed, true);
 }
 
@@ -559,11 +578,14 @@ START_TEST(free_from_a_call_rcu_callback)
     static struct map_holder holder;
     urcu_memb_register_thread();
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    atomic_store_explicit(&holder.m, map_with_retired_tables(&ta), memory_order_release);
+    lfmap *m = counted_map(&ta);
+    ck_assert(grow_map(m, 0));
+    atomic_store_explicit(&holder.m, m, memory_order_release);
     urcu_memb_call_rcu(&holder.rh, free_holder_map);
     for (int i = 0; i < 500 && !atomic_load(&holder.freed); i++)
         usleep(10000);
     ck_assert_msg(atomic_load(&holder.freed), "lfmap_free did not return within 5 s in a call_rcu callback");
+    ck_assert_msg(atomic_load(&holder.pending_seen), "the callback's map had no retired table waiting");
     lfmap_thread_unregister();
     urcu_memb_unregister_thread();
     check_all_returned(&ta);
