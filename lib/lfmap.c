@@ -108,77 +108,82 @@ void lfmap_free(lfmap *m)
 /* ------------------------------------------------------------------ */
 /* Lookup                                                               */
 
-/* Looks h up starting at table t, following successors.  Wait-free: every
- * step either advances along one probe path or moves to a newer table. */
-static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_table *t, uint64_t h,
-                                                                uint64_t *value)
+/* Probes one table for h.  Returns the value word that decides the lookup in
+ * t: live (present), VALUE_UNSET or VALUE_TOMB (absent), or a frozen word (a
+ * box, or VALUE_MOVED: h now lives in t->next).  *slot is h's slot, or NULL
+ * when h's path ended at an empty or frozen slot.  Bounded by the table's
+ * slot count: wait-free per table. */
+static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_table *t, uint64_t h,
+                                                                  struct lfmap_slot **slot)
+{
+    const uint64_t mask = t->mask; /* immutable: load it once */
+    size_t i = h & mask;
+    *slot = NULL;
+    for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
+        struct lfmap_slot *s = &t->slots[i];
+        /* acquire: the value word is read after the key word. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        if (k == h) {
+            LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
+            *slot = s;
+            /* acquire: pairs with the CAS that wrote the value (and, for a
+             * frozen slot, orders the read of t->next after it). */
+            return atomic_load_explicit(&s->value, memory_order_acquire);
+        }
+        if (k == KEY_EMPTY)
+            return VALUE_UNSET; /* an unfrozen empty slot ends h's path: absent */
+        if (k == KEY_FROZEN)
+            return VALUE_MOVED; /* a frozen empty slot ends it: look in next */
+    }
+    return VALUE_UNSET; /* a full table (never reached below its hard limit) */
+}
+
+/* The rare end of a lookup, out of line so that the common path keeps its
+ * registers and makes no call: w is the frozen word table_probe found in t
+ * (s its slot, or NULL).  A boxed value is the answer while the slot still
+ * shows the same box; otherwise h lives in a newer table. */
+static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struct lfmap_slot *s, uint64_t w,
+                                                    uint64_t h, uint64_t *value)
 {
     for (;;) {
-        const uint64_t mask = t->mask; /* immutable: load it once */
-        size_t i = h & mask;
-        uint64_t w = VALUE_UNSET;
-        struct lfmap_slot *s = NULL;
-        for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
-            s = &t->slots[i];
-            /* acquire: the value word is read after the key word. */
-            uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-            if (k == h) {
-                LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
-                /* acquire: pairs with the CAS that wrote the value (and,
-                 * for a frozen slot, orders the read of t->next after it). */
-                w = atomic_load_explicit(&s->value, memory_order_acquire);
-                if (__builtin_expect(value_is_live(w), 1)) {
-                    *value = value_decode(w);
-                    return true;
-                }
-                break;
-            }
-            if (k == KEY_EMPTY)
-                return false; /* an unfrozen empty slot ends h's path: absent */
-            if (k == KEY_FROZEN) {
-                w = VALUE_MOVED; /* a frozen empty slot ends it: look in next */
-                break;
-            }
-        }
         if (value_is_box(w)) {
+            LFMAP_HOOK(READ_BOX_BEFORE_LOAD);
             /* acquire: pairs with the box's release store; if it is a newer
              * value, the reload below sees the slot moved. */
-            uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)),
-                                                  memory_order_acquire);
+            uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
             /* acquire: validates the box value (a moved slot never returns
              * to a box, so no ABA). */
             if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
                 *value = value_decode(boxed);
                 return true;
             }
-        } else if (w != VALUE_MOVED) {
-            return false; /* unset or tombstone: absent (or a full table) */
         }
         /* acquire: next was published before any slot was frozen. */
         t = atomic_load_explicit(&t->next, memory_order_acquire);
+        w = table_probe(t, h, &s);
+        if (value_is_live(w)) {
+            *value = value_decode(w);
+            return true;
+        }
+        if (!value_is_frozen(w))
+            return false; /* unset or tombstone: absent */
     }
 }
 
-/* The rare ends of a lookup, out of line so that the common path keeps its
- * registers and makes no call: h's slot s in t holds a box or MOVED, or the
- * path ended at a frozen slot (s NULL, w VALUE_MOVED). */
-static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struct lfmap_slot *s, uint64_t w,
-                                                    uint64_t h, uint64_t *value)
+/* Looks h up starting at table t, following successors: wait-free per table,
+ * moving on only past slots a resize froze during the call. */
+static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_table *t, uint64_t h,
+                                                                uint64_t *value)
 {
-    if (value_is_box(w)) {
-        LFMAP_HOOK(READ_BOX_BEFORE_LOAD);
-        /* acquire: pairs with the box's release store; if it is a newer
-         * value, the reload below sees the slot moved. */
-        uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
-        /* acquire: validates the box value (a moved slot never returns to a
-         * box, so no ABA). */
-        if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
-            *value = value_decode(boxed);
-            return true;
-        }
+    struct lfmap_slot *s;
+    uint64_t w = table_probe(t, h, &s);
+    if (__builtin_expect(value_is_live(w), 1)) {
+        *value = value_decode(w);
+        return true;
     }
-    /* acquire: next was published before any slot was frozen. */
-    return lf_table_lookup(atomic_load_explicit(&t->next, memory_order_acquire), h, value);
+    if (!value_is_frozen(w))
+        return false; /* unset or tombstone, or an empty slot: absent */
+    return lookup_frozen(t, s, w, h, value);
 }
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
@@ -189,7 +194,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     }
     uint64_t h = lf_mix(&m->hasher, key);
     uint64_t v = 0;
-    bool found = false;
+    bool found;
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
         /* acquire: pairs with the CAS that stored the value. */
         uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
@@ -198,34 +203,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     } else {
         lfrcu_read_lock();
         /* acquire: pairs with the promoting CAS (table contents visible). */
-        struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
-        /* The common path of lf_table_lookup, for the current table only. */
-        const uint64_t mask = t->mask; /* immutable: load it once */
-        size_t i = h & mask;
-        for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
-            struct lfmap_slot *s = &t->slots[i];
-            /* acquire: the value word is read after the key word. */
-            uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
-            if (k == h) {
-                LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
-                /* acquire: pairs with the CAS that wrote the value (and, for
-                 * a frozen slot, orders the read of t->next after it). */
-                uint64_t w = atomic_load_explicit(&s->value, memory_order_acquire);
-                if (__builtin_expect(value_is_live(w), 1)) {
-                    found = true;
-                    v = value_decode(w);
-                } else if (value_is_frozen(w)) {
-                    found = lookup_frozen(t, s, w, h, &v);
-                } /* else unset or tombstone: absent */
-                break;
-            }
-            if (k == KEY_EMPTY)
-                break; /* an unfrozen empty slot ends h's path: absent */
-            if (k == KEY_FROZEN) {
-                found = lookup_frozen(t, NULL, VALUE_MOVED, h, &v);
-                break;
-            }
-        }
+        found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
         lfrcu_read_unlock();
     }
     if (found && value)
