@@ -38,6 +38,15 @@ void lf_model_threads_running(bool running);
 uint64_t lf_model_peek(const volatile void *obj);
 bool lf_model_is_freed(const volatile void *obj);
 void lf_model_set_hook(lf_model_hook_fn fn);
+// One step of a scenario's gate (a relaxed load of a private word).
+void lf_model_spin(void);
+// The call_rcu worker's step: runs the callbacks whose grace period ended;
+// true while some still wait.
+bool lf_model_rcu_poll(void);
+// The running thread's happens-before clock (Relacy's vector clock): its
+// index, its own component, and every component.  Event a of thread i
+// happens before the present point of thread j iff vc_j[i] >= own_i(a).
+void lf_model_clock(unsigned *self, uint64_t *own, uint64_t vc[8]);
 unsigned long lf_model_hook_count(int hook);
 void lf_model_fail(const char *what);
 
@@ -45,6 +54,7 @@ void lf_model_fail(const char *what);
 // invariants at this instant; NULL when they hold, else what is broken.
 const char *lf_model_check_map(lfmap *m);
 void lf_model_prepare_globals(void);
+uint64_t lf_model_mix(uint64_t seed, uint64_t key);
 }
 
 // Relacy replaces the global operator new and delete with its own, which

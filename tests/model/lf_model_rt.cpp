@@ -23,7 +23,9 @@
 //    the memory itself goes back to Relacy at the end of the execution, and
 //    a block never freed by then is reported as a leak (a table retired
 //    never), one freed twice as a double free (retired twice).
-//  * RCU.  See tests/model/shim/lfrcu.h.
+//  * RCU.  See tests/model/shim/lfrcu.h.  Callbacks run on a worker thread
+//    of their own (each scenario has one), as liburcu's call_rcu does, so
+//    the free they do adds no synchronisation to the map's threads.
 //  * Thread-local storage.  lf_model_thread() names the simulated thread;
 //    the set-up and check code of a scenario runs as thread
 //    LF_MODEL_MAX_THREADS - 1.
@@ -107,6 +109,8 @@ lf_raw_vector<block> blocks;
 lf_raw_vector<pending_cb> rcu_pending;
 rcu_thread rcu_threads[LF_MODEL_MAX_THREADS];
 shadow_t *rcu_gp;
+shadow_t *rcu_ctr[LF_MODEL_MAX_THREADS];
+shadow_t *spin_word; // private: loaded by lf_model_spin, never written
 bool outside_threads = true;
 unsigned allocs_done;
 const char *failure_note;
@@ -244,6 +248,10 @@ void lfrcu_thread_unregister(void)
 {
 }
 
+// Runs the callbacks whose grace period has ended: every thread that was
+// inside a read-side section at the retire has left that section.  The
+// acquire RMW on each thread's word reads its last section-ending release,
+// so its sections happen before the callback (and before the free in it).
 static void rcu_run_ready(void)
 {
     for (size_t i = 0; i < rcu_pending.size();) {
@@ -258,9 +266,11 @@ static void rcu_run_ready(void)
         }
         pending_cb run = p;
         rcu_pending.erase(rcu_pending.begin() + (long)i);
-        // acq_rel: the grace period's end; the RMW reads the last unlock
-        // and so happens after every section it waited for.
-        rcu_gp->fetch_add(1, rl::mo_acq_rel, $);
+        // Every thread, not only those waited for: a section that ended
+        // before the retire must happen before the free too (a grace
+        // period reads every reader's state).
+        for (unsigned t = 0; t < LF_MODEL_MAX_THREADS; t++)
+            rcu_ctr[t]->fetch_add(0, rl::mo_acquire, $);
         run.fn(run.head);
         i = 0; // the callback may have changed the list
     }
@@ -271,28 +281,31 @@ void lfrcu_read_lock(void)
     rcu_thread &t = rcu_threads[lf_model_thread()];
     if (t.nest++ == 0) {
         t.section++;
-        // acq_rel: a section that starts after a retire sees what the
-        // retirer did before it (the retire's RMW precedes ours).
-        rcu_gp->fetch_add(1, rl::mo_acq_rel, $);
+        // acquire RMW (reads the latest): a section that starts after a
+        // retire sees what the retirer did before it (the grace period
+        // starts at the retire).  Readers do not synchronise with each
+        // other through it: no reader releases on this word.
+        rcu_gp->fetch_add(0, rl::mo_acquire, $);
     }
 }
 
 void lfrcu_read_unlock(void)
 {
-    rcu_thread &t = rcu_threads[lf_model_thread()];
+    unsigned self = lf_model_thread();
+    rcu_thread &t = rcu_threads[self];
     if (t.nest == 1) {
-        // acq_rel: the section's accesses precede the callbacks it delays.
-        rcu_gp->fetch_add(1, rl::mo_acq_rel, $);
+        // release, on this thread's own word: the section's accesses
+        // happen before any callback that waited for it.
+        rcu_ctr[self]->fetch_add(1, rl::mo_release, $);
     }
-    if (--t.nest == 0)
-        rcu_run_ready();
+    t.nest--;
 }
 
 void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn)
 {
-    // acq_rel: orders the retirer's earlier writes (the promotion) before
+    // release: orders the retirer's earlier writes (the promotion) before
     // every section that starts later.
-    rcu_gp->fetch_add(1, rl::mo_acq_rel, $);
+    rcu_gp->fetch_add(1, rl::mo_release, $);
     pending_cb p;
     p.head = head;
     p.fn = fn;
@@ -301,7 +314,6 @@ void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn)
         p.section[t] = rcu_threads[t].section;
     }
     rcu_pending.push_back(p);
-    rcu_run_ready();
 }
 
 void lfrcu_barrier(void)
@@ -391,7 +403,9 @@ void lf_model_begin(void)
     failure_note = nullptr;
     std::memset(rcu_threads, 0, sizeof rcu_threads);
     rcu_gp = lf_raw_new<shadow_t>();
-    rcu_gp->store(0, rl::mo_relaxed, $);
+    for (auto &c : rcu_ctr)
+        c = lf_raw_new<shadow_t>();
+    spin_word = lf_raw_new<shadow_t>();
 }
 
 void lf_model_threads_running(bool running)
@@ -419,6 +433,12 @@ bool lf_model_end(void)
     rcu_pending.clear();
     lf_raw_delete(rcu_gp);
     rcu_gp = nullptr;
+    for (auto &c : rcu_ctr) {
+        lf_raw_delete(c);
+        c = nullptr;
+    }
+    lf_raw_delete(spin_word);
+    spin_word = nullptr;
     return ok;
 }
 
@@ -437,6 +457,30 @@ bool lf_model_is_freed(const volatile void *obj)
 {
     block *b = find_block((uintptr_t)obj);
     return b && b->freed;
+}
+
+void lf_model_spin(void)
+{
+    // A scheduling point that is not a yield: Relacy lets a thread that
+    // yielded read only the latest values afterwards (its livelock rule),
+    // which would hide exactly the stale reads the scenarios look for.
+    (void)spin_word->load(rl::mo_relaxed, $);
+}
+
+// The call_rcu worker's step (the scenarios' extra thread runs it).
+bool lf_model_rcu_poll(void)
+{
+    rcu_run_ready();
+    return !rcu_pending.empty();
+}
+
+void lf_model_clock(unsigned *self, uint64_t *own, uint64_t vc[LF_MODEL_MAX_THREADS])
+{
+    rl::thread_info_base *th = rl::ctx().threadx_;
+    *self = th->index_;
+    *own = th->own_acq_rel_order_;
+    for (unsigned i = 0; i < LF_MODEL_MAX_THREADS; i++)
+        vc[i] = i < (unsigned)rl::ctx().get_thread_count() ? th->acq_rel_order_[i] : 0;
 }
 
 void lf_model_set_hook(lf_model_hook_fn fn)

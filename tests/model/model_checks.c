@@ -12,6 +12,16 @@ uint64_t lf_model_peek(const volatile void *obj);
 bool lf_model_is_freed(const volatile void *obj);
 const char *lf_model_check_map(lfmap *m);
 void lf_model_prepare_globals(void);
+uint64_t lf_model_mix(uint64_t seed, uint64_t key);
+
+/* The key word a map with this seed stores for key (scenarios pick keys
+ * that collide). */
+uint64_t lf_model_mix(uint64_t seed, uint64_t key)
+{
+    struct lfmap_hasher h;
+    lf_hasher_init(&h, seed);
+    return lf_mix(&h, key);
+}
 
 /* Creates the model atomics of lib/'s static objects that a scenario's
  * threads may touch first (the boxes), in the set-up code, which happens

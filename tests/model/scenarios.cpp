@@ -21,6 +21,9 @@
 // Prints one line per scenario: executions explored, time, hook coverage.
 // Exits non-zero when any scenario fails (Relacy prints the failing trace).
 #include <chrono>
+#include <fstream>
+#include <csignal>
+#include <unistd.h>
 #include <sstream>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +56,8 @@ struct op {
     op_kind k;
     uint64_t key, val, exp;
     int after_hook; // -1, or: start once some thread passed this hook
+    int after_thread; // -1, or: start once that thread completed after_count operations
+    unsigned after_count;
 };
 
 struct spec {
@@ -67,21 +72,29 @@ struct spec {
     std::vector<op> ops[3];
     unsigned long iterations;      // bounded run (make modelcheck)
     unsigned long iterations_full; // make modelcheck FULL=1
+    bool full_only = false;        // a larger variant run by FULL=1 only
 };
 
-op ins(uint64_t k, uint64_t v) { return op{INS, k, v, 0, -1}; }
-op put(uint64_t k, uint64_t v) { return op{PUT, k, v, 0, -1}; }
-op rem(uint64_t k) { return op{REM, k, 0, 0, -1}; }
-op cas(uint64_t k, uint64_t e, uint64_t d) { return op{CAS, k, d, e, -1}; }
-op get(uint64_t k) { return op{GET, k, 0, 0, -1}; }
+op ins(uint64_t k, uint64_t v) { return op{INS, k, v, 0, -1, -1, 0}; }
+op put(uint64_t k, uint64_t v) { return op{PUT, k, v, 0, -1, -1, 0}; }
+op rem(uint64_t k) { return op{REM, k, 0, 0, -1, -1, 0}; }
+op cas(uint64_t k, uint64_t e, uint64_t d) { return op{CAS, k, d, e, -1, -1, 0}; }
+op get(uint64_t k) { return op{GET, k, 0, 0, -1, -1, 0}; }
 // A gate that shapes the schedule, not the memory model: the thread spins
-// (rl::yield) until some thread passed the hook (or gives up after a while),
+// (lf_model_spin, not rl::yield, after which Relacy shows only the latest
+// values) until some thread passed the hook (or gives up after a while),
 // so that its operation lands inside the window the scenario is about
 // rather than long before it.  The flag it polls is outside the model and
 // creates no happens-before edge.
 op after(int hook, op o)
 {
     o.after_hook = hook;
+    return o;
+}
+op after_ops(int thread, unsigned count, op o)
+{
+    o.after_thread = thread;
+    o.after_count = count;
     return o;
 }
 
@@ -97,6 +110,8 @@ std::vector<std::pair<uint64_t, uint64_t>> keys(uint64_t from, uint64_t to)
 // (grow limit 3, hard limit 0), capacity 5 gives 8 (grow limit 6),
 // capacity 11 gives 16 (grow limit 12).  migration_chunk >= the table's
 // slots selects the stop-the-world variant (one thread migrates it all).
+const uint64_t MODEL_SEED = 0x5eed;
+
 std::vector<spec> make_specs()
 {
     std::vector<spec> s;
@@ -105,37 +120,69 @@ std::vector<spec> make_specs()
               PROMOTING = LFMAP_HOOK_BEFORE_PROMOTE;
     s.push_back(spec{"grow_insert_put", "inserts and a put racing a grow (4 -> 16 slots, chunks of 2)", 2, 0, 2, 0, 0,
                      keys(1, 2), {}, {{ins(3, 3), ins(4, 4)}, {ins(5, 5), after(PUBLISHED, put(1, 11))}, {}},
-                     20000, 400000});
+                     100000, 1000000});
     s.push_back(spec{"grow_remove_cas", "a remove, cas and put racing a grow, 3 threads (chunks of 1)", 3, 0, 1, 0, 0,
                      keys(1, 3), {},
                      {{ins(4, 4)}, {after(PUBLISHED, rem(1)), cas(2, 102, 22)}, {after(BOXING, put(3, 33)), cas(1, 101, 11)}},
-                     20000, 400000});
+                     100000, 1000000});
     s.push_back(spec{"shrink", "removes emptying a 16-slot table race its shrink (16 -> 8), an insert and a get", 2, 11,
                      4, 0, 0, keys(1, 2), {}, {{rem(1), ins(3, 3)}, {rem(2), after(PUBLISHED, get(1)), get(3)}, {}},
-                     10000, 200000});
+                     50000, 500000});
     s.push_back(spec{"clean_same_size", "a same-size clean of tombstones (8 -> 8 slots) racing a put, cas, remove", 2,
                      5, 2, 0, 0, keys(1, 6), {2, 3, 4, 5, 6},
-                     {{ins(7, 7), get(1)}, {after(PUBLISHED, put(2, 22)), cas(1, 101, 11), rem(1)}, {}}, 10000, 200000});
+                     {{ins(7, 7), get(1)}, {after(PUBLISHED, put(2, 22)), cas(1, 101, 11), rem(1)}, {}}, 50000, 500000});
     s.push_back(spec{"get_vs_migration", "gets racing a migration (chunks of 1), its promotion and a remove", 2, 0, 1,
                      0, 0, keys(1, 3), {}, {{ins(4, 4), rem(2)}, {after(BOXING, get(1)), get(2), get(3), get(4)}, {}},
-                     20000, 400000});
+                     100000, 1000000});
     s.push_back(spec{"box_stall", "a stop-the-world migrator boxes each slot in turn (one box, reused) while a writer "
                                   "and a reader finish its boxed slots",
                      3, 0, 4, 0, 0, keys(1, 3), {},
                      {{ins(4, 4)}, {after(BOXING, put(1, 11)), put(2, 22)}, {after(BOXED, get(1)), get(2), get(3)}},
-                     20000, 400000});
+                     100000, 1000000});
     s.push_back(spec{"alloc_fail_sentinel", "a resize whose allocation fails while another thread waits on the "
                                             "sentinel (and then allocates a candidate itself)",
                      2, 0, 2, 3, 4, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), get(4)}, {}},
-                     20000, 400000});
+                     100000, 1000000});
     s.push_back(spec{"sizing_bound", "the successor-sizing bound: revives of tombstones (no claims) race the sizing of "
                                      "a same-size successor",
                      2, 5, 8, 0, 0, keys(1, 6), {2, 3, 4, 5, 6},
-                     {{ins(2, 2), ins(3, 3), ins(4, 4), ins(5, 5)}, {ins(7, 7)}, {}}, 10000, 200000});
+                     {{ins(2, 2), ins(3, 3), ins(4, 4), ins(5, 5)}, {after_ops(0, 3, ins(7, 7))}, {}}, 50000, 500000});
     s.push_back(spec{"promote_retire_3", "three inserters finish one migration (chunks of 1): one promotion, one "
                                          "retire, no access after the grace period",
                      3, 0, 1, 0, 0, keys(1, 3), {}, {{ins(4, 4)}, {ins(5, 5)}, {ins(6, 6), after(PROMOTING, get(1))}},
-                     10000, 200000});
+                     50000, 500000});
+    s.push_back(spec{"write_vs_freeze", "a put that read t->next before the sentinel CASes the slot a stop-the-world "
+                                        "migrator is boxing",
+                     2, 0, 4, 0, 0, keys(1, 3), {},
+                     {{ins(4, 4)}, {after(LFMAP_HOOK_BEFORE_SENTINEL, put(1, 11)), put(2, 22), get(1)}, {}}, 100000, 1000000});
+    s.push_back(spec{"alloc_fail_all", "every resize allocation fails: inserts past the limit fail cleanly and the "
+                                       "sentinel is withdrawn each time",
+                     2, 0, 2, 3, 1000, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), put(1, 11)}, {}},
+                     50000, 500000});
+    {
+        // Two keys with one home slot in the 16-slot successor, so that
+        // their copies race for one slot (the loser must probe on).
+        uint64_t a = 1, b = 2;
+        for (uint64_t k = 2; k < 1000; k++)
+            if (k != a && (lf_model_mix(MODEL_SEED, k) & 15) == (lf_model_mix(MODEL_SEED, a) & 15)) {
+                b = k;
+                break;
+            }
+        s.push_back(spec{"copy_collision", "three helpers copy two keys whose successor home slot is the same "
+                                           "(chunks of 1)",
+                         3, 0, 1, 0, 0, {{a, 100 + a}, {b, 100 + b}, {7000, 7100}}, {},
+                         {{ins(4, 4)}, {after(PUBLISHED, ins(5, 5))}, {after(PUBLISHED, put(7000, 1)), get(a)}}, 50000, 500000});
+    }
+    // FULL=1 only: a third thread in the grow and sizing races.
+    s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
+                     0, keys(1, 2), {},
+                     {{ins(3, 3), ins(4, 4)}, {ins(5, 5), after(PUBLISHED, put(1, 11))}, {after(PUBLISHED, rem(2)), ins(6, 6)}},
+                     0, 500000});
+    s.back().full_only = true;
+    s.push_back(spec{"sizing_bound_3", "the successor-sizing bound with two reviving threads and one resizer", 3, 5, 8,
+                     0, 0, keys(1, 6), {2, 3, 4, 5, 6},
+                     {{ins(2, 2), ins(3, 3)}, {ins(4, 4), ins(5, 5)}, {after_ops(0, 1, ins(7, 7))}}, 0, 500000});
+    s.back().full_only = true;
     return s;
 }
 
@@ -145,7 +192,9 @@ struct record {
     op o;
     int rc;
     uint64_t out;
-    unsigned inv, res;
+    unsigned inv, res;  // simulation order, for the failure report
+    uint64_t inv_vc[8]; // happens-before clock at the invocation
+    uint64_t res_own;   // own clock component at the response
 };
 
 const spec *cur;
@@ -153,7 +202,10 @@ lfmap *cur_map;
 lf_model_alloc_policy cur_policy;
 lf_raw_vector<record> recs[3];
 unsigned clock_now;
+uint64_t scratch_vc[8];
 unsigned long exec_hooks[LFMAP_HOOK_COUNT]; // this execution's hook passages
+unsigned exec_done[3];                       // operations each thread completed
+unsigned threads_done;                       // scenario threads that returned
 
 int run_op(lfmap *m, const op &o, uint64_t *out)
 {
@@ -222,10 +274,15 @@ bool linearize(state &s, size_t pos[3], unsigned nthreads, size_t left, const st
         if (pos[t] >= recs[t].size())
             continue;
         const record &r = recs[t][pos[t]];
-        // Real time: no pending operation may have returned before r began.
+        // Order: no pending operation of another thread may happen before
+        // r (its response happens before r's invocation).  The C11 model has
+        // no real time: an operation that returned earlier in the simulated
+        // schedule but is not ordered before r by happens-before may take
+        // effect after r (on hardware, real time would order them; C11
+        // promises only happens-before).
         bool minimal = true;
         for (unsigned u = 0; u < nthreads && minimal; u++)
-            if (u != t && pos[u] < recs[u].size() && recs[u][pos[u]].res < r.inv)
+            if (u != t && pos[u] < recs[u].size() && r.inv_vc[u] >= recs[u][pos[u]].res_own)
                 minimal = false;
         if (!minimal)
             continue;
@@ -274,11 +331,13 @@ void scenario_before()
         r.clear();
     clock_now = 0;
     std::memset(exec_hooks, 0, sizeof exec_hooks);
+    std::memset(exec_done, 0, sizeof exec_done);
+    threads_done = 0;
     cur_policy = lf_model_alloc_policy{cur->fail_from, cur->fail_to};
     struct lfmap_allocator a = lf_model_allocator(&cur_policy);
     struct lfmap_config cfg;
     std::memset(&cfg, 0, sizeof cfg);
-    cfg.seed = 0x5eed;
+    cfg.seed = MODEL_SEED;
     cfg.capacity = cur->capacity;
     cfg.migration_chunk = cur->chunk;
     cfg.allocator = &a;
@@ -298,23 +357,47 @@ void scenario_before()
     lf_model_threads_running(true);
 }
 
+// The scenario's last thread: liburcu's call_rcu worker.
+void reclaimer_thread()
+{
+    for (unsigned spins = 0; spins < 4000; spins++) {
+        bool waiting = lf_model_rcu_poll();
+        if (!waiting && threads_done == cur->threads)
+            return;
+        lf_model_spin();
+    }
+}
+
 void scenario_thread(unsigned idx)
 {
+    if (idx == cur->threads) {
+        reclaimer_thread();
+        return;
+    }
     if (lfmap_thread_register() != 0)
         lf_model_fail("lfmap_thread_register failed");
     for (const op &o : cur->ops[idx]) {
         if (o.after_hook >= 0)
             for (unsigned spins = 0; spins < 400 && exec_hooks[o.after_hook] == 0; spins++)
-                rl::yield(1, $);
+                lf_model_spin();
+        if (o.after_thread >= 0)
+            for (unsigned spins = 0; spins < 400 && exec_done[o.after_thread] < o.after_count; spins++)
+                lf_model_spin();
         record r;
         r.o = o;
         r.inv = ++clock_now;
+        unsigned self;
+        uint64_t own;
+        lf_model_clock(&self, &own, r.inv_vc);
         r.rc = run_op(cur_map, o, &r.out);
         r.res = ++clock_now;
+        lf_model_clock(&self, &r.res_own, scratch_vc);
         recs[idx].push_back(r);
+        exec_done[idx]++;
         check_invariants("after an operation");
     }
     lfmap_thread_unregister();
+    threads_done++;
 }
 
 void scenario_after()
@@ -382,10 +465,29 @@ bool run(rl::test_params &p)
     return rl::simulate<scenario<N>>(p);
 }
 
+const char *running_name;
+
+// A crash is a failure of the scenario that ran: typically a pointer read
+// without synchronisation (a stale NULL t->next) and dereferenced.  Relacy
+// cannot print a trace then; the line names the scenario.
+void on_crash(int sig)
+{
+    char buf[256];
+    int n = std::snprintf(buf, sizeof buf,
+                          "FAIL %s crashed (signal %d: lib/ dereferenced a bad pointer, e.g. one loaded without "
+                          "synchronisation)\n",
+                          running_name ? running_name : "?", sig);
+    if (n > 0 && write(1, buf, (size_t)n) < 0)
+        _exit(3);
+    _exit(3);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    std::signal(SIGSEGV, on_crash);
+    std::signal(SIGBUS, on_crash);
     bool full = false, list = false;
     std::vector<std::string> only;
     for (int i = 1; i < argc; i++) {
@@ -404,6 +506,8 @@ int main(int argc, char **argv)
             std::printf("%-20s %s\n", s.name, s.what);
             continue;
         }
+        if (s.full_only && !full && only.empty())
+            continue;
         if (!only.empty()) {
             bool want = false;
             for (auto &n : only)
@@ -412,13 +516,19 @@ int main(int argc, char **argv)
                 continue;
         }
         cur = &s;
+        running_name = s.name;
+        std::fflush(stdout);
         rl::test_params p;
         p.search_type = rl::random_scheduler_type;
         p.iteration_count = iters_env ? std::strtoul(iters_env, nullptr, 10) : full ? s.iterations_full : s.iterations;
         p.execution_depth_limit = 20000;
-        // Relacy prints its summary (and, on a failure, the replayed
-        // execution's full history, ending with what failed) to stdout.
-        p.output_stream = &std::cout;
+        // Relacy writes its summary and, on a failure, the replayed
+        // history (ending with the failing execution) to a trace file; the
+        // end of it is printed below.
+        std::string trace_path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
+                                 "/lfmap-model-" + s.name + ".trace";
+        std::ofstream trace(trace_path);
+        p.output_stream = &trace;
         std::ostream no_progress(nullptr); // badbit: discards Relacy's progress lines
         p.progress_stream = &no_progress;
         p.progress_output_period = 1u << 30;
@@ -426,7 +536,8 @@ int main(int argc, char **argv)
         for (int h = 0; h < LFMAP_HOOK_COUNT; h++)
             hooks_before[h] = lf_model_hook_count(h);
         auto t0 = std::chrono::steady_clock::now();
-        bool ok = s.threads == 2 ? run<2>(p) : run<3>(p);
+        // One more thread than the scenario's: the call_rcu worker.
+        bool ok = s.threads == 2 ? run<3>(p) : run<4>(p);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         unsigned long boxed = lf_model_hook_count(LFMAP_HOOK_READ_BOX_BEFORE_LOAD) -
                               hooks_before[LFMAP_HOOK_READ_BOX_BEFORE_LOAD];
@@ -441,6 +552,17 @@ int main(int argc, char **argv)
                 std::printf("  hook %d: %lu\n", h, lf_model_hook_count(h) - hooks_before[h]);
         std::fflush(stdout);
         if (!ok) {
+            trace.close();
+            // The failing execution is the last one in the trace.
+            std::ifstream in(trace_path);
+            std::vector<std::string> lines;
+            for (std::string line; std::getline(in, line);)
+                if (line.find("ITERATION END") == std::string::npos)
+                    lines.push_back(line);
+            size_t from = lines.size() > 60 ? lines.size() - 60 : 0;
+            std::printf("     ... the end of the failing execution (whole trace: %s):\n", trace_path.c_str());
+            for (size_t i = from; i < lines.size(); i++)
+                std::printf("     %s\n", lines[i].c_str());
             std::printf("     %s: %s\n", s.name, rl::test_result_str(p.test_result));
             failed++;
         }

@@ -6,10 +6,13 @@
  * lfrcu_retire(head, fn) runs fn(head) once every simulated thread that was
  * inside a read-side section at the call has left it, and the free it does
  * goes through the model's allocator, which flags any later access to the
- * memory.  The read side is a pair of Relacy acq_rel RMWs on one counter,
- * which gives exactly the ordering a grace period promises: a section that
- * ends before the callback happens before it, and a section that begins
- * after the retire happens after everything the retirer did before it.
+ * memory.  Callbacks run on a call_rcu worker thread of the scenario.  The
+ * ordering is what a grace period promises and no more: a section's end
+ * releases on its thread's own word, which the callback acquires (the
+ * section happens before the free); the retire releases on a global word
+ * that each section's start acquires (a section that begins after the
+ * retire sees what the retirer did before it: the grace period starts at
+ * the retire).  Readers never synchronise with each other through it.
  * tests/model/check_rcu_shim.sh checks that this interface is the one
  * rcu/lfrcu.h declares.
  */
