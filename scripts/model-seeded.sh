@@ -5,10 +5,11 @@
 # Applies each seeded bug (tests/model/seeded/*.mut, the format of
 # tests/mutants/README.md) and each mutant of tests/mutants/ listed as
 # expressible in tests/model/mutants.list to a scratch copy of the tree,
-# builds the model there and runs every scenario with the bounds of `make
-# modelcheck`.  Each must fail at least one scenario.  Prints, and writes to
-# results/model/seeded.md, which scenarios caught each bug, after how many
-# executions and how long.  Exits non-zero if any survives or does not apply.
+# builds the model there and runs the scenarios with the bounds of `make
+# modelcheck`, in order, until one fails.  Each bug must fail one.  Prints,
+# and writes to results/model/seeded.md, the scenario that caught each bug,
+# after how many executions and how long (that scenario's run), and the
+# whole model run's time.  Exits non-zero if any survives or does not apply.
 #
 # Usage: scripts/model-seeded.sh [NAME...]   (default: all; NAME without .mut)
 # Environment: MODEL_SEEDED_TIMEOUT (per bug, default 600 s).
@@ -95,7 +96,7 @@ for mut in "${muts[@]}"; do
     fi
     log=$tree/run.log
     start=$(date +%s.%N)
-    (cd "$tree" && timeout "$timeout_s" build/model/lfmap_model) >"$log" 2>&1
+    (cd "$tree" && timeout "$timeout_s" build/model/lfmap_model --stop) >"$log" 2>&1
     rc=$?
     secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     caught=$(sed -n -e 's/^FAIL \([a-z_0-9]*\) *FAILED after \([0-9]*\) executions, \([0-9.]*\) s.*/\1: \2, \3 s/p' \
@@ -104,7 +105,7 @@ for mut in "${muts[@]}"; do
     if [ $rc -ne 0 ] && [ -n "$caught" ]; then
         why=$(grep -m1 -o '^[A-Z ]*FAILED ([^)]*)\|^ *[a-z_0-9]*: [A-Z][A-Z ]*$' "$log" | cut -c1-100)
         echo "SEEDED $name: caught ($caught) [$why] in ${secs} s"
-        echo "| $name | $what | $caught |" >>"$table.tmp"
+        echo "| $name | $what | $caught (run: $secs s) |" >>"$table.tmp"
     elif [ $rc -ne 0 ]; then
         echo "SEEDED $name: the model run crashed or timed out (rc $rc) in ${secs} s"
         echo "| $name | $what | crash or timeout (rc $rc) |" >>"$table.tmp"

@@ -17,7 +17,7 @@
 //     table freed exactly once (promotion and retire exactly once), no data
 //     race on a table's initialisation (publication), lf_assert.
 //
-// Usage: lfmap_model [--full] [--list] [--quiet] [SCENARIO...]
+// Usage: lfmap_model [--full] [--list] [--stop] [SCENARIO...]
 // Prints one line per scenario: executions explored, time, hook coverage.
 // Exits non-zero when any scenario fails (Relacy prints the failing trace).
 #include <chrono>
@@ -488,13 +488,15 @@ int main(int argc, char **argv)
 {
     std::signal(SIGSEGV, on_crash);
     std::signal(SIGBUS, on_crash);
-    bool full = false, list = false;
+    bool full = false, list = false, stop = false;
     std::vector<std::string> only;
     for (int i = 1; i < argc; i++) {
         if (!std::strcmp(argv[i], "--full"))
             full = true;
         else if (!std::strcmp(argv[i], "--list"))
             list = true;
+        else if (!std::strcmp(argv[i], "--stop"))
+            stop = true; // after the first failing scenario
         else
             only.push_back(argv[i]);
     }
@@ -565,6 +567,8 @@ int main(int argc, char **argv)
                 std::printf("     %s\n", lines[i].c_str());
             std::printf("     %s: %s\n", s.name, rl::test_result_str(p.test_result));
             failed++;
+            if (stop)
+                break;
         }
     }
     return failed ? 1 : 0;
