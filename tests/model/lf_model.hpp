@@ -37,6 +37,8 @@ void lf_model_threads_running(bool running);
 // The latest value of an atomic object, without a model event.
 uint64_t lf_model_peek(const volatile void *obj);
 bool lf_model_is_freed(const volatile void *obj);
+// The block the running thread allocated last (NULL if none).
+void *lf_model_last_alloc(void);
 void lf_model_set_hook(lf_model_hook_fn fn);
 // One step of a scenario's gate (a relaxed load of a private word).
 void lf_model_spin(void);
@@ -54,6 +56,11 @@ void lf_model_fail(const char *what);
 // invariants at this instant; NULL when they hold, else what is broken.
 const char *lf_model_check_map(lfmap *m);
 void lf_model_prepare_globals(void);
+// The live count now (the latest value of every stripe), and the used count
+// of the table the running thread allocated last (a successor it is about
+// to publish: its reservation).
+uint64_t lf_model_live_truth(lfmap *m);
+uint64_t lf_model_last_table_used(void);
 uint64_t lf_model_mix(uint64_t seed, uint64_t key);
 }
 

@@ -113,6 +113,7 @@ shadow_t *rcu_ctr[LF_MODEL_MAX_THREADS];
 shadow_t *spin_word; // private: loaded by lf_model_spin, never written
 bool outside_threads = true;
 unsigned allocs_done;
+void *last_alloc[LF_MODEL_MAX_THREADS]; // each thread's latest block
 const char *failure_note;
 
 // Whole-run state.
@@ -354,6 +355,7 @@ static void *model_alloc(size_t size, void *ctx)
     // The block's initialisation (zero fill, then its constant fields).
     (*b.guard)($) = 1;
     blocks.push_back(b);
+    last_alloc[lf_model_thread()] = p;
     return p;
 }
 
@@ -400,6 +402,7 @@ void lf_model_begin(void)
     rcu_pending.clear();
     outside_threads = true;
     allocs_done = 0;
+    std::memset(last_alloc, 0, sizeof last_alloc);
     failure_note = nullptr;
     std::memset(rcu_threads, 0, sizeof rcu_threads);
     rcu_gp = lf_raw_new<shadow_t>();
@@ -451,6 +454,11 @@ uint64_t lf_model_peek(const volatile void *obj)
     uint64_t raw;
     std::memcpy(&raw, (const void *)obj, sizeof raw);
     return raw;
+}
+
+void *lf_model_last_alloc(void)
+{
+    return last_alloc[lf_model_thread()];
 }
 
 bool lf_model_is_freed(const volatile void *obj)

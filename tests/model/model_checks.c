@@ -8,10 +8,32 @@
 
 #include <stddef.h>
 
+#define PEEK(x) ((__typeof__((void)0, (x)))lf_model_peek(&(x)))
+
 uint64_t lf_model_peek(const volatile void *obj);
 bool lf_model_is_freed(const volatile void *obj);
 const char *lf_model_check_map(lfmap *m);
 void lf_model_prepare_globals(void);
+void *lf_model_last_alloc(void);
+uint64_t lf_model_live_truth(lfmap *m);
+uint64_t lf_model_last_table_used(void);
+
+/* For the sizing check (tests/model/scenarios.cpp, on_hook): the live count
+ * at the instant a resizer is about to sum the stripes, and the reservation
+ * of the successor it then sized. */
+uint64_t lf_model_live_truth(lfmap *m)
+{
+    int64_t sum = 0;
+    for (unsigned i = 0; i < LFMAP_COUNT_STRIPES; i++)
+        sum += (int64_t)PEEK(m->live[i].live);
+    return sum < 0 ? 0 : (uint64_t)sum;
+}
+
+uint64_t lf_model_last_table_used(void)
+{
+    struct lfmap_table *nt = lf_model_last_alloc();
+    return nt ? PEEK(nt->used) : 0;
+}
 uint64_t lf_model_mix(uint64_t seed, uint64_t key);
 
 /* The key word a map with this seed stores for key (scenarios pick keys
@@ -32,7 +54,6 @@ void lf_model_prepare_globals(void)
         (void)atomic_load_explicit(lf_box(t), memory_order_relaxed); /* relaxed: set-up only */
 }
 
-#define PEEK(x) ((__typeof__((void)0, (x)))lf_model_peek(&(x)))
 
 /* "used never lags behind the real claims" (lib/lfmap_internal.h): every
  * insert reserves before it claims, and a successor is created with a

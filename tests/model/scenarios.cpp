@@ -69,7 +69,7 @@ struct spec {
     unsigned fail_from, fail_to; // allocation failures (lf_model_alloc_policy)
     std::vector<std::pair<uint64_t, uint64_t>> preload;
     std::vector<uint64_t> preremove; // removed after the preload (tombstones)
-    std::vector<op> ops[3];
+    std::vector<op> ops[4];
     unsigned long iterations;      // bounded run (make modelcheck)
     unsigned long iterations_full; // make modelcheck FULL=1
     bool full_only = false;        // a larger variant run by FULL=1 only
@@ -91,6 +91,7 @@ op after(int hook, op o)
     o.after_hook = hook;
     return o;
 }
+const int ALL_OTHERS = 99; // after_ops: every other thread completed count operations
 op after_ops(int thread, unsigned count, op o)
 {
     o.after_thread = thread;
@@ -143,10 +144,30 @@ std::vector<spec> make_specs()
                                             "sentinel (and then allocates a candidate itself)",
                      2, 0, 2, 3, 4, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), get(4)}, {}},
                      100000, 1000000});
-    s.push_back(spec{"sizing_bound", "the successor-sizing bound: revives of tombstones (no claims) race the sizing of "
-                                     "a same-size successor",
+    s.push_back(spec{"sizing_bound", "the successor-sizing bound: four revives of tombstones (no claims), then the "
+                                     "sizing of a same-size successor (the revives' counter updates must be seen; "
+                                     "the reviver stays registered)",
                      2, 5, 8, 0, 0, keys(1, 6), {2, 3, 4, 5, 6},
-                     {{ins(2, 2), ins(3, 3), ins(4, 4), ins(5, 5)}, {after_ops(0, 3, ins(7, 7))}, {}}, 50000, 500000});
+                     {{ins(2, 2), ins(3, 3), ins(4, 4), ins(5, 5), after(SIZING, get(6))}, {after_ops(0, 4, ins(7, 7))}, {}},
+                     50000, 500000});
+    // Relacy keeps the last 3 stores of an atomic, so a load can be stale by
+    // at most 2 of them: to miss more updates than the bound's slack (one
+    // per thread plus one) the updates must be spread over stripes.  Three
+    // revivers make two revives each (6 updates, each stripe 2 behind at
+    // worst) and stay registered; the fourth thread then resizes a 16-slot
+    // table of 1 key and 11 tombstones (slack 4 + 1 = 5 < 6).
+    s.push_back(spec{"sizing_bound_4", "the successor-sizing bound, 4 threads: three threads revive two tombstones "
+                                       "each, then the fourth sizes a same-size successor (16 -> 16)",
+                     4, 11, 16, 0, 0, keys(1, 12), {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+                     {{ins(2, 2), ins(3, 3), after(SIZING, get(1))},
+                      {ins(4, 4), ins(5, 5), after(SIZING, get(1))},
+                      {ins(6, 6), ins(7, 7), after(SIZING, get(1))},
+                      {after_ops(ALL_OTHERS, 2, ins(20, 20))}},
+                     20000, 200000});
+    s.push_back(spec{"sizing_bound_race", "the successor-sizing bound: the resize starts while revives are still running",
+                     2, 5, 8, 0, 0, keys(1, 6), {2, 3, 4, 5, 6},
+                     {{ins(2, 2), ins(3, 3), ins(4, 4), ins(5, 5), after(SIZING, get(6))}, {after_ops(0, 1, ins(7, 7))}, {}},
+                     50000, 500000});
     s.push_back(spec{"promote_retire_3", "three inserters finish one migration (chunks of 1): one promotion, one "
                                          "retire, no access after the grace period",
                      3, 0, 1, 0, 0, keys(1, 3), {}, {{ins(4, 4)}, {ins(5, 5)}, {ins(6, 6), after(PROMOTING, get(1))}},
@@ -200,11 +221,11 @@ struct record {
 const spec *cur;
 lfmap *cur_map;
 lf_model_alloc_policy cur_policy;
-lf_raw_vector<record> recs[3];
+lf_raw_vector<record> recs[4];
 unsigned clock_now;
 uint64_t scratch_vc[8];
 unsigned long exec_hooks[LFMAP_HOOK_COUNT]; // this execution's hook passages
-unsigned exec_done[3];                       // operations each thread completed
+unsigned exec_done[4];                       // operations each thread completed
 unsigned threads_done;                       // scenario threads that returned
 
 int run_op(lfmap *m, const op &o, uint64_t *out)
@@ -266,7 +287,7 @@ bool apply_ref(state &s, const record &r)
     return false;
 }
 
-bool linearize(state &s, size_t pos[3], unsigned nthreads, size_t left, const state &final_state)
+bool linearize(state &s, size_t pos[4], unsigned nthreads, size_t left, const state &final_state)
 {
     if (left == 0)
         return s == final_state;
@@ -316,9 +337,28 @@ void check_invariants(const char *where)
     }
 }
 
+uint64_t sizing_truth[8]; // per thread: the live count when it began summing the stripes
+
 void on_hook(int hook)
 {
     exec_hooks[hook]++;
+    // The successor-sizing bound as the paper states it: the live count a
+    // resizer reads misses at most one operation per registered thread.
+    // Every update that exists when the resizer reaches its fence must be in
+    // its sum, except one in-flight operation per thread (threads that load
+    // t->next after the sentinel do not start on t).  So its reservation
+    // (sum + threads + 1) is at least the live count at that instant + 1.
+    // A stronger test than claimed <= used, which the reservation's slack
+    // hides unless more than threads + 1 updates are missed, while Relacy
+    // lets a load be stale by at most 2 stores.
+    unsigned self;
+    uint64_t own, vc[8];
+    lf_model_clock(&self, &own, vc);
+    if (hook == LFMAP_HOOK_SIZING_THREADS_READ)
+        sizing_truth[self] = lf_model_live_truth(cur_map);
+    if (hook == LFMAP_HOOK_BEFORE_PUBLISH && lf_model_last_table_used() < sizing_truth[self] + 1)
+        lf_model_fail("the successor was sized from a live count that missed more than one operation per "
+                      "thread (successor-sizing bound)");
     check_invariants("at a hook");
 }
 
@@ -332,6 +372,7 @@ void scenario_before()
     clock_now = 0;
     std::memset(exec_hooks, 0, sizeof exec_hooks);
     std::memset(exec_done, 0, sizeof exec_done);
+    std::memset(sizing_truth, 0, sizeof sizing_truth);
     threads_done = 0;
     cur_policy = lf_model_alloc_policy{cur->fail_from, cur->fail_to};
     struct lfmap_allocator a = lf_model_allocator(&cur_policy);
@@ -380,9 +421,18 @@ void scenario_thread(unsigned idx)
         if (o.after_hook >= 0)
             for (unsigned spins = 0; spins < 400 && exec_hooks[o.after_hook] == 0; spins++)
                 lf_model_spin();
-        if (o.after_thread >= 0)
+        if (o.after_thread >= 0 && o.after_thread != ALL_OTHERS)
             for (unsigned spins = 0; spins < 400 && exec_done[o.after_thread] < o.after_count; spins++)
                 lf_model_spin();
+        if (o.after_thread == ALL_OTHERS)
+            for (unsigned spins = 0; spins < 1200; spins++) {
+                bool all = true;
+                for (unsigned u = 0; u < cur->threads; u++)
+                    all &= u == idx || exec_done[u] >= o.after_count;
+                if (all)
+                    break;
+                lf_model_spin();
+            }
         record r;
         r.o = o;
         r.inv = ++clock_now;
@@ -419,7 +469,7 @@ void scenario_after()
         s[kv.first] = kv.second;
     for (uint64_t k : cur->preremove)
         s.erase(k);
-    size_t pos[3] = {0, 0, 0};
+    size_t pos[4] = {0, 0, 0, 0};
     size_t total = 0;
     for (unsigned t = 0; t < cur->threads; t++)
         total += recs[t].size();
@@ -539,7 +589,7 @@ int main(int argc, char **argv)
             hooks_before[h] = lf_model_hook_count(h);
         auto t0 = std::chrono::steady_clock::now();
         // One more thread than the scenario's: the call_rcu worker.
-        bool ok = s.threads == 2 ? run<3>(p) : run<4>(p);
+        bool ok = s.threads == 2 ? run<3>(p) : s.threads == 3 ? run<4>(p) : run<5>(p);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         unsigned long boxed = lf_model_hook_count(LFMAP_HOOK_READ_BOX_BEFORE_LOAD) -
                               hooks_before[LFMAP_HOOK_READ_BOX_BEFORE_LOAD];
