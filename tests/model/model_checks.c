@@ -7,6 +7,7 @@
 #include "lfmap_internal.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #define PEEK(x) ((__typeof__((void)0, (x)))lf_model_peek(&(x)))
 
@@ -50,6 +51,9 @@ uint64_t lf_model_mix(uint64_t seed, uint64_t key)
  * before every thread. */
 void lf_model_prepare_globals(void)
 {
+    /* Thread-local state starts empty in every execution (a failed one
+     * leaves its threads registered, and Relacy then replays it). */
+    memset(lf_self_model, 0, sizeof lf_self_model);
     for (unsigned t = 0; t < LF_MODEL_MAX_THREADS; t++)
         (void)atomic_load_explicit(lf_box(t), memory_order_relaxed); /* relaxed: set-up only */
 }
