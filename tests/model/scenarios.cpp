@@ -180,15 +180,11 @@ std::vector<spec> make_specs()
                          3, 0, 1, 0, 0, {{a, 100 + a}, {b, 100 + b}, {7000, 7100}}, {},
                          {{ins(4, 4)}, {after(PUBLISHED, ins(5, 5))}, {after(PUBLISHED, put(7000, 1)), get(a)}}, 50000, 500000});
     }
-    // FULL=1 only: a third thread in the grow and sizing races.
+    // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
                      0, keys(1, 2), {},
                      {{ins(3, 3), ins(4, 4)}, {ins(5, 5), after(PUBLISHED, put(1, 11))}, {after(PUBLISHED, rem(2)), ins(6, 6)}},
                      0, 500000});
-    s.back().full_only = true;
-    s.push_back(spec{"sizing_bound_3", "the successor-sizing bound with two reviving threads and one resizer", 3, 5, 8,
-                     0, 0, keys(1, 6), {2, 3, 4, 5, 6},
-                     {{ins(2, 2), ins(3, 3)}, {ins(4, 4), ins(5, 5)}, {after_ops(0, 1, ins(7, 7))}}, 0, 500000});
     s.back().full_only = true;
     return s;
 }
@@ -337,13 +333,18 @@ void on_hook(int hook)
     // (Relacy does not give a load after a seq_cst fence every seq_cst store
     // that precedes the fence, the C11 rule the bound rests on: see
     // paper-notes.md section 4.  Its staleness is at most 2 stores per
-    // stripe, which stays within the slack in these scenarios.)
+    // stripe.)
     unsigned self;
     uint64_t own, vc[8];
     lf_model_clock(&self, &own, vc);
     if (hook == LFMAP_HOOK_SIZING_THREADS_READ)
         sizing_truth[self] = lf_model_live_truth(cur_map);
-    if (hook == LFMAP_HOOK_BEFORE_PUBLISH && lf_model_last_table_used() < sizing_truth[self] + 1)
+    // Checked with 2 threads only: there the one other thread's stripe is
+    // at most 2 stores stale in Relacy, within the slack (threads = 2);
+    // with 3, two stripes 2 behind each exceed it even for the correct code
+    // (a FULL run found such an execution).
+    if (hook == LFMAP_HOOK_BEFORE_PUBLISH && cur->threads == 2 &&
+        lf_model_last_table_used() < sizing_truth[self] + 1)
         lf_model_fail("the successor was sized from a live count that missed more than one operation per "
                       "thread (successor-sizing bound)");
 }
