@@ -11,6 +11,9 @@
 #   make perturb         the suite with schedule perturbation (lib/perturb.h)
 #   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
+#   make modelcheck [FULL=1]  installs the model group if missing, then checks the
+#                        resize protocol under the C11 memory model (Relacy; tests/model/)
+#   make modelcheck-seeded  the model check must catch each seeded bug (tests/model/seeded/)
 #   make fuzz FUZZ_SECONDS=N   libFuzzer run of tests/fuzz/fuzz_lfmap.c (fuzz.mk)
 #   make quick           the README's main job: installs the lib, plot and harness groups
 #                        if missing, then `make figures QUICK=1` (a few minutes)
@@ -136,7 +139,7 @@ EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
 .PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
         demo bench figures quick install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
-        deps-harness need-lib need-check
+        deps-harness deps-model need-lib need-check modelcheck modelcheck-seeded model-build
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
 
@@ -152,7 +155,7 @@ need-check:
 
 deps:
 	scripts/install-deps.sh all
-deps-lib deps-test deps-fuzz deps-plot deps-harness:
+deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model:
 	scripts/install-deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- library
@@ -243,6 +246,46 @@ stress: lib tests
 mutants:
 	scripts/mutants.sh
 
+# ------------------------------------------------------------- model check
+# lib/'s own code with its atomics routed to the Relacy model checker
+# (lib/lf_atomic.h, -DLFMAP_MODEL), driven by tests/model/scenarios.cpp
+# (C++, g++, relacy-dev).  Tiny tables (4 slots and up), a short sentinel
+# wait, a shrink check after every remove and 5 live-count stripes keep each
+# execution to a few hundred model steps; the protocol is the same.  The
+# normal build neither needs nor contains any of it.
+MODEL_BUILD := $(BUILD)/model
+MODEL_DEFS := -DLFMAP_MODEL -DLFMAP_ASSERTIONS -DLFMAP_MIN_SLOTS=4u -DSENTINEL_PATIENCE=2u \
+              -DSHRINK_CHECK_PERIOD=1u -DLFMAP_OWNED_STRIPES=4u -DLFMAP_SHARED_STRIPES=1u
+MODEL_C_SRC := lib/lfmap.c lib/migrate.c lib/table.c lib/thread.c tests/model/model_checks.c
+MODEL_CXX_SRC := tests/model/lf_model_rt.cpp tests/model/scenarios.cpp
+MODEL_OBJ := $(patsubst %.c,$(MODEL_BUILD)/%.o,$(MODEL_C_SRC)) $(patsubst %.cpp,$(MODEL_BUILD)/%.o,$(MODEL_CXX_SRC))
+MODEL_INC := -Itests/model/shim -Ilib -Itests/model
+MODEL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(MODEL_DEFS) $(MODEL_INC)
+MODEL_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow $(WERROR) -O2 -g $(MODEL_DEFS) $(MODEL_INC)
+MODEL_ARGS := $(if $(filter-out 0 false no,$(FULL)),--full)
+
+$(MODEL_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(MODEL_CFLAGS) -MMD -MP -c $< -o $@
+$(MODEL_BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(MODEL_CXXFLAGS) -MMD -MP -c $< -o $@
+$(MODEL_BUILD)/lfmap_model: $(MODEL_OBJ)
+	$(CXX) -o $@ $^
+
+model-build: $(MODEL_BUILD)/lfmap_model
+
+# Installs the model group (g++, relacy-dev) when missing, like `make test`.
+modelcheck:
+	scripts/install-deps.sh model
+	@$(MAKE) --no-print-directory model-build
+	tests/model/check_rcu_shim.sh
+	$(MODEL_BUILD)/lfmap_model $(MODEL_ARGS)
+
+modelcheck-seeded:
+	scripts/install-deps.sh model
+	scripts/model-seeded.sh
+
 # The README's main job: installs what the harness and the plots need when it
 # is missing (a no-op otherwise), then the quick reproduction.
 quick:
@@ -291,4 +334,4 @@ include fuzz.mk
 # build/lfbench, the experiments harness (experiments/lfbench/)
 include experiments/harness.mk
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(MODEL_BUILD) -name '*.d' 2>/dev/null)

@@ -29,7 +29,7 @@
 #include "hash.h"
 #include "lfrcu.h"
 
-#include <stdatomic.h>
+#include "lf_atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,7 +75,9 @@ static inline uint64_t value_decode(uint64_t w)
  * when live keys fall under 1/16: the gap between 1/2 and 3/4 after a grow,
  * and between 1/16 and 1/4..1/2 after a shrink, is the hysteresis that
  * prevents grow/shrink thrashing (pitfall 2). */
+#ifndef LFMAP_MIN_SLOTS /* the model check (tests/model) uses tables of a few slots */
 #define LFMAP_MIN_SLOTS 64u
+#endif
 #define GROW_NUM 3u   /* grow trigger: used > nslots * 3/4 */
 #define GROW_DEN 4u
 #define TARGET_NUM 1u /* after a migration: keys <= nslots / 2 */
@@ -103,18 +105,24 @@ static inline uint64_t value_decode(uint64_t w)
 /* Spins a writer waits for the thread that put a sentinel in t->next to
  * publish the successor before allocating a candidate itself (~1-2 us: an
  * allocation of a fresh mapping takes a few; a preempted owner takes ms). */
+#ifndef SENTINEL_PATIENCE /* the model check waits less */
 #define SENTINEL_PATIENCE 1024u
+#endif
 /* Removes a thread performs between checks of the live count for shrinking;
  * a power of two so the test is a mask.  Summing the stripes costs about
  * LFMAP_COUNT_STRIPES loads, so this keeps the check under 1 load per remove. */
+#ifndef SHRINK_CHECK_PERIOD /* the model check shrinks after a few removes */
 #define SHRINK_CHECK_PERIOD 64u
+#endif
 /* Live-key counters, one cache line each.  Threads with id below
  * LFMAP_OWNED_STRIPES own one stripe and update it with a plain load and store
  * (no locked instruction on the insert/remove path); the rest share
  * LFMAP_SHARED_STRIPES stripes with atomic adds.  32 owned stripes cover the
  * thread counts of our experiments; the map header stays 2.5 KiB. */
+#ifndef LFMAP_OWNED_STRIPES /* the model check, with 2 or 3 threads, uses fewer */
 #define LFMAP_OWNED_STRIPES 32u
 #define LFMAP_SHARED_STRIPES 8u
+#endif
 #define LFMAP_COUNT_STRIPES (LFMAP_OWNED_STRIPES + LFMAP_SHARED_STRIPES)
 
 struct lfmap_slot {
@@ -187,7 +195,10 @@ struct lfmap_thread_state {
     unsigned tid;
     unsigned removes_since_check;
 };
-extern _Thread_local struct lfmap_thread_state lf_self;
+extern LF_TLS(struct lfmap_thread_state, lf_self);
+#ifdef LFMAP_MODEL
+#define lf_self LF_TLS_REF(lf_self)
+#endif
 /* Threads registered now, loaded seq_cst (for sizing a successor). */
 size_t lf_registered_threads(void);
 /* Thread t's box: the value of the live slot t is freezing. */
@@ -213,7 +224,9 @@ void lf_dealloc(const struct lfmap_allocator *a, void *p, size_t size);
 
 static inline void lf_cpu_relax(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(LFMAP_MODEL)
+    lf_model_relax(); /* a simulated spin: let the scheduler run the others */
+#elif defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield" ::: "memory");

@@ -51,6 +51,11 @@ void lf_perturb(enum lf_hook hook);
 /* Times each hook fired a perturbation (for tests that check coverage). */
 unsigned long lf_perturb_count(enum lf_hook hook);
 #define LFMAP_HOOK(name) lf_perturb(LFMAP_HOOK_##name)
+#elif defined(LFMAP_MODEL)
+/* The model check (tests/model) counts hook passages to show which states
+ * its scenarios reached, and may act on them. */
+void lf_model_hook(enum lf_hook hook);
+#define LFMAP_HOOK(name) lf_model_hook(LFMAP_HOOK_##name)
 #else
 #define LFMAP_HOOK(name) ((void)0)
 #endif

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-_Thread_local struct lfmap_thread_state lf_self;
+LF_TLS(struct lfmap_thread_state, lf_self);
 
 #define ID_WORDS (LFMAP_MAX_THREADS / 64u)
 _Static_assert(LFMAP_MAX_THREADS % 64u == 0, "thread ids are allocated 64 per word");

@@ -9,6 +9,7 @@
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
 #   harness  the experiments harness: peer maps, allocators, topology
+#   model    make modelcheck: g++ and the Relacy model checker (relacy-dev)
 #   all      every group above
 #
 # Idempotent: installs only what is missing (a no-op when everything is
@@ -24,9 +25,10 @@ group_test=(check python3)
 group_fuzz=(clang libclang-rt-14-dev)
 group_plot=(python3-matplotlib)
 group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev)
+group_model=(g++ relacy-dev)
 
 usage() {
-    sed -n '3,13s/^# \{0,1\}//p' "$0"
+    sed -n '3,14s/^# \{0,1\}//p' "$0"
 }
 
 [ $# -eq 0 ] && set -- all
@@ -38,13 +40,14 @@ for g in "$@"; do
     fuzz) packages+=("${group_fuzz[@]}") ;;
     plot) packages+=("${group_plot[@]}") ;;
     harness) packages+=("${group_harness[@]}") ;;
-    all) packages+=("${group_lib[@]}" "${group_test[@]}" "${group_fuzz[@]}" "${group_plot[@]}" "${group_harness[@]}") ;;
+    model) packages+=("${group_model[@]}") ;;
+    all) packages+=("${group_lib[@]}" "${group_test[@]}" "${group_fuzz[@]}" "${group_plot[@]}" "${group_harness[@]}" "${group_model[@]}") ;;
     -h | --help)
         usage
         exit 0
         ;;
     *)
-        echo "install-deps: unknown group '$g' (lib, test, fuzz, plot, harness, all)" >&2
+        echo "install-deps: unknown group '$g' (lib, test, fuzz, plot, harness, model, all)" >&2
         exit 2
         ;;
     esac
