@@ -46,6 +46,15 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
             return NULL;
         }
     }
+    if (cfg->reclamation) {
+        bool known = false;
+        for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
+            known |= strcmp(lfmap_reclamation_scheme(i), cfg->reclamation) == 0;
+        if (!known) {
+            errno = EINVAL;
+            return NULL;
+        }
+    }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {
         errno = EINVAL;
         return NULL;
@@ -661,4 +670,38 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     }
     if (lf_self.registered)
         lfrcu_read_unlock();
+}
+
+/* ------------------------------------------------------------------ */
+/* Reclamation schemes (interim: one process-wide scheme)               */
+
+const char *lfmap_reclamation_scheme(size_t i)
+{
+    const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    for (size_t k = 0; all[k]; k++)
+        if (k == i)
+            return all[k]->name;
+    return NULL;
+}
+
+const char *lfmap_reclamation(const lfmap *m)
+{
+    (void)m;
+    return lfrcu_scheme_name();
+}
+
+void lfmap_read_lock(lfmap *m)
+{
+    (void)m;
+    lfrcu_read_lock();
+}
+
+void lfmap_read_unlock(lfmap *m)
+{
+    (void)m;
+    lfrcu_read_unlock();
+}
+
+void lfmap_quiescent(void)
+{
 }
