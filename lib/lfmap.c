@@ -112,6 +112,7 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
     r->map = m;
     r->value = v;
     r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    r->rcu.object = r;
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
     atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);

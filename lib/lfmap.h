@@ -277,7 +277,7 @@ LFMAP_API int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64
  * old value, right after that CAS, through the map's scheme.  Its retire
  * record is allocated before the CAS (reused from the thread's previous
  * write when possible), so -ENOMEM leaves the map exactly as it was.  The
- * record (struct lf_value_rec, 64 bytes) comes from malloc, not from the
+ * record (struct lf_value_rec, 72 bytes) comes from malloc, not from the
  * map's allocator.
  *
  * Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
