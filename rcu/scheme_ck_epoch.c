@@ -57,6 +57,8 @@ static int cke_register(void)
         return 0;
     pthread_once(&init_once, init);
     ck_epoch_record_t *r = ck_epoch_recycle(&epoch, NULL);
+    if (r)
+        lfrcu_tsan_acquire(r); /* the hand-over from its last owner (ck's CAS is invisible to TSan) */
     if (!r) {
         r = aligned_alloc(64, (sizeof *r + 63) & ~(size_t)63);
         if (!r)
@@ -71,6 +73,7 @@ static void cke_unregister(void)
 {
     if (!self)
         return;
+    lfrcu_tsan_release(self); /* see cke_register */
     ck_epoch_unregister(self);
     self = NULL;
 }

@@ -75,6 +75,8 @@ static int hp_register(void)
         return 0;
     pthread_once(&init_once, init);
     ck_hp_record_t *r = ck_hp_recycle(&hp);
+    if (r)
+        lfrcu_tsan_acquire(r); /* the hand-over from its last owner (ck's swap is invisible to TSan) */
     if (!r) {
         struct hp_thread *t = aligned_alloc(64, (sizeof *t + 63) & ~(size_t)63);
         if (!t)
@@ -101,6 +103,7 @@ static void hp_unregister(void)
     if (!self)
         return;
     clear_hazards();
+    lfrcu_tsan_release(self); /* see hp_register */
     ck_hp_unregister(self);
     self = NULL;
     depth = 0;
@@ -120,7 +123,10 @@ static void hp_read_unlock(void)
 static void hp_protect(unsigned slot, const void *p)
 {
     /* ck_hp_set_fence: the store, then a full fence, so that the caller's
-     * validating load comes after the hazard is visible to reclaimers. */
+     * validating load comes after the hazard is visible to reclaimers.  It
+     * also drops the slot's previous hazard: for TSan, a release, as at the
+     * end of a section. */
+    lfrcu_tsan_release(&tsan_hazards);
     ck_hp_set_fence(self, slot, (void *)p);
 }
 
