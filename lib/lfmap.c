@@ -281,6 +281,7 @@ restart:;
         if (!value_is_frozen(w))
             return false;
         if (value_is_box(w)) {
+            LFMAP_HOOK(READ_BOX_BEFORE_LOAD);
             /* acquire: as in lookup_frozen. */
             uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
             if (atomic_load_explicit(&s->value, memory_order_acquire) == w) { /* acquire: as in lookup_frozen */
