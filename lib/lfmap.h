@@ -19,6 +19,14 @@
  *   threads as you would any object (a release store read with acquire, a
  *   mutex, pthread_create/join), never through a relaxed or plain racy store.
  *
+ * Reclamation schemes
+ *   Each map frees retired memory (old tables after a resize, and values
+ *   when it has a destructor) through its own reclamation scheme, chosen by
+ *   name in lfmap_config.reclamation (table below lfmap_free).  A registered
+ *   thread is registered with a scheme lazily, by its first operation on a
+ *   map of that scheme, and lfmap_thread_unregister unregisters it from
+ *   every scheme it used.
+ *
  * Programs that use liburcu themselves
  *   The default reclamation scheme is liburcu's memb flavour.  A thread the
  *   program registered with liburcu-memb (urcu_memb_register_thread) may call
@@ -137,6 +145,27 @@ struct lfmap_config {
     size_t migration_chunk;
     /* NULL = the built-in allocator (mmap for large tables). */
     const struct lfmap_allocator *allocator;
+    /* Reclamation scheme, by name (the table below; lfmap_reclamation_scheme
+     * lists them).  NULL = the default: the scheme the LFMAP_RCU environment
+     * variable names if it is set and not empty, else "urcu-memb".  An
+     * unknown name (here or in LFMAP_RCU): lfmap_new returns NULL with errno
+     * EINVAL.  Fixed for the life of the map. */
+    const char *reclamation;
+    /* Optional value destructor.  When a value is replaced (lfmap_put,
+     * lfmap_cas) or removed (lfmap_remove), the thread whose CAS made the
+     * change retires the old value through the map's scheme, and
+     * value_free(old, value_free_ctx) runs once no reader can still hold it
+     * (after a grace period; for ck-hp, once no hazard pointer protects it),
+     * on whichever thread reclamation runs (a liburcu call_rcu worker, or a
+     * writer).  Values only moved by a resize are not retired.  lfmap_free
+     * retires every value still in the map.  lfmap_fetch_add on such a map
+     * returns -EINVAL (adding to a pointer would leak it).  The old value
+     * that lfmap_put/lfmap_remove return in *old is retired too: use it
+     * only inside lfmap_read_lock..unlock.  value_free_ctx
+     * must stay valid until the map's last value is freed (as the
+     * allocator's ctx, see lfmap_free). */
+    void (*value_free)(uint64_t value, void *ctx);
+    void *value_free_ctx;
 };
 
 #define LFMAP_DEFAULT_MIGRATION_CHUNK 64u
@@ -144,12 +173,66 @@ struct lfmap_config {
 #define LFMAP_CAPACITY_MAX ((size_t)1 << 40)
 
 /* Creates a map.  cfg NULL = defaults.  Returns NULL and sets errno to EINVAL
- * (capacity above LFMAP_CAPACITY_MAX, or only one of allocator alloc/free) or
- * ENOMEM. */
+ * (capacity above LFMAP_CAPACITY_MAX, only one of allocator alloc/free, or
+ * an unknown reclamation scheme) or ENOMEM. */
 LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
 
-/* Frees the map and every table it retired.  No thread may be using m (nor
- * walking it with lfmap_foreach).  When the map retired tables recently it
+/* Reclamation schemes.  Each map uses one, chosen in lfmap_config.reclamation.
+ * "Stalled reader" is a thread that stays inside a read-side section (an
+ * operation, or lfmap_read_lock..unlock) or, for urcu-qsbr, a registered
+ * thread that stops announcing quiescent states.
+ *
+ *   name       read side (per get)              stalled reader          reads
+ *   urcu-memb  two TLS stores, no fence          blocks all frees: the   wait-free per table
+ *              (default; inlined)                backlog grows
+ *   urcu-mb    a full fence per lock and unlock  blocks all frees        wait-free per table
+ *   urcu-qsbr  nothing; threads must call        blocks all frees        wait-free per table
+ *              lfmap_quiescent() between uses
+ *   urcu-bp    like mb, no explicit registration blocks all frees        wait-free per table
+ *   ck-epoch   ck_epoch_begin/end (a fence)      blocks all frees        wait-free per table
+ *   ebr        one store + fence (lfmap's own    blocks all frees        wait-free per table
+ *              worked example, rcu/scheme_ebr.c)
+ *   ck-hp      a hazard-pointer publish + fence  holds only what its     lock-free: a get
+ *              + re-validation per table         hazard pointers name:   that finds its table
+ *                                                the backlog stays       retired restarts
+ *                                                bounded
+ *   leak       nothing                           nothing is ever freed   wait-free per table
+ *
+ * (Wait-free per table: see "Progress" above.  Under hazard pointers a get
+ * that finds the table it follows retired under it starts again from the
+ * current table, so its reads are lock-free rather than wait-free.)
+ *
+ * Returns the i-th registered scheme's name, NULL past the end.  Index 0 is
+ * the built-in default, "urcu-memb". */
+LFMAP_API const char *lfmap_reclamation_scheme(size_t i);
+/* The name of m's scheme. */
+LFMAP_API const char *lfmap_reclamation(const lfmap *m);
+
+/* Keeping looked-up values alive.  A value returned by lfmap_get between
+ * lfmap_read_lock(m) and lfmap_read_unlock(m) is not freed by the map's
+ * value_free until lfmap_read_unlock: the pair is the scheme's read-side
+ * section (they nest, and must be called by a registered thread; no
+ * lfmap_free, lfmap_thread_unregister or lfmap_quiescent inside).  Under
+ * ck-hp, the hazard-pointer equivalent: the value returned by the thread's
+ * last lfmap_get on m inside the pair is protected by a hazard pointer
+ * (published, then validated by re-reading the key's slot) until the
+ * thread's next lfmap_get on m or lfmap_read_unlock; only that one value is
+ * protected. */
+LFMAP_API void lfmap_read_lock(lfmap *m);
+LFMAP_API void lfmap_read_unlock(lfmap *m);
+
+/* urcu-qsbr: announces that the calling thread holds no reference to any
+ * map's memory (a quiescent state).  A thread registered with urcu-qsbr (it
+ * used a map of that scheme) must call it regularly, outside any
+ * lfmap_read_lock section: until it does, nothing retired by any urcu-qsbr
+ * map can be freed.  lfmap_thread_unregister is also a quiescent state.
+ * A no-op for threads not registered with urcu-qsbr. */
+LFMAP_API void lfmap_quiescent(void);
+
+/* Frees the map and every table it retired.  With value_free, it first
+ * retires every value still in the map (each value_free runs after a grace
+ * period, or at once if no retire record can be allocated).  No thread may
+ * be using m (nor walking it with lfmap_foreach).  When the map retired tables recently it
  * waits for their reclamation (one grace period, about 10 ms with liburcu),
  * so that all the map's memory is back when it returns.  Where waiting for a
  * grace period is impossible (inside a read-side section of a program that
@@ -160,7 +243,10 @@ LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
 LFMAP_API void lfmap_free(lfmap *m);
 
 /* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
- * the LFMAP_RCU environment variable names no reclamation scheme.  LFMAP_RCU
+ * the LFMAP_RCU environment variable names no reclamation scheme.
+ * Registration with a scheme happens on the thread's first use of a map of
+ * that scheme; lfmap_thread_unregister leaves every scheme the thread
+ * used (and is a quiescent state for urcu-qsbr).  LFMAP_RCU
  * is read once, by the first registration of the process: every call gives
  * the same answer for it, concurrent first calls included.  Registering
  * twice is harmless (returns 0). */
@@ -169,7 +255,12 @@ LFMAP_API void lfmap_thread_unregister(void);
 
 /* True and *value set (value may be NULL) if key is present.
  * Linearizes at the load of the slot's value it returns (or of the slot that
- * proves the key absent). */
+ * proves the key absent).  Under ck-hp on a map with value_free, it
+ * publishes a hazard pointer on the value and looks the key up again; it
+ * linearizes at the second lookup, which must find the same value (else it
+ * starts over: lock-free).  On its first use of the map's scheme it
+ * registers the thread with it (lfmap_get returns false with errno set if
+ * that fails). */
 LFMAP_API bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
 
 /* 1 inserted, 0 key present (map unchanged), -EINVAL reserved value,
@@ -181,7 +272,15 @@ LFMAP_API int lfmap_insert(lfmap *m, uint64_t key, uint64_t value);
  * key was present (0). */
 LFMAP_API int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current);
 
-/* Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
+/* Value retirement (maps with value_free): the write whose CAS on the
+ * value word linearizes a replacement (put, cas) or a removal retires the
+ * old value, right after that CAS, through the map's scheme.  Its retire
+ * record is allocated before the CAS (reused from the thread's previous
+ * write when possible), so -ENOMEM leaves the map exactly as it was.  The
+ * record (struct lf_value_rec, 72 bytes) comes from malloc, not from the
+ * map's allocator.
+ *
+ * Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
 LFMAP_API int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
 
 /* 1 removed (*old set if old != NULL), 0 absent, -EPERM. */
@@ -195,7 +294,8 @@ LFMAP_API int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desi
 /* Atomically adds delta (mod 2^64) to the key's value, treating an absent key
  * as 0 (it is inserted).  *old (if not NULL) receives the value before.
  * 1 key inserted, 0 key updated, -EOVERFLOW when the sum would be a reserved
- * value (map unchanged), -ENOMEM, -EPERM. */
+ * value (map unchanged), -ENOMEM, -EPERM, -EINVAL on a map with a value_free
+ * destructor (values are then owned objects, not counters). */
 LFMAP_API int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old);
 
 /* Number of keys: exact when no operation runs concurrently, approximate
@@ -226,6 +326,11 @@ struct lfmap_stats {
      * reclamation backlog (each waits for a grace period; a table held by an
      * lfmap_foreach walk waits for that walk too). */
     uint64_t retired_tables;
+    /* Bytes retired by this map and not freed yet: retired tables and the
+     * retire records of replaced or removed values (maps with value_free). */
+    uint64_t retired_bytes_pending;
+    /* Values retired (value_free not run yet). */
+    uint64_t retired_values_pending;
 };
 LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
 

@@ -763,9 +763,18 @@ END_TEST
 
 static struct test_alloc ta;
 
+/* The maps here use the default scheme (LFMAP_RCU): under `leak`, which
+ * never frees by design, the allocator cannot balance. */
+static bool scheme_never_frees(void)
+{
+    const char *e = getenv("LFMAP_RCU");
+    return e && strcmp(e, "leak") == 0;
+}
+
 static void check_allocator(void)
 {
-    ck_assert_uint_eq(ta_live(&ta), 0);
+    if (!scheme_never_frees())
+        ck_assert_uint_eq(ta_live(&ta), 0);
     ck_assert_uint_eq(atomic_load(&ta.bad_frees), 0);
     ta_destroy(&ta);
 }

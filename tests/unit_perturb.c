@@ -19,6 +19,15 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The maps here use the default scheme (LFMAP_RCU): under `leak`, which
+ * never frees by design, the allocator cannot balance. */
+static __attribute__((unused)) bool scheme_never_frees(void)
+{
+    const char *e = getenv("LFMAP_RCU");
+    return e && strcmp(e, "leak") == 0;
+}
 
 #ifdef LFMAP_PERTURB
 #define THREADS 4
@@ -84,7 +93,8 @@ START_TEST(every_hook_fires)
     printf("allocations: %llu, failed: %llu\n", (unsigned long long)atomic_load(&ta.calls),
            (unsigned long long)atomic_load(&ta.failed));
     ck_assert_uint_gt(atomic_load(&ta.failed), 0);
-    ck_assert_uint_eq(ta_live(&ta), 0);
+    if (!scheme_never_frees())
+        ck_assert_uint_eq(ta_live(&ta), 0);
     ck_assert_uint_eq(atomic_load(&ta.bad_frees), 0);
     ta_destroy(&ta);
     for (int h = 0; h < LFMAP_HOOK_COUNT; h++) {
