@@ -70,10 +70,13 @@ SHLIB   := liblfmap.so.$(VERSION)
 # need-check below), so that clean, deps, help, uninstall and `make -n` work
 # on a machine that lacks them.
 pc_exists = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
-HAVE_URCU  := $(call pc_exists,liburcu-memb)
+# The reclamation schemes (rcu/): liburcu's memb, mb, qsbr and bp flavours
+# and Concurrency Kit (ck_epoch, ck_hp).
+RCU_MODULES := liburcu-memb liburcu-mb liburcu-qsbr liburcu-bp ck
+HAVE_URCU  := $(call pc_exists,$(RCU_MODULES))
 HAVE_CHECK := $(call pc_exists,check)
-URCU_CFLAGS  := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --cflags liburcu-memb))
-URCU_LIBS    := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --libs liburcu-memb))
+URCU_CFLAGS  := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --cflags $(RCU_MODULES)))
+URCU_LIBS    := $(if $(HAVE_URCU),$(shell $(PKG_CONFIG) --libs $(RCU_MODULES)))
 CHECK_CFLAGS := $(if $(HAVE_CHECK),$(shell $(PKG_CONFIG) --cflags check))
 CHECK_LIBS   := $(if $(HAVE_CHECK),$(shell $(PKG_CONFIG) --libs check))
 
@@ -146,7 +149,7 @@ help:
 # ---------------------------------------------------------- dependencies
 # One clear line, then stop, when a build lacks what it needs.
 need-lib:
-	$(if $(HAVE_URCU),@:,$(error lfmap: pkg-config module liburcu-memb not found (Debian: liburcu-dev, pkg-config); install it with `make deps` or `scripts/install-deps.sh lib`))
+	$(if $(HAVE_URCU),@:,$(error lfmap: pkg-config modules $(RCU_MODULES) not all found (Debian: liburcu-dev, libck-dev, pkg-config); install them with `make deps` or `scripts/install-deps.sh lib`))
 need-check:
 	$(if $(HAVE_CHECK),@:,$(error lfmap: pkg-config module check not found (Debian: check); install it with `make deps` or `scripts/install-deps.sh test`))
 

@@ -14,6 +14,7 @@
 #include "perturb.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -46,14 +47,10 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
             return NULL;
         }
     }
-    if (cfg->reclamation) {
-        bool known = false;
-        for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
-            known |= strcmp(lfmap_reclamation_scheme(i), cfg->reclamation) == 0;
-        if (!known) {
-            errno = EINVAL;
-            return NULL;
-        }
+    struct lfrcu_domain rcu;
+    if (lfrcu_domain_init(&rcu, cfg->reclamation) != 0) {
+        errno = EINVAL; /* an unknown scheme, named here or by LFMAP_RCU */
+        return NULL;
     }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {
         errno = EINVAL;
@@ -71,6 +68,10 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
         return NULL;
     }
     m->allocator = allocator;
+    m->rcu = rcu;
+    m->value_free = cfg->value_free;
+    m->value_free_ctx = cfg->value_free_ctx;
+    m->protect_values = cfg->value_free && rcu.hazards;
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
     lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
@@ -88,10 +89,68 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     return m;
 }
 
+static void value_free_callback(struct lfrcu_head *head)
+{
+    struct lf_value_rec *r = (struct lf_value_rec *)(void *)((char *)head - offsetof(struct lf_value_rec, rcu));
+    struct lfmap *m = r->map;
+    m->value_free(r->value, m->value_free_ctx);
+    /* relaxed (both): statistics. */
+    atomic_fetch_sub_explicit(&m->retired_values, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&m->retired_bytes, sizeof *r, memory_order_relaxed);
+#ifdef LFMAP_ASSERTIONS
+    memset(r, LFMAP_POISON_BYTE, sizeof *r); /* as retired tables, lib/table.c */
+#endif
+    free(r);
+    lf_map_unref(m, 1);
+}
+
+/* Retires value v through m's scheme with record r (allocated before the
+ * CAS that removed v from the map, so that this cannot fail).  Called by
+ * the thread whose CAS linearized the replacement or removal. */
+static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
+{
+    r->map = m;
+    r->value = v;
+    r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    /* relaxed (all three): the reference keeps m alive until the callback,
+     * which the scheme orders after this; the others are statistics. */
+    atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->retired_values, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->retired_bytes, sizeof *r, memory_order_relaxed);
+    m->rcu.scheme->retire(&r->rcu, value_free_callback);
+}
+
+/* lfmap_free: retires a value still in the map (no thread uses m). */
+static void value_retire_final(struct lfmap *m, uint64_t w)
+{
+    if (!value_is_live(w))
+        return;
+    struct lf_value_rec *r = malloc(sizeof *r);
+    if (r)
+        value_retire(m, r, value_decode(w));
+    else
+        m->value_free(value_decode(w), m->value_free_ctx); /* no memory: no thread uses m, free it now */
+}
+
 void lfmap_free(lfmap *m)
 {
     if (!m)
         return;
+    if (m->value_free) {
+        /* Every value still in the map, once: a live word in a table of
+         * the chain was not copied on (copies follow a freeze), and no
+         * box is in flight once every operation has returned. */
+        for (unsigned r = 0; r < KEY_RESERVED; r++)
+            value_retire_final(m, atomic_load_explicit(&m->side_value[r], memory_order_relaxed)); /* relaxed: m is ours alone now */
+        for (struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed); t; /* relaxed: as above */
+             t = atomic_load_explicit(&t->next, memory_order_relaxed)) {
+            if (lf_table_next_is_sentinel(t))
+                break;
+            for (size_t i = 0; i < t->nslots; i++)
+                if (atomic_load_explicit(&t->slots[i].key, memory_order_relaxed) >= KEY_RESERVED) /* relaxed: as above */
+                    value_retire_final(m, atomic_load_explicit(&t->slots[i].value, memory_order_relaxed));
+        }
+    }
     /* Tables retired by resizes are freed by RCU callbacks, and the last
      * one (or we) frees the header (lf_map_unref), so nothing here must
      * wait.  We still wait for them when we may, so that the map's memory
@@ -102,8 +161,8 @@ void lfmap_free(lfmap *m)
      * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
-        lfrcu_may_wait())
-        lfrcu_barrier();
+        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait()))
+        m->rcu.scheme->barrier();
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
@@ -195,25 +254,92 @@ static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_t
     return lookup_frozen(t, s, w, h, value);
 }
 
+/* A lookup for schemes that go through their function pointers, inside the
+ * caller's section.  Under hazard pointers every table is protected before
+ * use (lf_current, lf_protect_next) and the lookup starts again from the
+ * current table when one it follows was replaced meanwhile. */
+static bool lookup_any(struct lfmap *m, uint64_t h, uint64_t *value)
+{
+    if (h < KEY_RESERVED) {
+        /* acquire: pairs with the CAS that stored the value. */
+        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
+        *value = value_is_live(w) ? value_decode(w) : 0;
+        return value_is_live(w);
+    }
+    if (!m->rcu.hazards)
+        return lf_table_lookup(lf_current(m), h, value);
+restart:;
+    struct lfmap_table *t = lf_current(m);
+    for (;;) {
+        struct lfmap_slot *s;
+        uint64_t w = table_probe(t, h, &s);
+        if (value_is_live(w)) {
+            *value = value_decode(w);
+            return true;
+        }
+        if (!value_is_frozen(w))
+            return false;
+        if (value_is_box(w)) {
+            /* acquire: as in lookup_frozen. */
+            uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
+            if (atomic_load_explicit(&s->value, memory_order_acquire) == w) { /* acquire: as in lookup_frozen */
+                *value = value_decode(boxed);
+                return true;
+            }
+        }
+        /* acquire: next was published before any slot was frozen. */
+        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        if (!lf_protect_next(m, t, nt))
+            goto restart;
+        lf_advance(m, nt);
+        t = nt;
+    }
+}
+
+/* lfmap_get's rare paths, out of line: a key whose mix is reserved, and
+ * every scheme but the inline memb one and leak. */
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, uint64_t h, uint64_t *value)
+{
+    lf_read_lock(m);
+    bool found = lookup_any(m, h, value);
+    if (found && m->protect_values) {
+        /* Hazard pointers, map with a destructor: protect the value, then
+         * look the key up again.  If it still holds the value, the CAS that
+         * will replace it (and retire it) comes after our hazard was
+         * visible, and the retirer's scan sees the hazard.  Lock-free. */
+        for (;;) {
+            uint64_t again;
+            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)*value);
+            found = lookup_any(m, h, &again);
+            if (!found || again == *value)
+                break;
+            *value = again;
+        }
+    }
+    lf_read_unlock(m);
+    return found;
+}
+
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
-    if (__builtin_expect(!lf_self.registered, 0)) {
-        errno = EPERM;
-        return false;
+    if (__builtin_expect(!(lf_self.schemes & m->rcu.bit), 0)) {
+        int rc = lf_attach_slow(m); /* first use of m's scheme, or -EPERM */
+        if (rc) {
+            errno = -rc;
+            return false;
+        }
     }
     uint64_t h = lf_mix(&m->hasher, key);
     uint64_t v = 0;
     bool found;
-    if (__builtin_expect(h < KEY_RESERVED, 0)) {
-        /* acquire: pairs with the CAS that stored the value. */
-        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
-        found = value_is_live(w);
-        v = found ? value_decode(w) : 0;
+    if (__builtin_expect(h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS, 0)) {
+        found = get_slow(m, h, &v);
     } else {
-        lfrcu_read_lock();
+        /* The inline memb read side, or none at all (leak). */
+        lf_read_lock(m);
         /* acquire: pairs with the promoting CAS (table contents visible). */
         found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
-        lfrcu_read_unlock();
+        lf_read_unlock(m);
     }
     if (found && value)
         *value = v;
@@ -237,6 +363,7 @@ struct write_op {
     uint64_t value;    /* insert/put: new value; cas: desired; fetch_add: delta */
     uint64_t expected; /* cas */
     uint64_t before;   /* out: the value before (or after, for insert) */
+    struct lf_value_rec *rec; /* maps with value_free: retires the value replaced */
 };
 
 enum decision { KEEP, REPLACE };
@@ -307,6 +434,10 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
             int64_t d = live_delta(cur, next);
             if (d)
                 lf_live_add(m, d);
+            if (op->rec && value_is_live(cur)) {
+                value_retire(m, op->rec, value_decode(cur)); /* our CAS removed it */
+                op->rec = NULL;
+            }
             return false;
         }
     }
@@ -339,6 +470,18 @@ static void release_claim(struct lfmap *m, struct lfmap_table *t)
 
 /* Reserves one claimed slot in t for a new key, starting a migration when t
  * passes its limit. */
+/* Hazard pointers: protects t->from, a successor's predecessor, which is
+ * usable only while it is still current (else its migration is over and
+ * it may be retired). */
+static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from)
+{
+    if (!m->rcu.hazards)
+        return true;
+    m->rcu.scheme->protect(LFRCU_HAZARD_FROM, from);
+    /* acquire: as in lf_current_hp (lib/table.c). */
+    return atomic_load_explicit(&m->current, memory_order_acquire) == from;
+}
+
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 {
     struct lfmap_counter_stripe *c = claim_cache(m, t);
@@ -383,7 +526,9 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
          * the room beyond the copies' reservation: finish the migration
          * (lock-free) so that t becomes current and can grow. */
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
-        lf_table_finish_migration(m, t->from);
+        struct lfmap_table *from = t->from;
+        if (lf_protect_from(m, from))
+            lf_table_finish_migration(m, from);
         return PROBE_RETRY;
     }
     lf_table_start_migration(m, t);
@@ -453,14 +598,41 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 
+/* Maps with a destructor: the record that will retire the value this write
+ * may replace, allocated before any CAS, so that ENOMEM leaves the map as
+ * it was.  Kept for the thread's next write when unused. */
+static __attribute__((noinline)) int value_rec_take(struct write_op *op)
+{
+    op->rec = lf_self.spare;
+    lf_self.spare = NULL;
+    if (!op->rec)
+        op->rec = malloc(sizeof *op->rec);
+    return op->rec ? 0 : -ENOMEM;
+}
+
+LF_WRITE_PATH void value_rec_keep(struct write_op *op)
+{
+    if (__builtin_expect(op->rec != NULL, 0)) {
+        lf_self.spare = op->rec;
+        op->rec = NULL;
+    }
+}
+
 LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
 {
-    if (!lf_self.registered)
-        return -EPERM;
-    int result = 0;
+    int result = lf_attach(m);
+    if (result)
+        return result;
+    if (__builtin_expect(m->value_free != NULL, 0) && op->kind != W_INSERT) {
+        if (op->kind == W_FETCH_ADD)
+            return -EINVAL; /* values are owned objects, not counters */
+        if (value_rec_take(op))
+            return -ENOMEM;
+    }
     uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
         apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
+        value_rec_keep(op);
         return result;
     }
     /* Would this op store into an absent key?  Decided before claiming, so
@@ -470,9 +642,8 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     struct write_op probe_op = *op;
     bool claim = decide(&probe_op, VALUE_UNSET, &ignored, &absent_result) == REPLACE;
 
-    lfrcu_read_lock();
-    /* acquire: pairs with the promoting CAS. */
-    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    lf_read_lock(m);
+    struct lfmap_table *t = lf_current(m); /* acquire: pairs with the promoting CAS */
     for (;;) {
         /* seq_cst: acquire pairs with the publishing CAS; seq_cst puts this
          * load after our previous operation's live-count store in the total
@@ -488,8 +659,13 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         if (nt) {
             /* A migration is running: move a chunk, then make sure h can
              * only be in nt, and work there. */
+            if (!lf_protect_next(m, t, nt)) {
+                t = lf_current(m); /* hazard pointers: both replaced meanwhile */
+                continue;
+            }
             lf_table_help_migration(m, t);
             lf_table_freeze_key_path(m, t, h);
+            lf_advance(m, nt);
             t = nt;
             continue;
         }
@@ -513,7 +689,8 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         }
         /* frozen under us: the loop top sees t->next and moves on. */
     }
-    lfrcu_read_unlock();
+    lf_read_unlock(m);
+    value_rec_keep(op);
     return result;
 }
 
@@ -585,16 +762,19 @@ size_t lfmap_size(lfmap *m)
 
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
-    if (!lf_self.registered)
-        return -EPERM;
-    lfrcu_read_lock();
+    int rc = lf_attach(m);
+    if (rc)
+        return rc;
+    lf_read_lock(m);
     struct lfmap_table *t;
     for (;;) {
         /* acquire (both): pair with the promoting and publishing CASes. */
-        t = atomic_load_explicit(&m->current, memory_order_acquire);
-        if (!atomic_load_explicit(&t->next, memory_order_acquire))
+        t = lf_current(m);
+        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        if (!nt)
             break;
-        lf_table_finish_migration(m, t);
+        if (lf_table_next_is_sentinel(nt) || lf_protect_next(m, t, nt))
+            lf_table_finish_migration(m, t);
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a
@@ -602,8 +782,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
      * any read-side section, holding only t (a pin), so however long they
      * take they delay the reclamation of no other table of any map. */
     lf_table_pin(t);
-    lfrcu_read_unlock();
-    int rc = 0;
+    lf_read_unlock(m);
     uint64_t w;
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
         /* acquire: pairs with the CAS that stored the value. */
@@ -628,10 +807,9 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
              * in a short read-side section: t's successors may already be
              * retired, and only a section opened before their retirement
              * may follow them. */
-            lfrcu_read_lock();
-            /* acquire: pairs with the promoting CAS. */
-            bool found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), k, &v);
-            lfrcu_read_unlock();
+            lf_read_lock(m);
+            bool found = lookup_any(m, k, &v); /* from the current table (acquire) */
+            lf_read_unlock(m);
             if (!found)
                 continue;
         } else {
@@ -647,11 +825,12 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->size = lfmap_size(m);
-    if (lf_self.registered)
-        lfrcu_read_lock();
+    bool section = lf_attach(m) == 0;
+    if (section)
+        lf_read_lock(m);
     /* acquire: the table's fields are read after it. Without registration
      * the caller must be the only user (as for lfmap_free). */
-    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    struct lfmap_table *t = section ? lf_current(m) : atomic_load_explicit(&m->current, memory_order_acquire);
     out->capacity_slots = t->nslots;
     /* relaxed (all): statistics. */
     out->used_slots = atomic_load_explicit(&t->used, memory_order_relaxed);
@@ -668,40 +847,43 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
             out->used_slots -= left < out->used_slots ? left : out->used_slots;
         }
     }
-    if (lf_self.registered)
-        lfrcu_read_unlock();
+    /* relaxed (both): statistics. */
+    out->retired_bytes_pending = atomic_load_explicit(&m->retired_bytes, memory_order_relaxed);
+    out->retired_values_pending = atomic_load_explicit(&m->retired_values, memory_order_relaxed);
+    if (section)
+        lf_read_unlock(m);
 }
 
 /* ------------------------------------------------------------------ */
-/* Reclamation schemes (interim: one process-wide scheme)               */
+/* Reclamation schemes                                                  */
 
 const char *lfmap_reclamation_scheme(size_t i)
 {
-    const struct lfrcu_scheme *const *all = lfrcu_schemes();
-    for (size_t k = 0; all[k]; k++)
-        if (k == i)
-            return all[k]->name;
-    return NULL;
+    const struct lfrcu_scheme *s = lfrcu_scheme_at(i);
+    return s ? s->name : NULL;
 }
 
 const char *lfmap_reclamation(const lfmap *m)
 {
-    (void)m;
-    return lfrcu_scheme_name();
+    return m->rcu.scheme->name;
 }
 
 void lfmap_read_lock(lfmap *m)
 {
-    (void)m;
-    lfrcu_read_lock();
+    if (lf_attach(m) == 0) /* an unregistered thread: nothing to protect with */
+        lf_read_lock(m);
 }
 
 void lfmap_read_unlock(lfmap *m)
 {
-    (void)m;
-    lfrcu_read_unlock();
+    if (lf_self.schemes & m->rcu.bit)
+        lf_read_unlock(m);
 }
 
 void lfmap_quiescent(void)
 {
+    const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    for (unsigned i = 0; all[i]; i++)
+        if ((lf_self.schemes & (1u << i)) && all[i]->quiescent)
+            all[i]->quiescent();
 }

@@ -168,6 +168,7 @@ struct lfmap_counter_stripe {
 
 struct lfmap {
     _Atomic(struct lfmap_table *) current;
+    struct lfrcu_domain rcu; /* the map's reclamation scheme (constant) */
     struct lfmap_hasher hasher;
     uint64_t side_key[KEY_RESERVED]; /* the keys whose mix is a reserved key word */
     size_t migration_chunk;
@@ -177,17 +178,82 @@ struct lfmap {
      * whoever brings it to zero frees the map header (lib/table.c), so a
      * free callback that runs after lfmap_free returned still finds m. */
     _Atomic uint64_t retired_pending;
+    /* Value destructor (NULL: values are plain numbers) and, for it, the
+     * backlog statistics: retired and not yet freed. */
+    void (*value_free)(uint64_t value, void *ctx);
+    void *value_free_ctx;
+    bool protect_values; /* value_free under a hazard-pointer scheme */
+    _Atomic uint64_t retired_bytes;
+    _Atomic uint64_t retired_values;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
     struct lfmap_counter_stripe live[LFMAP_COUNT_STRIPES];
 };
 
 /* ---- thread.c: registration, thread ids and boxes ---- */
+struct lf_value_rec;
 struct lfmap_thread_state {
     bool registered;
     unsigned tid;
     unsigned removes_since_check;
+    /* Schemes this thread is registered with (struct lfrcu_domain.bit),
+     * each on its first use of a map of that scheme; 0 when unregistered. */
+    unsigned schemes;
+    /* A retire record allocated ahead (before a write's CAS) and not used. */
+    struct lf_value_rec *spare;
 };
 extern _Thread_local struct lfmap_thread_state lf_self;
+/* Registers the thread with m's scheme: 0, -EPERM (not registered with
+ * lfmap), or the scheme's error. */
+int lf_attach_slow(struct lfmap *m);
+static inline int lf_attach(struct lfmap *m)
+{
+    if (__builtin_expect((lf_self.schemes & m->rcu.bit) != 0, 1))
+        return 0;
+    return lf_attach_slow(m);
+}
+
+/* ---- the map's read side and table loads (every scheme) ---- */
+static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m)
+{
+    lfrcu_domain_lock(&m->rcu);
+}
+static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m)
+{
+    lfrcu_domain_unlock(&m->rcu);
+}
+struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t);
+/* The current table, safe to use until the section ends.  Section schemes:
+ * an acquire load.  Hazard-pointer schemes: protected, then validated. */
+static inline __attribute__((always_inline)) struct lfmap_table *lf_current(struct lfmap *m)
+{
+    /* acquire: pairs with the promoting CAS (table contents visible). */
+    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    if (__builtin_expect(m->rcu.hazards, 0))
+        t = lf_current_hp(m, t);
+    return t;
+}
+/* Makes nt (t's successor, t protected) safe to use as well: always true for
+ * section schemes; under hazard pointers it protects nt and validates it
+ * against m->current, false meaning "start again from lf_current". */
+bool lf_protect_next_hp(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
+static inline bool lf_protect_next(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
+{
+    return !m->rcu.hazards || lf_protect_next_hp(m, t, nt);
+}
+/* Moves on to nt (protected by lf_protect_next): it becomes the table slot's
+ * hazard, freeing the successor slot for the next step. */
+static inline void lf_advance(struct lfmap *m, struct lfmap_table *nt)
+{
+    if (m->rcu.hazards)
+        m->rcu.scheme->protect(LFRCU_HAZARD_TABLE, nt);
+}
+
+/* ---- lfmap.c: value retirement (maps with value_free) ---- */
+struct lf_value_rec {
+    struct lfrcu_head rcu;
+    struct lfmap *map;
+    uint64_t value;
+};
 /* Threads registered now, loaded seq_cst (for sizing a successor). */
 size_t lf_registered_threads(void);
 /* Thread t's box: the value of the live slot t is freezing. */
@@ -276,6 +342,9 @@ static inline void lf_live_add(struct lfmap *m, int64_t delta)
  * (-DLFMAP_ASSERTIONS, set by the Makefile for those trees), compiled out in
  * release builds, where a library must never abort its host program.  Each
  * use states why the condition cannot fail. */
+/* Test builds fill freed retired memory with this byte (lib/table.c). */
+#define LFMAP_POISON_BYTE 0xa5
+
 #ifdef LFMAP_ASSERTIONS
 void lf_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
 #define lf_assert(cond) ((cond) ? (void)0 : lf_assert_fail(#cond, __FILE__, __LINE__))

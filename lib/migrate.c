@@ -324,6 +324,8 @@ void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t)
         lf_table_help_publish(m, t, nt);
         nt = atomic_load_explicit(&t->next, memory_order_acquire); /* acquire: as above */
     }
+    if (nt && !lf_table_next_is_sentinel(nt) && !lf_protect_next(m, t, nt))
+        return; /* hazard pointers: t and nt were both replaced meanwhile */
     if (!nt || lf_table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
         return;
     /* Batches keep the moved count current, so the counting path can still

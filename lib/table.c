@@ -132,11 +132,22 @@ void lf_table_free(struct lfmap_table *t)
     lf_dealloc(&a, t, t->bytes);
 }
 
-/* The table is unreachable and no walker holds it: free it and tell m. */
+/* The table is unreachable and no walker holds it: free it and tell m.
+ * Test builds poison it first (LFMAP_POISON_BYTE in every byte), so that a
+ * reader that reaches it after its reclamation reads poison (a key word no
+ * table holds, a next pointer that faults) even without a sanitizer:
+ * tests/unit_schemes.c looks for it. */
 static void table_release(struct lfmap_table *t)
 {
     struct lfmap *m = t->map;
-    lf_table_free(t);
+    size_t bytes = t->bytes;
+    struct lfmap_allocator a = t->allocator;
+    /* relaxed: a statistic. */
+    atomic_fetch_sub_explicit(&m->retired_bytes, bytes, memory_order_relaxed);
+#ifdef LFMAP_ASSERTIONS
+    memset(t, LFMAP_POISON_BYTE, bytes);
+#endif
+    lf_dealloc(&a, t, bytes);
     lf_map_unref(m, 1);
 }
 
@@ -167,7 +178,37 @@ void lf_table_retire(struct lfmap_table *t)
     /* relaxed: the promotion CAS that made us the retirer already ordered
      * us; lfmap_free runs only after every operation has returned. */
     atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
-    lfrcu_retire(&t->rcu, table_free_callback);
+    atomic_fetch_add_explicit(&t->map->retired_bytes, t->bytes, memory_order_relaxed); /* relaxed: a statistic */
+    t->rcu.protected = t; /* what hazard-pointer readers publish */
+    t->map->rcu.scheme->retire(&t->rcu, table_free_callback);
+}
+
+struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t)
+{
+    for (;;) {
+        m->rcu.scheme->protect(LFRCU_HAZARD_TABLE, t); /* store, then a full fence */
+        /* acquire: pairs with the promoting CAS.  Read after the hazard is
+         * visible (the fence): if t is still current, it was not retired
+         * before then, and its retirer's scan will see the hazard. */
+        struct lfmap_table *again = atomic_load_explicit(&m->current, memory_order_acquire);
+        if (again == t)
+            return t;
+        t = again;
+    }
+}
+
+bool lf_protect_next_hp(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
+{
+    m->rcu.scheme->protect(LFRCU_HAZARD_NEXT, nt);
+    /* acquire: as in lf_current_hp.  nt is retired only after m->current
+     * moved from nt to its own successor; current still t or nt after our
+     * hazard became visible means that has not happened yet.  Anything else
+     * (t and nt both replaced while we were stalled) and nt may be freed
+     * already: the caller starts again from the current table, so a reader
+     * under hazard pointers can restart repeatedly: lock-free, not
+     * wait-free. */
+    struct lfmap_table *c = atomic_load_explicit(&m->current, memory_order_acquire);
+    return c == t || c == nt;
 }
 
 void lf_table_pin(struct lfmap_table *t)

@@ -6,6 +6,7 @@
 #include "lfmap_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 _Thread_local struct lfmap_thread_state lf_self;
 
@@ -67,12 +68,16 @@ int lfmap_thread_register(void)
     int rc = id_alloc(&tid);
     if (rc)
         return rc;
-    rc = lfrcu_thread_register();
+    /* LFMAP_RCU names the default scheme; an unknown name is reported
+     * here as before.  Registration with a scheme itself waits for the
+     * thread's first use of a map of that scheme (lf_attach_slow). */
+    rc = lfrcu_default_resolve();
     if (rc) {
         id_release(tid);
         return rc;
     }
     lf_self.tid = tid;
+    lf_self.schemes = 0;
     lf_self.removes_since_check = 0;
     lf_self.registered = true;
     /* seq_cst: a resizer sizes a successor for one in-flight operation per
@@ -88,9 +93,26 @@ void lfmap_thread_unregister(void)
 {
     if (!lf_self.registered)
         return;
-    lfrcu_thread_unregister();
+    const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    for (unsigned i = 0; all[i]; i++)
+        if (lf_self.schemes & (1u << i))
+            all[i]->thread_unregister();
+    lf_self.schemes = 0;
+    free(lf_self.spare);
+    lf_self.spare = NULL;
     /* seq_cst: the successor-sizing bound needs it (lf_table_successor_slots). */
     atomic_fetch_sub_explicit(&registered, 1, memory_order_seq_cst);
     id_release(lf_self.tid);
     lf_self.registered = false;
+}
+
+int lf_attach_slow(struct lfmap *m)
+{
+    if (!lf_self.registered)
+        return -EPERM;
+    int rc = m->rcu.scheme->thread_register();
+    if (rc)
+        return rc;
+    lf_self.schemes |= m->rcu.bit;
+    return 0;
 }

@@ -1,40 +1,65 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lfrcu: the memory-reclamation interface lfmap uses, and nothing else.
+ * rcu/README.md has the contract in full and a walkthrough of adding a scheme.
  *
  * Contract (the same for every scheme):
- *   - A thread calls lfrcu_thread_register() before its first read-side
- *     section and lfrcu_thread_unregister() before it exits.
- *   - lfrcu_read_lock()/lfrcu_read_unlock() bracket every access to shared,
+ *   - A thread calls s->thread_register() before its first read-side
+ *     section of scheme s and s->thread_unregister() before it exits.  lfmap
+ *     registers lazily, on a thread's first use of a map of that scheme
+ *     (lf_self.schemes in lib/thread.c holds one bit per scheme).
+ *   - s->read_lock()/s->read_unlock() bracket every access to shared,
  *     retirable memory.  Sections nest.  Inside one a thread must never call
- *     lfrcu_barrier() (it would wait for itself: pitfall 8).
- *   - lfrcu_retire(head, fn) schedules fn(head) to run once every read-side
- *     section that was running at the time of the call has ended.  It never
- *     blocks and never allocates, so it is allowed inside a read-side section.
- *   - lfrcu_barrier() waits until every callback retired before the call has
- *     run.  Called outside any read-side section (lfmap_free does).
+ *     s->barrier() (it would wait for itself: pitfall 8).
+ *   - s->retire(head, fn) schedules fn(head) to run once no reader can hold
+ *     the object: every read-side section that was running at the time of
+ *     the call has ended (section schemes), or no hazard pointer names
+ *     head->protected (hazard-pointer schemes).  It never waits for
+ *     readers and is allowed inside a read-side section.
+ *   - s->barrier() waits until every callback retired before the call has
+ *     run (or, for `leak`, returns: nothing ever runs).  Called outside any
+ *     read-side section.
+ *   - Hazard-pointer schemes (s->protect != NULL) protect only what the
+ *     reader names: s->protect(slot, p) publishes p in the thread's hazard
+ *     slot `slot` (< LFRCU_HAZARDS) followed by a full fence; the reader then
+ *     re-validates that p is still reachable before using it.  Their
+ *     read_lock/read_unlock only count nesting; the outermost unlock clears
+ *     the thread's hazards.
  *
- * Schemes.  The default, liburcu's membarrier flavour (rcu/scheme_urcu_memb.c),
- * is inlined on the read side: the only cost of the pluggable design on a
- * read is one predictable branch on a global flag (measured in
- * experiments/bench_rcu_readside.c).  A
- * new scheme is one file rcu/scheme_NAME.c defining a `const struct
+ * A new scheme is one file rcu/scheme_NAME.c defining a `const struct
  * lfrcu_scheme lfrcu_scheme_NAME`, plus one line LFRCU_SCHEME(NAME) in
- * rcu/schemes.def.  lfrcu_select() (or the LFMAP_RCU environment variable)
- * picks one before the first thread registers.
+ * rcu/schemes.def.  Maps choose theirs by name (lfmap_config.reclamation).
+ *
+ * The default scheme, liburcu's membarrier flavour (rcu/scheme_urcu_memb.c),
+ * is inlined on the read side for maps that use it (struct lfrcu_domain,
+ * kind LFRCU_INLINE_MEMB); every other scheme goes through its function
+ * pointers.
  */
 #ifndef LFRCU_H
 #define LFRCU_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 
-#define _LGPL_SOURCE /* inline liburcu's read side instead of calling it */
-#include <urcu/urcu-memb.h>
+/* Hazard slots per thread in hazard-pointer schemes: three tables (the one
+ * a thread is in, the successor it moves to, and the predecessor a writer
+ * helps finish migrating) and one value (lfmap_read_lock's protection of
+ * the last value lfmap_get returned). */
+#define LFRCU_HAZARDS 4u
+#define LFRCU_HAZARD_TABLE 0u
+#define LFRCU_HAZARD_NEXT 1u
+#define LFRCU_HAZARD_FROM 2u
+#define LFRCU_HAZARD_VALUE 3u
+/* Most schemes in rcu/schemes.def (one bit each in a thread's mask). */
+#define LFRCU_MAX_SCHEMES 32u
 
 /* Space for any scheme's bookkeeping; embed it in the object to retire. */
 struct lfrcu_head {
-    void *scheme_private[2];
+    void *scheme_private[4];
+    /* Hazard-pointer schemes: the address readers protect for this object
+     * (NULL: the head itself).  Set before retire. */
+    void *protected;
     void (*fn)(struct lfrcu_head *head);
 };
 
@@ -42,7 +67,7 @@ typedef void (*lfrcu_callback)(struct lfrcu_head *head);
 
 struct lfrcu_scheme {
     const char *name;
-    int (*thread_register)(void);   /* 0 or -errno */
+    int (*thread_register)(void);   /* 0 or -errno; registering twice: 0 */
     void (*thread_unregister)(void);
     void (*read_lock)(void);
     void (*read_unlock)(void);
@@ -52,29 +77,55 @@ struct lfrcu_scheme {
      * False inside a read-side section and on the scheme's reclamation
      * threads (a callback that waited for callbacks would wait for itself). */
     bool (*may_wait)(void);
+    /* Optional: announce a quiescent state (QSBR schemes). */
+    void (*quiescent)(void);
+    /* Optional: hazard-pointer schemes (see the contract above). */
+    void (*protect)(unsigned slot, const void *p);
+    /* Optional: reads need no section at all (leak); lets lfmap skip the
+     * calls on the read path. */
+    bool no_read_side;
 };
 
-/* Selects a scheme by name; 0, -ENOENT unknown name, -EBUSY once a thread has
- * registered.  Without a call, the first registration reads LFMAP_RCU from
- * the environment and falls back to "urcu-memb". */
-int lfrcu_select(const char *name);
-/* Name of the active scheme. */
-const char *lfrcu_scheme_name(void);
+/* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
+enum lfrcu_kind {
+    LFRCU_INLINE_MEMB, /* urcu-memb with membarrier: the inline read side */
+    LFRCU_NO_SECTION,  /* no read side at all (leak) */
+    LFRCU_CALLS,       /* the scheme's function pointers */
+};
+struct lfrcu_domain {
+    const struct lfrcu_scheme *scheme;
+    unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
+    unsigned char kind; /* enum lfrcu_kind */
+    bool hazards;       /* scheme->protect != NULL */
+};
+
+/* Resolves name (NULL: the process default, LFMAP_RCU else "urcu-memb").
+ * 0, or -ENOENT for an unknown name. */
+int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
+/* The i-th scheme (NULL past the end); index 0 is the built-in default. */
+const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
 /* NULL-terminated list of every registered scheme. */
 const struct lfrcu_scheme *const *lfrcu_schemes(void);
+/* Bit of scheme s in a thread's registration mask. */
+unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s);
 
+/* The process default, for code that uses one scheme for everything (the
+ * tests of this layer, bench_rcu_readside).  lfrcu_select picks it before
+ * the first lfrcu_thread_register / lfrcu_default_resolve; -ENOENT unknown,
+ * -EBUSY once resolved. */
+int lfrcu_select(const char *name);
+/* Resolves the default once (LFMAP_RCU, race-free); 0 or -ENOENT. */
+int lfrcu_default_resolve(void);
+const char *lfrcu_scheme_name(void);
 int lfrcu_thread_register(void);
 void lfrcu_thread_unregister(void);
 void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn);
 void lfrcu_barrier(void);
-/* Whether the calling thread may call lfrcu_barrier() now. */
 bool lfrcu_may_wait(void);
-
-/* Internal to the inline read side below. */
-#include <stdatomic.h>
-extern _Atomic bool lfrcu_memb_fast;
 void lfrcu_read_lock_slow(void);
 void lfrcu_read_unlock_slow(void);
+extern struct lfrcu_domain lfrcu_default_domain;
+
 void lfrcu_tsan_read_unlock(void);
 void lfrcu_memb_wake_gp(void);
 
@@ -90,60 +141,99 @@ void lfrcu_memb_wake_gp(void);
 #endif
 #endif
 
-/* The read side of the default scheme, inlined.  It is liburcu's own memb
- * read side (urcu/static/urcu-memb.h, whose inlining through _LGPL_SOURCE
- * liburcu permits to LGPL-compatible code such as this library; see the
- * README's licence section) with two changes.  First, liburcu tests urcu_memb_has_sys_membarrier on
- * every lock and unlock (three times per pair) to pick a compiler barrier or
- * a full fence; we test it once, when the first thread registers, and fold
- * it with "the default scheme is active" into lfrcu_memb_fast.  Every other
- * case (another scheme, or no membarrier syscall) takes the slow path, which
- * calls the active scheme's functions.  Second, read-unlock tests the grace
- * period's futex inline and calls out of line only to wake a waiting
- * writer (lfrcu_memb_wake_gp, which tests it again), so that the common path
- * makes no call.  (In the shared library every access to liburcu's
- * thread-local reader state still goes through __tls_get_addr: the price of
- * loading through dlopen, paper-notes 6.3.) */
-static inline void lfrcu_read_lock(void)
+/* TSan annotations for schemes whose ordering TSan cannot see (liburcu's
+ * uatomics, ck's inline assembly, standalone fences): a scheme's read-side
+ * exit releases a per-scheme object that its callbacks acquire before
+ * running, which is the happens-before edge a grace period (or a hazard
+ * scan) guarantees, and no more. */
+#ifdef LFRCU_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define lfrcu_tsan_acquire(p) __tsan_acquire((void *)(p))
+#define lfrcu_tsan_release(p) __tsan_release((void *)(p))
+#else
+#define lfrcu_tsan_acquire(p) ((void)(p))
+#define lfrcu_tsan_release(p) ((void)(p))
+#endif
+
+/* The inline memb read side.  Scheme files for other liburcu flavours
+ * define LFRCU_NO_INLINE_MEMB first: liburcu's flavour headers cannot all be
+ * included, inlined, in one file. */
+#ifndef LFRCU_NO_INLINE_MEMB
+#define _LGPL_SOURCE /* inline liburcu's read side instead of calling it */
+#include <urcu/urcu-memb.h>
+
+/* It is liburcu's own memb read side (urcu/static/urcu-memb.h, whose
+ * inlining through _LGPL_SOURCE liburcu permits to LGPL-compatible code such
+ * as this library; see the README's licence section) with two changes.
+ * First, liburcu tests urcu_memb_has_sys_membarrier on every lock and unlock
+ * (three times per pair) to pick a compiler barrier or a full fence; we test
+ * it once, in lfrcu_domain_init, and fold it with "the map uses urcu-memb"
+ * into the map's kind.  Second, read-unlock tests the grace period's futex
+ * inline and calls out of line only to wake a waiting writer
+ * (lfrcu_memb_wake_gp, which tests it again), so that the common path makes
+ * no call.  (In the shared library every access to liburcu's thread-local
+ * reader state still goes through __tls_get_addr: the price of loading
+ * through dlopen, paper-notes 6.3.)  The caller is registered with memb. */
+static inline void lfrcu_memb_lock_inline(void)
 {
-    /* relaxed: written once before any thread can pass its registration. */
-    if (__builtin_expect(atomic_load_explicit(&lfrcu_memb_fast, memory_order_relaxed), 1)) {
-        cmm_barrier();
-        unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
-        if (__builtin_expect(!(tmp & URCU_GP_CTR_NEST_MASK), 1))
-            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
-        else
-            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp + URCU_GP_COUNT);
-        cmm_barrier(); /* liburcu's smp_mb_slave() when membarrier is available */
-    } else {
-        lfrcu_read_lock_slow();
-    }
+    cmm_barrier();
+    unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+    if (__builtin_expect(!(tmp & URCU_GP_CTR_NEST_MASK), 1))
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
+    else
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp + URCU_GP_COUNT);
+    cmm_barrier(); /* liburcu's smp_mb_slave() when membarrier is available */
 }
 
-static inline void lfrcu_read_unlock(void)
+static inline void lfrcu_memb_unlock_inline(void)
 {
 #ifdef LFRCU_TSAN
     lfrcu_tsan_read_unlock();
 #endif
-    /* relaxed: as above. */
-    if (__builtin_expect(atomic_load_explicit(&lfrcu_memb_fast, memory_order_relaxed), 1)) {
-        unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
-        if (__builtin_expect((tmp & URCU_GP_CTR_NEST_MASK) == URCU_GP_COUNT, 1)) {
-            cmm_barrier(); /* smp_mb_slave(): the section precedes the store */
-            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
-            cmm_barrier(); /* smp_mb_slave(): the store precedes the futex read */
-            /* urcu_common_wake_up_gp, with its rare syscall out of line so
-             * that the read side makes no call (and needs no saved
-             * registers) on the common path. */
-            if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0))
-                lfrcu_memb_wake_gp();
-        } else {
-            _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
-        }
-        cmm_barrier();
+    unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+    if (__builtin_expect((tmp & URCU_GP_CTR_NEST_MASK) == URCU_GP_COUNT, 1)) {
+        cmm_barrier(); /* smp_mb_slave(): the section precedes the store */
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
+        cmm_barrier(); /* smp_mb_slave(): the store precedes the futex read */
+        /* urcu_common_wake_up_gp, with its rare syscall out of line so
+         * that the read side makes no call (and needs no saved
+         * registers) on the common path. */
+        if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0))
+            lfrcu_memb_wake_gp();
     } else {
-        lfrcu_read_unlock_slow();
+        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
     }
+    cmm_barrier();
 }
+
+/* A domain's read side.  The caller is registered with d's scheme. */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+{
+    if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
+        lfrcu_memb_lock_inline();
+    else if (d->kind != LFRCU_NO_SECTION)
+        d->scheme->read_lock();
+}
+
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+{
+    if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
+        lfrcu_memb_unlock_inline();
+    else if (d->kind != LFRCU_NO_SECTION)
+        d->scheme->read_unlock();
+}
+
+/* The process default's read side (lfrcu_thread_register first). */
+static inline void lfrcu_read_lock(void)
+{
+    lfrcu_domain_lock(&lfrcu_default_domain);
+}
+
+static inline void lfrcu_read_unlock(void)
+{
+    lfrcu_domain_unlock(&lfrcu_default_domain);
+}
+#endif /* LFRCU_NO_INLINE_MEMB */
 
 #endif /* LFRCU_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Scheme registry and selection.  The active scheme is fixed before the first
- * thread registers, so the read side can test one flag instead of making an
- * indirect call for the default scheme.
+ * Scheme registry, per-map resolution, and the process default.  Every
+ * scheme is listed once in rcu/schemes.def; its index there is its bit in a
+ * thread's registration mask.
  */
 #include "lfrcu.h"
 
@@ -23,28 +23,10 @@ static const struct lfrcu_scheme *const all_schemes[] = {
     NULL,
 };
 
+_Static_assert(sizeof all_schemes / sizeof all_schemes[0] - 1 <= LFRCU_MAX_SCHEMES,
+               "one mask bit per scheme");
+
 #define LFRCU_DEFAULT_SCHEME (all_schemes[0])
-
-/* Selection state.  Before the first registration a scheme may be chosen by
- * lfrcu_select; the first registration then resolves the choice once (an
- * explicit selection, else LFMAP_RCU, else the default) under
- * `selection_lock` and publishes it by setting `resolved` (release).  From
- * then on every registration reads the same answer (acquire), whatever the
- * interleaving: the same scheme, or the same -ENOENT for an unknown
- * LFMAP_RCU.  Only the first registrations of a process take the lock. */
-static pthread_mutex_t selection_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic(const struct lfrcu_scheme *) lfrcu_active; /* NULL: the default */
-static _Atomic bool resolved;
-static int resolve_error; /* written under the lock before `resolved` */
-_Atomic bool lfrcu_memb_fast;
-
-static const struct lfrcu_scheme *scheme(void)
-{
-    /* acquire: pairs with the release store in resolve_selection (or in
-     * lfrcu_select); the scheme's fields are constant. */
-    const struct lfrcu_scheme *s = atomic_load_explicit(&lfrcu_active, memory_order_acquire);
-    return s ? s : LFRCU_DEFAULT_SCHEME;
-}
 
 static const struct lfrcu_scheme *find_scheme(const char *name)
 {
@@ -59,9 +41,47 @@ const struct lfrcu_scheme *const *lfrcu_schemes(void)
     return all_schemes;
 }
 
-const char *lfrcu_scheme_name(void)
+const struct lfrcu_scheme *lfrcu_scheme_at(size_t i)
 {
-    return scheme()->name;
+    for (size_t k = 0; all_schemes[k]; k++)
+        if (k == i)
+            return all_schemes[k];
+    return NULL;
+}
+
+unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s)
+{
+    for (unsigned i = 0; all_schemes[i]; i++)
+        if (all_schemes[i] == s)
+            return 1u << i;
+    return 0;
+}
+
+/* Selection of the process default.  Before it is resolved a scheme may be
+ * chosen by lfrcu_select; the first resolution then fixes the choice once
+ * (an explicit selection, else LFMAP_RCU, else urcu-memb) under
+ * `selection_lock` and publishes it by setting `resolved` (release).  From
+ * then on every caller reads the same answer (acquire), whatever the
+ * interleaving: the same scheme, or the same -ENOENT for an unknown
+ * LFMAP_RCU.  Only the first calls of a process take the lock. */
+static pthread_mutex_t selection_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct lfrcu_scheme *selected; /* under the lock */
+static _Atomic bool resolved;
+static int resolve_error; /* written under the lock before `resolved` */
+struct lfrcu_domain lfrcu_default_domain; /* written under the lock before `resolved` */
+
+static void domain_set(struct lfrcu_domain *d, const struct lfrcu_scheme *s)
+{
+    d->scheme = s;
+    d->bit = lfrcu_scheme_bit(s);
+    d->hazards = s->protect != NULL;
+    /* liburcu decided urcu_memb_has_sys_membarrier in its constructor. */
+    if (s == LFRCU_DEFAULT_SCHEME && urcu_memb_has_sys_membarrier)
+        d->kind = LFRCU_INLINE_MEMB;
+    else if (s->no_read_side)
+        d->kind = LFRCU_NO_SECTION;
+    else
+        d->kind = LFRCU_CALLS;
 }
 
 int lfrcu_select(const char *name)
@@ -75,74 +95,95 @@ int lfrcu_select(const char *name)
     if (atomic_load_explicit(&resolved, memory_order_relaxed))
         rc = -EBUSY;
     else
-        atomic_store_explicit(&lfrcu_active, s, memory_order_release); /* release: see scheme() */
+        selected = s;
     pthread_mutex_unlock(&selection_lock);
     return rc;
 }
 
-/* Called once, by the first registration, under selection_lock. */
-static void resolve_selection(void)
+int lfrcu_default_resolve(void)
 {
-    /* relaxed: written under the lock we hold. */
-    if (!atomic_load_explicit(&lfrcu_active, memory_order_relaxed)) {
-        const char *env = getenv("LFMAP_RCU");
-        if (env && *env) {
-            const struct lfrcu_scheme *s = find_scheme(env);
-            if (s)
-                atomic_store_explicit(&lfrcu_active, s, memory_order_release); /* release: see scheme() */
-            else
-                resolve_error = -ENOENT;
+    /* acquire: pairs with the release store below (the domain and the
+     * error are written before it). */
+    if (__builtin_expect(atomic_load_explicit(&resolved, memory_order_acquire), 1))
+        return resolve_error;
+    pthread_mutex_lock(&selection_lock);
+    if (!atomic_load_explicit(&resolved, memory_order_relaxed)) { /* relaxed: under the lock */
+        const struct lfrcu_scheme *s = selected;
+        if (!s) {
+            const char *env = getenv("LFMAP_RCU");
+            s = LFRCU_DEFAULT_SCHEME;
+            if (env && *env) {
+                s = find_scheme(env);
+                if (!s)
+                    resolve_error = -ENOENT;
+            }
         }
+        domain_set(&lfrcu_default_domain, s ? s : LFRCU_DEFAULT_SCHEME);
+        /* release: the domain and the error are visible to whoever sees it. */
+        atomic_store_explicit(&resolved, true, memory_order_release);
     }
-    /* liburcu decided urcu_memb_has_sys_membarrier in its constructor.
-     * relaxed: registration (which every reader passes) orders it. */
-    bool fast = resolve_error == 0 && scheme() == LFRCU_DEFAULT_SCHEME && urcu_memb_has_sys_membarrier;
-    atomic_store_explicit(&lfrcu_memb_fast, fast, memory_order_relaxed);
-    /* release: everything above is visible to whoever sees `resolved`. */
-    atomic_store_explicit(&resolved, true, memory_order_release);
+    pthread_mutex_unlock(&selection_lock);
+    return resolve_error;
+}
+
+int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
+{
+    if (!name) {
+        int rc = lfrcu_default_resolve();
+        if (rc)
+            return rc;
+        *d = lfrcu_default_domain;
+        return 0;
+    }
+    const struct lfrcu_scheme *s = find_scheme(name);
+    if (!s)
+        return -ENOENT;
+    domain_set(d, s);
+    return 0;
+}
+
+const char *lfrcu_scheme_name(void)
+{
+    if (lfrcu_default_resolve())
+        return LFRCU_DEFAULT_SCHEME->name;
+    return lfrcu_default_domain.scheme->name;
 }
 
 int lfrcu_thread_register(void)
 {
-    /* acquire: pairs with the release store in resolve_selection. */
-    if (!atomic_load_explicit(&resolved, memory_order_acquire)) {
-        pthread_mutex_lock(&selection_lock);
-        if (!atomic_load_explicit(&resolved, memory_order_relaxed)) /* relaxed: under the lock */
-            resolve_selection();
-        pthread_mutex_unlock(&selection_lock);
-    }
-    if (resolve_error)
-        return resolve_error;
-    return scheme()->thread_register();
-}
-
-void lfrcu_read_lock_slow(void)
-{
-    scheme()->read_lock();
-}
-
-void lfrcu_read_unlock_slow(void)
-{
-    scheme()->read_unlock();
+    int rc = lfrcu_default_resolve();
+    if (rc)
+        return rc;
+    return lfrcu_default_domain.scheme->thread_register();
 }
 
 void lfrcu_thread_unregister(void)
 {
-    scheme()->thread_unregister();
+    lfrcu_default_domain.scheme->thread_unregister();
+}
+
+void lfrcu_read_lock_slow(void)
+{
+    lfrcu_default_domain.scheme->read_lock();
+}
+
+void lfrcu_read_unlock_slow(void)
+{
+    lfrcu_default_domain.scheme->read_unlock();
 }
 
 void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn)
 {
-    scheme()->retire(head, fn);
+    lfrcu_default_domain.scheme->retire(head, fn);
 }
 
 void lfrcu_barrier(void)
 {
-    scheme()->barrier();
+    lfrcu_default_domain.scheme->barrier();
 }
 
 bool lfrcu_may_wait(void)
 {
-    const struct lfrcu_scheme *s = scheme();
+    const struct lfrcu_scheme *s = lfrcu_default_domain.scheme;
     return !s->may_wait || s->may_wait();
 }

@@ -4,7 +4,7 @@
 #
 #   scripts/install-deps.sh [GROUP...]     (default: all)
 #
-#   lib      build the library and the demo: build-essential pkg-config liburcu-dev
+#   lib      build the library and the demo: build-essential pkg-config liburcu-dev libck-dev
 #   test     make test: check (unit tests), python3 (the ctypes test)
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
@@ -17,7 +17,7 @@
 # test` do (the last two say so in the README).
 set -euo pipefail
 
-group_lib=(build-essential pkg-config liburcu-dev)
+group_lib=(build-essential pkg-config liburcu-dev libck-dev)
 group_test=(check python3)
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.

@@ -318,7 +318,8 @@ START_TEST(composes_with_a_liburcu_memb_program)
 {
     urcu_memb_register_thread();
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap *m = lfmap_new(NULL);
+    struct lfmap_config cfg = {.reclamation = "urcu-memb"};
+    lfmap *m = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
     for (uint64_t k = 0; k < 1000; k++)
         ck_assert_int_eq(lfmap_insert(m, k, k), 1);
@@ -336,12 +337,19 @@ START_TEST(composes_with_a_liburcu_memb_program)
 }
 END_TEST
 
-/* The reverse order: lfmap registers the thread with liburcu, and on
+/* The reverse order: lfmap registers the thread with liburcu (on its first
+ * use of a urcu-memb map: registration with a scheme is lazy), and on
  * unregistering it gives the registration back. */
 START_TEST(lfmap_gives_back_its_own_registration)
 {
     ck_assert_int_eq(lfmap_thread_register(), 0);
+    ck_assert(!URCU_TLS(urcu_memb_reader).registered);
+    struct lfmap_config cfg = {.reclamation = "urcu-memb"};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert(!lfmap_get(m, 1, NULL));
     ck_assert(URCU_TLS(urcu_memb_reader).registered);
+    lfmap_free(m);
     lfmap_thread_unregister();
     ck_assert(!URCU_TLS(urcu_memb_reader).registered);
     urcu_memb_register_thread(); /* the program may now register it itself */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Concurrency Kit's epoch-based reclamation (ck_epoch).  Each thread owns a
+ * ck_epoch record (recycled through ck_epoch_recycle, never freed: ck keeps
+ * them on its global list); read-side sections are ck_epoch_begin/end.
+ *
+ * ck_epoch defers callbacks per record, and only the record's owner may
+ * dispatch them, so a thread that retires and then exits would strand its
+ * callbacks.  Instead every retire goes to one global record that no thread
+ * reads with: retire pushes the object on a lock-free stack (never blocks,
+ * so it is allowed inside a section), and whoever holds `reclaim_lock`
+ * (taken with trylock on the retire path) moves the stack into the record
+ * with ck_epoch_call and polls it (ck_epoch_poll never waits).  The barrier
+ * takes the lock and calls ck_epoch_barrier, which waits for readers: no
+ * reader ever waits for the lock, so it cannot wait for the barrier.
+ * Callbacks are collected under the lock and run after it is released.
+ * A stalled reader stops the epoch: the backlog grows.
+ */
+#include "lfrcu.h"
+
+#include <ck_epoch.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#define RECLAIM_PERIOD 64u
+
+_Static_assert(sizeof(ck_epoch_entry_t) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
+               "lfrcu_head must hold a ck_epoch entry");
+
+static ck_epoch_t epoch;
+static ck_epoch_record_t reclaimer;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(struct lfrcu_head *) incoming; /* push-only; taken whole */
+static struct lfrcu_head *ready;              /* dispatched, under the lock */
+static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
+
+static _Thread_local ck_epoch_record_t *self;
+
+/* ck's entry is scheme_private[0..1]; [2] links the incoming and ready lists. */
+#define LINK(h) (*(struct lfrcu_head **)&(h)->scheme_private[2])
+
+static void init(void)
+{
+    ck_epoch_init(&epoch);
+    ck_epoch_register(&epoch, &reclaimer, NULL);
+}
+
+static int cke_register(void)
+{
+    if (self)
+        return 0;
+    pthread_once(&init_once, init);
+    ck_epoch_record_t *r = ck_epoch_recycle(&epoch, NULL);
+    if (!r) {
+        r = aligned_alloc(64, (sizeof *r + 63) & ~(size_t)63);
+        if (!r)
+            return -ENOMEM;
+        ck_epoch_register(&epoch, r, NULL);
+    }
+    self = r;
+    return 0;
+}
+
+static void cke_unregister(void)
+{
+    if (!self)
+        return;
+    ck_epoch_unregister(self);
+    self = NULL;
+}
+
+static void cke_read_lock(void)
+{
+    ck_epoch_begin(self, NULL);
+}
+
+static void cke_read_unlock(void)
+{
+    lfrcu_tsan_release(&tsan_grace_period);
+    ck_epoch_end(self, NULL);
+}
+
+static void dispatched(ck_epoch_entry_t *e)
+{
+    struct lfrcu_head *h = (struct lfrcu_head *)(void *)((char *)e - offsetof(struct lfrcu_head, scheme_private));
+    LINK(h) = ready;
+    ready = h;
+}
+
+/* Under the lock: hands the incoming objects to ck. */
+static void drain_locked(void)
+{
+    /* acquire: pairs with the pushers' release. */
+    struct lfrcu_head *h = atomic_exchange_explicit(&incoming, NULL, memory_order_acquire);
+    while (h) {
+        struct lfrcu_head *next = LINK(h);
+        ck_epoch_call(&reclaimer, (ck_epoch_entry_t *)(void *)h->scheme_private, dispatched);
+        h = next;
+    }
+}
+
+/* Takes the dispatched list (under the lock) and runs it after unlocking. */
+static void unlock_and_run(void)
+{
+    struct lfrcu_head *h = ready;
+    ready = NULL;
+    pthread_mutex_unlock(&reclaim_lock);
+    while (h) {
+        struct lfrcu_head *next = LINK(h);
+        lfrcu_tsan_acquire(&tsan_grace_period);
+        h->fn(h);
+        h = next;
+    }
+}
+
+static _Thread_local unsigned retires;
+
+static void cke_retire(struct lfrcu_head *head, lfrcu_callback fn)
+{
+    pthread_once(&init_once, init);
+    head->fn = fn;
+    struct lfrcu_head *top = atomic_load_explicit(&incoming, memory_order_relaxed); /* relaxed: the CAS checks */
+    do
+        LINK(head) = top;
+    /* release: the head's fields before its publication. */
+    while (!atomic_compare_exchange_weak_explicit(&incoming, &top, head, memory_order_release, memory_order_relaxed));
+    if (++retires % RECLAIM_PERIOD == 0 && pthread_mutex_trylock(&reclaim_lock) == 0) {
+        drain_locked();
+        ck_epoch_poll(&reclaimer);
+        unlock_and_run();
+    }
+}
+
+static void cke_barrier(void)
+{
+    pthread_once(&init_once, init);
+    pthread_mutex_lock(&reclaim_lock);
+    drain_locked();
+    ck_epoch_barrier(&reclaimer);
+    unlock_and_run();
+}
+
+static bool cke_may_wait(void)
+{
+    return !self || self->active == 0;
+}
+
+const struct lfrcu_scheme lfrcu_scheme_ck_epoch = {
+    .name = "ck-epoch",
+    .thread_register = cke_register,
+    .thread_unregister = cke_unregister,
+    .read_lock = cke_read_lock,
+    .read_unlock = cke_read_unlock,
+    .retire = cke_retire,
+    .barrier = cke_barrier,
+    .may_wait = cke_may_wait,
+};

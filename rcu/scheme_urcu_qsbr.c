@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * liburcu's quiescent-state-based flavour.  The read side costs nothing:
+ * a registered thread is "online" and counts as a reader at every moment
+ * until it announces a quiescent state (lfmap_quiescent(), which calls
+ * urcu_qsbr_quiescent_state) or unregisters.  So a registered thread that
+ * never calls lfmap_quiescent blocks every grace period of the flavour and
+ * nothing retired by any urcu-qsbr map is freed: the price of free reads.
+ * lfmap's own waits (lfmap_free's barrier) take the thread offline while
+ * they wait.  Retired memory goes to liburcu-qsbr's call_rcu worker.
+ */
+#define LFRCU_NO_INLINE_MEMB
+#include "lfrcu.h"
+
+#include <urcu/urcu-qsbr.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+_Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
+               "lfrcu_head must hold liburcu's rcu_head");
+
+static _Thread_local bool registered_here;
+/* Section nesting, only so that may_wait can refuse inside a section. */
+static _Thread_local unsigned depth;
+static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
+static char tsan_barrier;
+
+static int qsbr_register(void)
+{
+    if (!registered_here) {
+        urcu_qsbr_register_thread();
+        registered_here = true;
+    }
+    return 0;
+}
+
+static void qsbr_unregister(void)
+{
+    if (!registered_here)
+        return;
+    registered_here = false;
+    lfrcu_tsan_release(&tsan_grace_period);
+    urcu_qsbr_unregister_thread();
+}
+
+static void qsbr_read_lock(void)
+{
+    depth++;
+}
+
+static void qsbr_read_unlock(void)
+{
+    depth--;
+}
+
+static void qsbr_quiescent(void)
+{
+    if (!registered_here || depth)
+        return;
+    lfrcu_tsan_release(&tsan_grace_period);
+    urcu_qsbr_quiescent_state();
+}
+
+static void qsbr_callback(struct rcu_head *rh)
+{
+    struct lfrcu_head *head = (struct lfrcu_head *)(void *)((char *)rh - offsetof(struct lfrcu_head, scheme_private));
+    lfrcu_tsan_acquire(head); /* the call_rcu queue hand-off */
+    lfrcu_tsan_acquire(&tsan_grace_period);
+    head->fn(head);
+    lfrcu_tsan_release(&tsan_barrier);
+}
+
+static void qsbr_retire(struct lfrcu_head *head, lfrcu_callback fn)
+{
+    head->fn = fn;
+    lfrcu_tsan_release(head);
+    urcu_qsbr_call_rcu((struct rcu_head *)(void *)head->scheme_private, qsbr_callback);
+}
+
+static void qsbr_barrier(void)
+{
+    /* An online thread waiting for a grace period would wait for itself:
+     * go offline (a quiescent state that lasts) for the wait. */
+    bool online = registered_here && urcu_qsbr_read_ongoing();
+    if (online) {
+        lfrcu_tsan_release(&tsan_grace_period);
+        urcu_qsbr_thread_offline();
+    }
+    urcu_qsbr_barrier();
+    if (online)
+        urcu_qsbr_thread_online();
+    lfrcu_tsan_acquire(&tsan_barrier);
+}
+
+static bool qsbr_may_wait(void)
+{
+    return depth == 0 && urcu_qsbr_get_thread_call_rcu_data() == NULL;
+}
+
+const struct lfrcu_scheme lfrcu_scheme_urcu_qsbr = {
+    .name = "urcu-qsbr",
+    .thread_register = qsbr_register,
+    .thread_unregister = qsbr_unregister,
+    .read_lock = qsbr_read_lock,
+    .read_unlock = qsbr_read_unlock,
+    .retire = qsbr_retire,
+    .barrier = qsbr_barrier,
+    .may_wait = qsbr_may_wait,
+    .quiescent = qsbr_quiescent,
+};
