@@ -171,12 +171,18 @@ def plot_stall(res, sv):
         ax = axes[ri][0]
         ax.axvspan(r0["stall"]["entered_s"], r0["stall"]["left_s"], color="#ffe08a", alpha=0.4,
                    label="reader inside lfmap_read_lock" if ri == 0 else None)
-        ax.axvline(r0["memory"]["monitor"]["workers_stopped_s"], color="k", ls="--", lw=0.8,
-                   label="writers stop" if ri == 0 else None)
+        # Each scheme's writers stop at its own time (the last worker to see
+        # the stop flag): a tick per scheme on the time axis.
+        for s, r in by.items():
+            ax.axvline(r["memory"]["monitor"]["workers_stopped_s"], color=colour(s), ls="--", lw=0.7,
+                       ymax=0.08)
+        ax.axvline(sr.med([r["memory"]["monitor"]["workers_stopped_s"] for r in by.values()]), color="k",
+                   ls="--", lw=0.8, label="writers stop (median; ticks per scheme)" if ri == 0 else None)
         ax.set_ylabel(label, fontsize=8)
         ax.grid(alpha=0.3)
         if ri < 2:
             ax.set_yscale("symlog", linthresh=1 if ri == 1 else 0.01)
+            ax.set_ylim(bottom=0)
     axes[-1][0].set_xlabel("seconds from the start of the run")
     axes[0][0].legend(fontsize=7, ncol=3)
     axes[0][0].set_title("Stalled reader: %g s inside a read-side section, %d writer thread(s), %s with pointer "
