@@ -62,7 +62,7 @@ figdir=${FIGDIR:-results/figures}
 notes=${NOTES:-none}
 # Steady workloads at 1e5 keys (a 4 MiB table: out of L2, as a real map);
 # churn from 1e4 to 3.2e5 keys (a fill-and-drain cycle takes ~0.1-1 s, so a
-# run sees several, each growing the table ~5 times and shrinking it again).
+# run sees several, each doubling the table 3-4 times and shrinking it once).
 steady_keys=1e5 churn_keys=1e4 stall_keys=1e4
 
 make -s -j"$(nproc)" BUILD="$BUILD" "$BUILD/lfbench" "$BUILD/experiments/bench_scheme_get" >&2

@@ -38,7 +38,9 @@ extern const char *const lfb_op_names[];
  * default.  lfmap grows when 3/4 of its slots are claimed and shrinks when
  * live keys fall under 1/16 of them (lib/lfmap_internal.h), so only a range
  * of well over 16x makes every cycle both grow and shrink the table: at 32x
- * a cycle doubles the table about 5 times and halves it about as often. */
+ * a cycle doubles the table three or four times on the way up and shrinks it
+ * once on the way down (a shrink goes straight to the smallest table that
+ * the keys fill at most half). */
 #define LFB_CHURN_FACTOR 32u
 /* churn's read share when the name gives none ("churn" = "churn-50/50"). */
 #define LFB_CHURN_UPDATE_PCT_DEFAULT 50.0
