@@ -112,6 +112,7 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
     r->map = m;
     r->value = v;
     r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    r->rcu.object = r;
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
     atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);
@@ -837,7 +838,10 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->table_bytes = t->bytes;
     out->resizing = atomic_load_explicit(&t->next, memory_order_relaxed) != NULL;
     out->resizes = atomic_load_explicit(&m->resizes, memory_order_relaxed);
-    out->retired_tables = atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED;
+    /* retired_pending counts retired value records too (each holds m). */
+    uint64_t pending = atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED;
+    uint64_t values = atomic_load_explicit(&m->retired_values, memory_order_relaxed);
+    out->retired_tables = pending > values ? pending - values : 0;
     /* Claims that threads reserved in t for their next inserts are not
      * claimed slots yet: subtract them. */
     for (unsigned i = 0; i < LFMAP_OWNED_STRIPES; i++) {

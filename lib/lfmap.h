@@ -19,6 +19,14 @@
  *   threads as you would any object (a release store read with acquire, a
  *   mutex, pthread_create/join), never through a relaxed or plain racy store.
  *
+ * Reclamation schemes
+ *   Each map frees retired memory (old tables after a resize, and values
+ *   when it has a destructor) through its own reclamation scheme, chosen by
+ *   name in lfmap_config.reclamation (table below lfmap_free).  A registered
+ *   thread is registered with a scheme lazily, by its first operation on a
+ *   map of that scheme, and lfmap_thread_unregister unregisters it from
+ *   every scheme it used.
+ *
  * Programs that use liburcu themselves
  *   The default reclamation scheme is liburcu's memb flavour.  A thread the
  *   program registered with liburcu-memb (urcu_memb_register_thread) may call
@@ -151,7 +159,9 @@ struct lfmap_config {
      * on whichever thread reclamation runs (a liburcu call_rcu worker, or a
      * writer).  Values only moved by a resize are not retired.  lfmap_free
      * retires every value still in the map.  lfmap_fetch_add on such a map
-     * returns -EINVAL (adding to a pointer would leak it).  value_free_ctx
+     * returns -EINVAL (adding to a pointer would leak it).  The old value
+     * that lfmap_put/lfmap_remove return in *old is retired too: use it
+     * only inside lfmap_read_lock..unlock.  value_free_ctx
      * must stay valid until the map's last value is freed (as the
      * allocator's ctx, see lfmap_free). */
     void (*value_free)(uint64_t value, void *ctx);
@@ -219,8 +229,10 @@ LFMAP_API void lfmap_read_unlock(lfmap *m);
  * A no-op for threads not registered with urcu-qsbr. */
 LFMAP_API void lfmap_quiescent(void);
 
-/* Frees the map and every table it retired.  No thread may be using m (nor
- * walking it with lfmap_foreach).  When the map retired tables recently it
+/* Frees the map and every table it retired.  With value_free, it first
+ * retires every value still in the map (each value_free runs after a grace
+ * period, or at once if no retire record can be allocated).  No thread may
+ * be using m (nor walking it with lfmap_foreach).  When the map retired tables recently it
  * waits for their reclamation (one grace period, about 10 ms with liburcu),
  * so that all the map's memory is back when it returns.  Where waiting for a
  * grace period is impossible (inside a read-side section of a program that
@@ -231,7 +243,10 @@ LFMAP_API void lfmap_quiescent(void);
 LFMAP_API void lfmap_free(lfmap *m);
 
 /* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
- * the LFMAP_RCU environment variable names no reclamation scheme.  LFMAP_RCU
+ * the LFMAP_RCU environment variable names no reclamation scheme.
+ * Registration with a scheme happens on the thread's first use of a map of
+ * that scheme; lfmap_thread_unregister leaves every scheme the thread
+ * used (and is a quiescent state for urcu-qsbr).  LFMAP_RCU
  * is read once, by the first registration of the process: every call gives
  * the same answer for it, concurrent first calls included.  Registering
  * twice is harmless (returns 0). */
@@ -240,7 +255,12 @@ LFMAP_API void lfmap_thread_unregister(void);
 
 /* True and *value set (value may be NULL) if key is present.
  * Linearizes at the load of the slot's value it returns (or of the slot that
- * proves the key absent). */
+ * proves the key absent).  Under ck-hp on a map with value_free, it
+ * publishes a hazard pointer on the value and looks the key up again; it
+ * linearizes at the second lookup, which must find the same value (else it
+ * starts over: lock-free).  On its first use of the map's scheme it
+ * registers the thread with it (lfmap_get returns false with errno set if
+ * that fails). */
 LFMAP_API bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
 
 /* 1 inserted, 0 key present (map unchanged), -EINVAL reserved value,
@@ -252,7 +272,15 @@ LFMAP_API int lfmap_insert(lfmap *m, uint64_t key, uint64_t value);
  * key was present (0). */
 LFMAP_API int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current);
 
-/* Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
+/* Value retirement (maps with value_free): the write whose CAS on the
+ * value word linearizes a replacement (put, cas) or a removal retires the
+ * old value, right after that CAS, through the map's scheme.  Its retire
+ * record is allocated before the CAS (reused from the thread's previous
+ * write when possible), so -ENOMEM leaves the map exactly as it was.  The
+ * record (struct lf_value_rec, 72 bytes) comes from malloc, not from the
+ * map's allocator.
+ *
+ * Upsert: 1 inserted, 0 replaced (*old set if old != NULL), -errno. */
 LFMAP_API int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
 
 /* 1 removed (*old set if old != NULL), 0 absent, -EPERM. */

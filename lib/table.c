@@ -180,6 +180,7 @@ void lf_table_retire(struct lfmap_table *t)
     atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&t->map->retired_bytes, t->bytes, memory_order_relaxed); /* relaxed: a statistic */
     t->rcu.protected = t; /* what hazard-pointer readers publish */
+    t->rcu.object = t;
     t->map->rcu.scheme->retire(&t->rcu, table_free_callback);
 }
 

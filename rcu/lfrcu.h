@@ -60,6 +60,10 @@ struct lfrcu_head {
     /* Hazard-pointer schemes: the address readers protect for this object
      * (NULL: the head itself).  Set before retire. */
     void *protected;
+    /* The start of the allocation that embeds the head (NULL: the head),
+     * for schemes that keep objects (leak: LeakSanitizer follows only
+     * pointers to a block's start).  Set before retire. */
+    void *object;
     void (*fn)(struct lfrcu_head *head);
 };
 

@@ -77,7 +77,7 @@ static int ebr_register(void)
         if (atomic_compare_exchange_strong_explicit(&records[i].in_use, &free_rec, true, memory_order_acquire,
                                                     memory_order_relaxed)) {
             self = &records[i];
-            unsigned high = atomic_load_explicit(&records_high, memory_order_relaxed);
+            unsigned high = atomic_load_explicit(&records_high, memory_order_relaxed); /* relaxed: the CAS checks */
             /* seq_cst: a reclaimer that scans after our first announcement
              * must include us (the announcement is seq_cst too). */
             while (high < i + 1 && !atomic_compare_exchange_weak_explicit(&records_high, &high, i + 1,
@@ -96,7 +96,7 @@ static void ebr_unregister(void)
         return;
     /* release: our sections end before the record can be reused. */
     atomic_store_explicit(&self->announce, 0, memory_order_release);
-    atomic_store_explicit(&self->in_use, false, memory_order_release);
+    atomic_store_explicit(&self->in_use, false, memory_order_release); /* release: as above */
     self = NULL;
 }
 
@@ -108,7 +108,7 @@ static void ebr_read_lock(void)
      * see was unlinked before that step in the seq_cst order, so the fence
      * below makes our reads see the unlink (and never reach the object). */
     uint64_t e = atomic_load_explicit(&global_epoch, memory_order_seq_cst);
-    atomic_store_explicit(&self->announce, (e << 1) | 1, memory_order_relaxed);
+    atomic_store_explicit(&self->announce, (e << 1) | 1, memory_order_relaxed); /* relaxed: the fence orders it */
     /* seq_cst fence: the announcement is visible before any shared read of
      * the section (store-load order, which release/acquire do not give). */
     atomic_thread_fence(memory_order_seq_cst);

@@ -37,6 +37,17 @@ tls=$(readelf --dyn-syms -W "$so" | awk '$4 == "TLS" && $7 != "UND" { print $8 }
 [ -z "$tls" ] || die "the shared library exports thread-local symbols: $tls"
 echo "ok: $so exports exactly the $(echo "$api" | wc -l) functions of lfmap.h"
 
+# Its dependencies: the reclamation schemes' libraries (rcu/), libc, and
+# nothing else; the same modules lfmap.pc names in Requires.private.
+needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\([^].]*\)\..*/\1/p' | sort)
+want=$(printf '%s\n' liburcu-memb liburcu-mb liburcu-qsbr liburcu-bp libck libc ld-linux-x86-64 | sort)
+case "$(uname -m)" in x86_64) ;; *) want=$(echo "$want" | grep -v '^ld-linux') needed=$(echo "$needed" | grep -v '^ld-linux') ;; esac
+[ "$needed" = "$want" ] || die "the shared library's NEEDED list is"$'\n'"$needed"$'\n'"want"$'\n'"$want"
+for mod in liburcu-memb liburcu-mb liburcu-qsbr liburcu-bp ck; do
+    grep -q "^Requires.private:.* $mod\( \|$\)" "$pcdir/lfmap.pc" || die "lfmap.pc does not require $mod"
+done
+echo "ok: NEEDED $(echo $needed), and lfmap.pc requires the same modules"
+
 a=$libdir/liblfmap.a
 foreign=$(nm -g --defined-only "$a" 2>/dev/null | awk 'NF == 3 { print $3 }' |
     grep -v -E '^(lfmap_|lf_|lfrcu_)' | sort -u)

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -385,6 +386,7 @@ static void *churn_resizes(void *p)
         for (uint64_t k = 0; k < 500; k++)
             if (lfmap_remove(c->m, round * 1000 + k, NULL) != 1)
                 atomic_fetch_add(&c->errors, 1);
+        lfmap_quiescent(); /* urcu-qsbr: this thread holds nothing now */
         struct lfmap_stats st = stats_of(c->m);
         unsigned long long prev = atomic_load(&c->max_backlog);
         while (st.retired_tables > prev && !atomic_compare_exchange_weak(&c->max_backlog, &prev, st.retired_tables))
@@ -405,8 +407,10 @@ static int slow_visit(uint64_t key, uint64_t value, void *arg)
     struct slow_walk *w = arg;
     w->visited++;
     w->sum += key ^ value;
-    if (w->visited % 16 == 0)
+    if (w->visited % 16 == 0) {
+        lfmap_quiescent(); /* urcu-qsbr: callbacks run outside any section */
         usleep(w->sleep_us);
+    }
     return 0;
 }
 
@@ -414,6 +418,13 @@ START_TEST(slow_foreach_pins_only_its_table)
 {
     ck_assert_int_eq(lfmap_thread_register(), 0);
     lfmap *a = lfmap_new(NULL);
+    if (strcmp(lfmap_reclamation(a), "leak") == 0) {
+        /* Not applicable: leak's backlog is every table, by design. */
+        printf("slow_foreach_pins_only_its_table: not applicable under leak\n");
+        lfmap_free(a);
+        lfmap_thread_unregister();
+        return;
+    }
     struct churner c = {.m = lfmap_new(NULL)};
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_nonnull(c.m);
@@ -504,7 +515,9 @@ END_TEST
 static lfmap *counted_map(struct test_alloc *ta)
 {
     ta_init(ta);
-    struct lfmap_config cfg = {.seed = 16, .allocator = &ta->iface};
+    /* urcu-memb whatever LFMAP_RCU says: these tests are about composing
+     * with a program that uses liburcu-memb itself. */
+    struct lfmap_config cfg = {.seed = 16, .allocator = &ta->iface, .reclamation = "urcu-memb"};
     lfmap *m = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
     return m;
