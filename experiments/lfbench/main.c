@@ -9,7 +9,10 @@
  * preloaded by re-executing), differential-check every map against the
  * plain map (failures are reported and skipped), then run every point
  * (workload x initial size x threads), --repeat times, with the maps in a
- * rotating order inside each repetition.
+ * rotating order inside each repetition.  With --scheme, lfmap is several
+ * series, one per reclamation scheme ("lfmap/ck-hp"), each checked and
+ * rotated like a map of its own; --values pointer swaps lfmap's adapter for
+ * the pointer-value one (maps/map_lfmap.c).
  */
 #include <errno.h>
 #include <math.h>
