@@ -112,4 +112,17 @@ microbench: $(MB_BIN)
 	$$py scripts/plot_harness.py --microbench $$out/microbench.json -o $$out/figures; \
 	echo "microbench: records in $$out/microbench.json, figures in $$out/figures/index.html"
 
+# Reclamation schemes (issue 11).  `make schemes [QUICK=1]` runs
+# scripts/run-scheme-matrix.sh: lfmap under every scheme (throughput with
+# steady size, resize churn and pointer values; memory; the stalled reader;
+# ns per get), ~10-13 min (QUICK: ~1 min), raw records in
+# results/schemes/<date>-<host>/, figures in results/figures/schemes-*.
+# `make scheme-figures [SCHEME_RESULTS=DIR] [NOTES=paper-notes.md]` redraws
+# the figures and tables from the newest (or the given) raw records.
+.PHONY: schemes scheme-figures
+schemes: $(BUILD)/lfbench $(BUILD)/experiments/bench_scheme_get
+	BUILD=$(BUILD) scripts/run-scheme-matrix.sh $(if $(filter-out 0 false no,$(QUICK)),--quick)
+scheme-figures:
+	NOTES="$(NOTES)" scripts/scheme-figures.sh $(SCHEME_RESULTS)
+
 endif

@@ -97,6 +97,10 @@ def load(paths):
                     if v is KeyError or v is None:
                         raise InputError("%s:%d: record (map %s) lacks field '%s'"
                                          % (path, lineno, r.get("map", "?"), field))
+                # A --scheme series (lfmap/ck-hp) is a map of its own in
+                # every figure and table.
+                if isinstance(r.get("series"), str) and r["series"] != r.get("map"):
+                    r["map"] = r["series"]
                 if status == "ok":
                     if not isinstance(r["throughput_mops"], (int, float)) or not isinstance(r["threads"], int):
                         raise InputError("%s:%d: throughput_mops must be a number and threads an integer"

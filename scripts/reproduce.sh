@@ -5,7 +5,10 @@
 # and the Google Benchmark micro-benchmarks, keeps the raw records in
 # results/<date>-<host>/, draws the figures (scripts/plot_harness.py),
 # regenerates the tables of paper-notes.md between their markers
-# (scripts/update_notes_tables.py) and writes FIGDIR/index.html.
+# (scripts/update_notes_tables.py) and writes FIGDIR/index.html; then redraws
+# the reclamation-scheme figures (results/figures/schemes-*) and tables from
+# the newest raw records in results/schemes/ (scripts/scheme-figures.sh;
+# `make schemes` measures them).
 #
 #   scripts/reproduce.sh [--quick] [--estimate]      (make figures [QUICK=1])
 #
@@ -32,7 +35,7 @@ for a in "$@"; do
     case "$a" in
     --quick) quick=true ;;
     --estimate) estimate_only=true ;;
-    -h | --help) sed -n '3,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "reproduce: unknown argument '$a' (--quick, --estimate)" >&2; exit 64 ;;
     esac
 done
@@ -110,6 +113,16 @@ echo "== figures -> $figdir" >&2
 "$PY" scripts/update_notes_tables.py "$out" --print >"$out/tables.md"
 if [ "$notes" != none ]; then
     "$PY" scripts/update_notes_tables.py "$out" --notes "$notes"
+fi
+# The reclamation-scheme figures and tables (issue 11) from their newest raw
+# records in results/schemes/ (measured by `make schemes`): redrawn here, not
+# measured.
+if ls -d results/schemes/*/ >/dev/null 2>&1; then
+    echo "== scheme figures -> results/figures" >&2
+    NOTES=$notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||
+        echo "reproduce: the scheme figures failed (see $out/scheme-figures.txt)" >&2
+else
+    echo "reproduce: no results/schemes/ yet: \`make schemes\` measures the reclamation schemes first" >&2
 fi
 echo "reproduce ($mode): measured in $((ran / 60)) min $((ran % 60)) s (estimate was $((est / 60)) min $((est % 60)) s);" \
     "raw records in $out; $(grep -c '\.png$' "$out/figures.txt") figures (PNG and SVG) in $figdir;" \

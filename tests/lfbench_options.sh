@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # build/lfbench must refuse every bad option, value or combination with one
 # clear message (naming the option) and exit status 64, before running
-# anything; --help and --list-maps succeed; a tiny real run writes valid
-# JSON lines.  Needs BUILD.
+# anything; --help, --list-maps and --list-schemes succeed (the schemes are
+# exactly rcu/schemes.def's); a tiny real run writes valid JSON lines, and so
+# do short runs of every reclamation scheme side by side (--scheme all), with
+# pointer values (every object freed once the map is), and with a stalled
+# reader.  Needs BUILD.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
@@ -58,11 +61,43 @@ expect_usage_error "at most 1 thread" --map plain -n 2
 expect_usage_error "--hot-keys" -w hotkeys -i 50 --hot-keys 100
 expect_usage_error "not to hotkeys" -w hotkeys --write-mix put
 expect_usage_error "--rcu" --rcu nosuchscheme -d 0.01 -o "$out.jsonl"
+expect_usage_error "--scheme: unknown reclamation scheme 'nosuch'" --scheme nosuch -d 0.01 -o "$out.jsonl"
+expect_usage_error "--scheme" --scheme urcu-memb,,leak
+expect_usage_error "listed twice" --scheme urcu-memb,urcu-memb
+expect_usage_error "give one of them" --rcu urcu-memb --scheme urcu-memb
+expect_usage_error "does not include lfmap" -m mutex --scheme urcu-memb
+expect_usage_error "--values" --values float
+expect_usage_error "give --map lfmap" -m lfmap,mutex --values pointer
+expect_usage_error "--stall" --stall 0
+expect_usage_error "shorter than --duration" -m lfmap --stall 2 -d 1
+expect_usage_error "give --map lfmap" -m mutex --stall 0.1
+expect_usage_error "not bulkload" -m lfmap --stall 0.1 -w bulkload
+expect_usage_error "--monitor-ms" --monitor-ms 0
+expect_usage_error "--workload" -w churn-60/60
+expect_usage_error "--workload" -w churn-hotkeys
+expect_usage_error "does not apply to churn" -w churn --write-mix put
+expect_usage_error "equals --initial" -w churn -i 100 -r 100
 
 "$bin" --help >"$out" 2>&1 && grep -q -- "--threads" "$out" && grep -q "readmostly" "$out" ||
     { echo "FAIL: --help"; fail=1; }
 n=$("$bin" --list-maps | wc -l)
 [ "$n" -ge 11 ] || { echo "FAIL: --list-maps printed $n lines"; fail=1; }
+
+# --list-schemes: exactly the registry's names (rcu/schemes.def, one
+# LFRCU_SCHEME(name) line per scheme, '_' spelled '-'), the default first,
+# each one of the names the issue fixes.
+schemes=$("$bin" --list-schemes)
+registry=$(sed -n 's/^LFRCU_SCHEME(\([a-z0-9_]*\)).*/\1/p' rcu/schemes.def | tr _ -)
+[ -n "$schemes" ] && [ "$schemes" = "$registry" ] ||
+    { echo "FAIL: --list-schemes printed '$(echo $schemes)', rcu/schemes.def lists '$(echo $registry)'"; fail=1; }
+[ "$(head -n 1 <<<"$schemes")" = urcu-memb ] || { echo "FAIL: --list-schemes does not start with urcu-memb"; fail=1; }
+for s in $schemes; do
+    case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak " in
+    *" $s "*) ;;
+    *) echo "FAIL: --list-schemes: '$s' is not a scheme name of issue 11"; fail=1 ;;
+    esac
+done
+nschemes=$(wc -w <<<"$schemes")
 
 # A tiny run: two maps, every preset kind, one JSON line per run.
 if "$bin" -m lfmap,plain -w 50/50,hotkeys,bulkload -n 1 -i 2000 -d 0.02 --repeat 1 \
@@ -77,5 +112,63 @@ else
     tail -n 20 "$out"
     fail=1
 fi
-[ $fail -eq 0 ] && echo "ok: bad options rejected with exit 64, tiny run wrote its records"
+# Every scheme side by side: one series lfmap/NAME per scheme, each record
+# naming the scheme the map really used.  `leak` runs separately: it never
+# frees by design, so in sanitizer trees LeakSanitizer is off for it alone.
+rm -f "$out.jsonl"
+freeing=$(grep -vx leak <<<"$schemes" | paste -sd, -)
+leak_env=()
+case "$BUILD" in *asan*) leak_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0") ;; esac
+if "$bin" -m lfmap --scheme "$freeing" -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 --allocator glibc \
+    -o "$out.jsonl" >"$out" 2>&1 && { ! grep -qx leak <<<"$schemes" ||
+    "${leak_env[@]}" "$bin" -m lfmap --scheme leak -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 \
+        --allocator glibc -o "$out.jsonl" >>"$out" 2>&1; }; then
+    lines=$(wc -l <"$out.jsonl")
+    [ "$lines" -eq $((2 * nschemes)) ] || { echo "FAIL: --scheme all: $lines records, expected $((2 * nschemes))"; fail=1; }
+    for s in $schemes; do
+        n=$(grep -c "\"series\":\"lfmap/$s\".*\"scheme\":\"$s\"" "$out.jsonl")
+        [ "$n" -eq 2 ] || { echo "FAIL: --scheme all: $n records of series lfmap/$s with scheme $s, expected 2"; fail=1; }
+    done
+    grep -q '"conserved":false' "$out.jsonl" && { echo "FAIL: --scheme all: a run lost keys"; fail=1; }
+    grep -q '"kind":"churn"' "$out.jsonl" || { echo "FAIL: no churn record"; fail=1; }
+    grep -q '"retired_bytes_peak":[0-9]' "$out.jsonl" || { echo "FAIL: no retired_bytes_peak"; fail=1; }
+else
+    echo "FAIL: the --scheme all run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+
+# Pointer values, every write a put: the destructor frees every object the
+# run allocated once the map is freed (all schemes but leak, which never
+# frees; under ASan, a use after free or a double free stops the run).
+rm -f "$out.jsonl"
+if "$bin" -m lfmap --scheme "$freeing" --values pointer --write-mix put -w 50/50 -n 2 -i 2000 -d 0.05 \
+    --repeat 1 --allocator glibc -o "$out.jsonl" >"$out" 2>&1; then
+    n=$(grep -c '"values":{"kind":"pointer"' "$out.jsonl")
+    [ "$n" -eq "$(wc -w <<<"${freeing//,/ }")" ] || { echo "FAIL: --values pointer: $n pointer records"; fail=1; }
+    if grep -q '"unfreed_after_free":[1-9]' "$out.jsonl"; then
+        echo "FAIL: --values pointer: objects left unfreed after lfmap_free:"
+        grep -o '"series":"[^"]*"\|"unfreed_after_free":[0-9]*' "$out.jsonl" | paste - - | sed 's/^/    | /'
+        fail=1
+    fi
+else
+    echo "FAIL: the --values pointer run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+
+# The stalled reader: a time series in every record, the reader's section
+# inside the run.
+rm -f "$out.jsonl"
+if "$bin" -m lfmap --scheme "$freeing" --values pointer -w churn -n 1 -i 1000 -d 0.1 --stall 0.05 --repeat 1 \
+    --allocator glibc -o "$out.jsonl" >"$out" 2>&1; then
+    n=$(grep -c '"stall":{"s":0.05,.*"timeseries":{"fields":\["t_s","retired_bytes"' "$out.jsonl")
+    [ "$n" -eq "$(wc -w <<<"${freeing//,/ }")" ] || { echo "FAIL: --stall: $n records with a stall and a time series"; fail=1; }
+else
+    echo "FAIL: the --stall run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+
+[ $fail -eq 0 ] && echo "ok: bad options rejected with exit 64, tiny run wrote its records, $nschemes scheme(s) side by side"
 exit $fail

@@ -31,6 +31,7 @@ declare -A source_of=(
     [examples/demo]=examples/demo.c
     [experiments/bench_first]=experiments/bench_first.c
     [experiments/bench_rcu_readside]=experiments/bench_rcu_readside.c
+    [experiments/bench_scheme_get]=experiments/bench_scheme_get.c
     [experiments/bench_readpath]=experiments/bench_readpath.c
     [experiments/bench_readpath_shared]=experiments/bench_readpath.c
 )
@@ -220,6 +221,29 @@ if usable experiments/bench_rcu_readside; then
     expect_number "$bin" "-n/--pairs" -n "${safe[@]}" -- 0 10000000001 18446744073709551611
     expect_number "$bin" "-n/--pairs" --pairs "${safe[@]}" -- 0
     expect_errno "$bin" "${safe[@]}"
+fi
+
+# ---- experiments/bench_scheme_get
+if usable experiments/bench_scheme_get; then
+    bin=$build_abs/experiments/bench_scheme_get
+    safe=(-r 1 -n 1000 -k 16)
+    expect_help "$bin" --schemes --reps --gets --keys --output
+    expect_generic "$bin" -n "${safe[@]}"
+    expect_number "$bin" "-r/--reps" -r "${safe[@]}" -- 0 102
+    expect_number "$bin" "-n/--gets" -n "${safe[@]}" -- 0 10000000001
+    expect_number "$bin" "-k/--keys" --keys "${safe[@]}" -- 0 15 24 2097152
+    expect_usage "$bin" "unknown reclamation scheme 'bogus'" "${safe[@]}" -- -s bogus
+    expect_usage "$bin" "listed twice" "${safe[@]}" -- -s urcu-memb,urcu-memb
+    expect_usage "$bin" "-o/--output" "${safe[@]}" -- -o ""
+    expect_errno "$bin" "${safe[@]}"
+    # A short real run: a summary line per scheme and mode.
+    run "$bin" -- -r 1 -n 1000 -k 16
+    nsch=$(grep -o '"kind":"timing","scheme":"[^"]*"' "$tmp/out" | sort -u | wc -l)
+    if [ $rc -eq 0 ] && [ "$nsch" -ge 1 ] && [ "$(grep -c '"kind":"summary"' "$tmp/out")" -eq $((2 * nsch)) ]; then
+        ok
+    else
+        bad "bench_scheme_get -r 1 -n 1000 -k 16: exit $rc or not one summary per scheme and mode"
+    fi
 fi
 
 # ---- experiments/bench_readpath (static and shared builds)

@@ -25,6 +25,7 @@ static uint64_t value_for(uint64_t key, uint64_t version)
 
 struct diff_ctx {
     const struct lfb_map_ops *ops;
+    const char *scheme;
     uint64_t count, range, seed;
     struct lfcli_err *err;
     int rc;
@@ -46,7 +47,7 @@ static void *diff_thread(void *arg)
 {
     struct diff_ctx *c = arg;
     const struct lfb_map_ops *ops = c->ops;
-    struct lfb_map_config cfg = {.capacity = 0, .seed = c->seed, .threads = 1};
+    struct lfb_map_config cfg = {.capacity = 0, .seed = c->seed, .threads = 1, .scheme = c->scheme};
     void *m = ops->create(&cfg);
     if (!m) {
         c->rc = lfcli_fail(c->err, "%s: create failed", ops->name);
@@ -132,7 +133,13 @@ static void *diff_thread(void *arg)
 int lfb_check_differential(const struct lfb_map_ops *ops, uint64_t ops_count, uint64_t key_range,
                            uint64_t seed, struct lfcli_err *err)
 {
-    struct diff_ctx c = {ops, ops_count, key_range, seed, err, -1};
+    return lfb_check_differential_scheme(ops, NULL, ops_count, key_range, seed, err);
+}
+
+int lfb_check_differential_scheme(const struct lfb_map_ops *ops, const char *scheme, uint64_t ops_count,
+                                  uint64_t key_range, uint64_t seed, struct lfcli_err *err)
+{
+    struct diff_ctx c = {ops, scheme, ops_count, key_range, seed, err, -1};
     pthread_t t;
     if (pthread_create(&t, NULL, diff_thread, &c) != 0)
         return lfcli_fail(err, "pthread_create failed");
@@ -175,6 +182,10 @@ static void cons_fail(struct cons_shared *s, const char *what, uint64_t key, uin
     pthread_mutex_unlock(&s->why_lock);
 }
 
+/* Operations between two quiescent states of a conservation worker (as
+ * lfbench's LFB_QUIESCENT_EVERY). */
+#define CONS_QUIESCENT_EVERY 256u
+
 static void *cons_worker(void *arg)
 {
     struct cons_thread *t = arg;
@@ -185,6 +196,8 @@ static void *cons_worker(void *arg)
     pthread_barrier_wait(&s->start);
     uint64_t all_keys = s->keys_per_thread * s->threads;
     for (uint64_t i = 0; i < s->ops_per_thread && !atomic_load_explicit(&s->failed, memory_order_relaxed); i++) {
+        if (ops->quiescent && i % CONS_QUIESCENT_EVERY == 0)
+            ops->quiescent(s->m); /* urcu-qsbr: let reclamation progress */
         uint64_t j = lfb_rng_below(&r, s->keys_per_thread);
         uint64_t key = owned_key(s, t->index, j);
         uint64_t val = value_for(key, i);
@@ -227,9 +240,16 @@ static void *cons_worker(void *arg)
 int lfb_check_conservation(const struct lfb_map_ops *ops, unsigned threads, uint64_t ops_per_thread,
                            uint64_t keys_per_thread, uint64_t seed, struct lfcli_err *err)
 {
+    return lfb_check_conservation_scheme(ops, NULL, threads, ops_per_thread, keys_per_thread, seed, err);
+}
+
+int lfb_check_conservation_scheme(const struct lfb_map_ops *ops, const char *scheme, unsigned threads,
+                                  uint64_t ops_per_thread, uint64_t keys_per_thread, uint64_t seed,
+                                  struct lfcli_err *err)
+{
     struct cons_shared s = {.ops = ops, .threads = threads, .ops_per_thread = ops_per_thread,
                             .keys_per_thread = keys_per_thread, .seed = seed};
-    struct lfb_map_config cfg = {.capacity = 0, .seed = seed, .threads = threads};
+    struct lfb_map_config cfg = {.capacity = 0, .seed = seed, .threads = threads, .scheme = scheme};
     s.m = ops->create(&cfg);
     if (!s.m)
         return lfcli_fail(err, "%s: create failed", ops->name);

@@ -27,4 +27,12 @@ int lfb_check_differential(const struct lfb_map_ops *ops, uint64_t ops_count, ui
 int lfb_check_conservation(const struct lfb_map_ops *ops, unsigned threads, uint64_t ops_per_thread,
                            uint64_t keys_per_thread, uint64_t seed, struct lfcli_err *err);
 
+/* The same with the map created for reclamation scheme `scheme`
+ * (lfb_map_config.scheme; NULL = the default). */
+int lfb_check_differential_scheme(const struct lfb_map_ops *ops, const char *scheme, uint64_t ops_count,
+                                  uint64_t key_range, uint64_t seed, struct lfcli_err *err);
+int lfb_check_conservation_scheme(const struct lfb_map_ops *ops, const char *scheme, unsigned threads,
+                                  uint64_t ops_per_thread, uint64_t keys_per_thread, uint64_t seed,
+                                  struct lfcli_err *err);
+
 #endif /* LFB_DIFFCHECK_H */

@@ -9,7 +9,10 @@
  * preloaded by re-executing), differential-check every map against the
  * plain map (failures are reported and skipped), then run every point
  * (workload x initial size x threads), --repeat times, with the maps in a
- * rotating order inside each repetition.
+ * rotating order inside each repetition.  With --scheme, lfmap is several
+ * series, one per reclamation scheme ("lfmap/ck-hp"), each checked and
+ * rotated like a map of its own; --values pointer swaps lfmap's adapter for
+ * the pointer-value one (maps/map_lfmap.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -26,7 +29,6 @@
 #include "diffcheck.h"
 #include "cli.h"
 #include "lfmap.h"
-#include "lfrcu.h"
 #include "map_iface.h"
 #include "memstats.h"
 #include "options.h"
@@ -59,6 +61,8 @@
 #define LFB_MAP_SEED_SALT 0x6d6170ull
 /* Per-map results kept for the median line (--repeat is at most 101). */
 #define REPEAT_SLOTS_MAX 101
+/* Series of a session: every map, lfmap once per --scheme. */
+#define LFB_MAX_SERIES (2 * LFB_MAX_LIST)
 
 static void usage_error(const char *msg)
 {
@@ -104,20 +108,35 @@ static void *rcu_probe(void *arg)
     return NULL;
 }
 
-static void check_rcu(const struct lfb_options *o)
+/* The schemes themselves were checked against lfmap_reclamation_scheme()
+ * while parsing; what is left is the environment's default (LFMAP_RCU). */
+static void check_rcu(void)
 {
-    if (!o->rcu)
-        return;
-    setenv("LFMAP_RCU", o->rcu, 1);
     int rc = -1;
     pthread_t t;
     if (pthread_create(&t, NULL, rcu_probe, &rc) == 0)
         pthread_join(t, NULL);
     if (rc != 0) {
-        char msg[LFCLI_ERR_LEN];
-        snprintf(msg, sizeof msg, "--rcu: lfmap does not know the reclamation scheme '%s' (see rcu/schemes.def)", o->rcu);
+        const char *env = getenv("LFMAP_RCU");
+        char msg[LFCLI_ERR_LEN + 128];
+        snprintf(msg, sizeof msg, "lfmap_thread_register: %s%s%s%s", strerror(-rc),
+                 env ? " (LFMAP_RCU=" : "", env ? env : "",
+                 env ? " names no reclamation scheme; lfbench --list-schemes lists them)" : "");
         usage_error(msg);
     }
+}
+
+/* The scheme a map created without one gets (LFMAP_RCU or the library's
+ * default), for the environment record. */
+static const char *default_scheme(void)
+{
+    static char name[LFB_SCHEME_NAME_MAX];
+    lfmap *m = lfmap_new(NULL);
+    const char *s = m ? lfmap_reclamation(m) : NULL;
+    snprintf(name, sizeof name, "%s", s ? s : "unknown");
+    if (m)
+        lfmap_free(m);
+    return name;
 }
 
 static FILE *open_output(const struct lfb_options *o, char *path, size_t len)
@@ -174,9 +193,16 @@ struct point {
     bool presized;
 };
 
+/* One series of a session: a map, and for lfmap its reclamation scheme. */
+struct series {
+    const struct lfb_map_ops *ops;
+    const char *scheme; /* NULL = the default */
+    char name[LFB_SCHEME_NAME_MAX + 16];
+};
+
 struct session {
     struct lfb_options o;
-    const struct lfb_map_ops *maps[LFB_MAX_LIST];
+    struct series maps[LFB_MAX_SERIES];
     size_t nmaps;
     FILE *out;
     struct lfb_record_ctx ctx;
@@ -225,34 +251,36 @@ static void run_point(struct session *ss, const struct point *p)
     while (len > 1 && len * p->threads > LFB_STREAM_TOTAL_MAX)
         len >>= 1;
     uint64_t **streams = calloc(p->threads, sizeof *streams);
-    for (unsigned t = 0; t < p->threads && p->w.kind != LFB_KIND_BULKLOAD; t++) {
+    bool streamed = p->w.kind != LFB_KIND_BULKLOAD && p->w.kind != LFB_KIND_CHURN;
+    for (unsigned t = 0; t < p->threads && streamed; t++) {
         streams[t] = malloc(len * sizeof **streams);
         if (!streams[t]) {
             fputs("lfbench: out of memory for the operation streams\n", stderr);
             exit(EXIT_FAILURE);
         }
     }
-    double mops[LFB_MAX_LIST][REPEAT_SLOTS_MAX];
-    uint64_t p99r[LFB_MAX_LIST][REPEAT_SLOTS_MAX], p99w[LFB_MAX_LIST][REPEAT_SLOTS_MAX];
-    unsigned nres[LFB_MAX_LIST] = {0};
+    static double mops[LFB_MAX_SERIES][REPEAT_SLOTS_MAX];
+    static uint64_t p99r[LFB_MAX_SERIES][REPEAT_SLOTS_MAX], p99w[LFB_MAX_SERIES][REPEAT_SLOTS_MAX];
+    unsigned nres[LFB_MAX_SERIES] = {0};
 
     printf("\n== %s%s, initial %llu, range %llu, %u thread(s), pin %s (cpus", p->w.name,
            p->w.kind == LFB_KIND_BULKLOAD ? (p->presized ? " presized" : " growing") : "",
            (unsigned long long)p->w.initial, (unsigned long long)p->w.range, p->threads, ss->ctx.pin);
     for (unsigned t = 0; t < p->threads; t++)
         printf(" %d", cpus[t]);
-    printf(")\n%-11s %3s %9s %14s %9s %9s %11s\n", "map", "rep", "Mops/s", "upd att/eff %",
-           "p99 rd", "p99 wr", "c2c ns");
+    printf(")\n%-16s %3s %9s %14s %9s %9s %11s %11s\n", "map", "rep", "Mops/s", "upd att/eff %",
+           "p99 rd", "p99 wr", "c2c ns", "retired pk");
     for (unsigned rep = 0; rep < o->repeat; rep++) {
         uint64_t stream_seed = o->seed ^ ((uint64_t)(rep + 1) * 0x9e3779b97f4a7c15ull);
-        for (unsigned t = 0; t < p->threads && p->w.kind != LFB_KIND_BULKLOAD; t++)
+        for (unsigned t = 0; t < p->threads && streamed; t++)
             lfb_stream_fill(&p->w, &perm, stream_seed, t, streams[t], len);
         for (size_t k = 0; k < ss->nmaps; k++) {
             size_t mi = (k + rep) % ss->nmaps; /* rotate: no map always first */
-            const struct lfb_map_ops *m = ss->maps[mi];
+            const struct series *se = &ss->maps[mi];
+            const struct lfb_map_ops *m = se->ops;
             if (!map_runs_at(m, p->threads))
                 continue;
-            progress(ss, p, rep, m->name);
+            progress(ss, p, rep, se->name);
             struct lfb_run_spec spec = {
                 .ops = m, .w = &p->w, .perm = &perm, .threads = p->threads,
                 .streams = streams, .stream_len = len,
@@ -260,7 +288,11 @@ static void run_point(struct session *ss, const struct point *p)
                 .presized = p->presized, .map_seed = o->seed ^ (LFB_MAP_SEED_SALT + mi), .cpus = cpus,
                 .mem = &o->mem, .sample_every = (unsigned)o->sample_every,
                 .timer_interval_ns = ss->ctx.timer_interval_ns,
+                .scheme = se->scheme, .pointer_values = m == &lfb_map_lfmap_pointer,
+                .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
             };
+            ss->ctx.series = se->name;
+            ss->ctx.scheme = se->scheme;
             int ca, cb;
             lfb_c2c_default_cpus(&ca, &cb);
             if (p->threads > 1 && cpus[0] >= 0 && cpus[1] >= 0 && cpus[0] != cpus[1]) {
@@ -284,11 +316,14 @@ static void run_point(struct session *ss, const struct point *p)
             lfb_write_record(ss->out, &ss->ctx, &spec, &r);
             double tp = lfb_throughput_mops(&r);
             uint64_t pr = hist_percentile(r.read_hist, 99), pw = hist_percentile(r.write_hist, 99);
-            printf("%-11s %3u %9.3f %6.1f/%6.1f %9llu %9llu %5.0f/%5.0f%s\n", m->name, rep + 1, tp,
+            char retired[32] = "-";
+            if (r.monitor.samples && r.monitor.peak_retired_bytes >= 0)
+                snprintf(retired, sizeof retired, "%.1fMB", (double)r.monitor.peak_retired_bytes / 1e6);
+            printf("%-16s %3u %9.3f %6.1f/%6.1f %9llu %9llu %5.0f/%5.0f %11s%s\n", se->name, rep + 1, tp,
                    r.c.ops ? 100.0 * (double)r.c.writes / (double)r.c.ops : 0,
                    r.c.ops ? 100.0 * (double)r.c.writes_effective / (double)r.c.ops : 0,
                    (unsigned long long)pr, (unsigned long long)pw, ss->ctx.c2c_before_ns,
-                   ss->ctx.c2c_after_ns, r.completed ? "" : "  (bulkload cut at the time cap)");
+                   ss->ctx.c2c_after_ns, retired, r.completed ? "" : "  (bulkload cut at the time cap)");
             fflush(stdout);
             if (rep < REPEAT_SLOTS_MAX) {
                 mops[mi][nres[mi]] = tp;
@@ -314,7 +349,7 @@ static void run_point(struct session *ss, const struct point *p)
             qsort(sorted, n, sizeof sorted[0], cmp_double);
             qsort(r99, n, sizeof r99[0], cmp_double);
             qsort(w99, n, sizeof w99[0], cmp_double);
-            printf("%-11s     %9.3f (%.3f .. %.3f)  p99 rd %.0f  wr %.0f ns\n", ss->maps[mi]->name,
+            printf("%-16s     %9.3f (%.3f .. %.3f)  p99 rd %.0f  wr %.0f ns\n", ss->maps[mi].name,
                    sorted[n / 2], sorted[0], sorted[n - 1], r99[n / 2], w99[n / 2]);
         }
     }
@@ -334,7 +369,7 @@ static size_t count_runs(const struct session *ss)
         size_t variants = w.kind == LFB_KIND_BULKLOAD ? 2 : 1;
         for (size_t ti = 0; ti < o->nthreads; ti++)
             for (size_t mi = 0; mi < ss->nmaps; mi++)
-                if (map_runs_at(ss->maps[mi], (unsigned)o->threads[ti]))
+                if (map_runs_at(ss->maps[mi].ops, (unsigned)o->threads[ti]))
                     n += variants * o->ninitial * o->repeat;
     }
     return n;
@@ -356,6 +391,11 @@ int main(int argc, char **argv)
             puts(lfb_maps[i]->name);
         return 0;
     }
+    if (o->list_schemes) {
+        for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
+            puts(lfmap_reclamation_scheme(i));
+        return 0;
+    }
     if (sanitized() && o->allocator == LFB_ALLOC_JEMALLOC) {
         /* A sanitizer replaces malloc itself; jemalloc cannot be put under it. */
         o->allocator = LFB_ALLOC_GLIBC;
@@ -363,7 +403,7 @@ int main(int argc, char **argv)
     }
     if (lfb_mempolicy_check(&o->mem, &err) != 0)
         usage_error(err.msg);
-    check_rcu(o);
+    check_rcu();
     setup_allocator(o, argv); /* may re-execute; everything above is cheap */
     char out_path[512];
     ss.out = open_output(o, out_path, sizeof out_path);
@@ -373,7 +413,7 @@ int main(int argc, char **argv)
         return EXIT_FAILURE;
     }
     struct bench_timer timer = bench_timer_calibrate();
-    char *env = bench_env_json(lfrcu_scheme_name(), timer);
+    char *env = bench_env_json(default_scheme(), timer);
     char mem_name[32];
     lfb_mempolicy_name(&o->mem, mem_name, sizeof mem_name);
     ss.ctx = (struct lfb_record_ctx){
@@ -388,29 +428,51 @@ int main(int argc, char **argv)
            o->nmaps, ss.ctx.allocator, ss.ctx.pin, mem_name, lfb_numa_nodes(), timer.call_ns,
            (unsigned long long)timer.interval_ns, (unsigned long long)o->sample_every, out_path);
 
+    /* The series: every map, lfmap once per scheme asked for. */
+    static struct series all[LFB_MAX_SERIES];
+    size_t nall = 0;
     for (size_t i = 0; i < o->nmaps; i++) {
         const struct lfb_map_ops *m = o->maps[i];
-        if (!o->no_check && lfb_check_differential(m, LFB_CHECK_OPS, LFB_CHECK_KEYS, o->seed, &err) != 0) {
-            printf("lfbench: %s FAILED the differential check and is skipped: %s\n", m->name, err.msg);
+        bool is_lfmap = strcmp(m->name, "lfmap") == 0;
+        if (is_lfmap && o->values == LFB_VALUES_POINTER)
+            m = &lfb_map_lfmap_pointer;
+        size_t variants = is_lfmap && o->nschemes ? o->nschemes : 1;
+        for (size_t k = 0; k < variants && nall < LFB_MAX_SERIES; k++) {
+            struct series *se = &all[nall++];
+            se->ops = m;
+            se->scheme = is_lfmap && o->nschemes ? o->schemes[k] : NULL;
+            if (se->scheme)
+                snprintf(se->name, sizeof se->name, "%s/%s", m->name, se->scheme);
+            else
+                snprintf(se->name, sizeof se->name, "%s", m->name);
+        }
+    }
+    for (size_t i = 0; i < nall; i++) {
+        struct series *se = &all[i];
+        ss.ctx.series = se->name;
+        ss.ctx.scheme = se->scheme;
+        if (!o->no_check && lfb_check_differential_scheme(se->ops, se->scheme, LFB_CHECK_OPS, LFB_CHECK_KEYS,
+                                                          o->seed, &err) != 0) {
+            printf("lfbench: %s FAILED the differential check and is skipped: %s\n", se->name, err.msg);
             ss.ctx.status = "failed_check";
-            lfb_write_skip(ss.out, &ss.ctx, m->name, err.msg);
+            lfb_write_skip(ss.out, &ss.ctx, se->ops->name, err.msg);
             ss.ctx.status = "ok";
             continue;
         }
-        ss.maps[ss.nmaps++] = m;
+        ss.maps[ss.nmaps++] = *se;
     }
     if (!o->no_check)
-        printf("lfbench: differential check (%u ops over %u keys vs the plain map): %zu of %zu maps passed\n",
-               LFB_CHECK_OPS, LFB_CHECK_KEYS, ss.nmaps, o->nmaps);
+        printf("lfbench: differential check (%u ops over %u keys vs the plain map): %zu of %zu series passed\n",
+               LFB_CHECK_OPS, LFB_CHECK_KEYS, ss.nmaps, nall);
     if (ss.nmaps == 0) {
         fputs("lfbench: no map left to run\n", stderr);
         return EXIT_FAILURE;
     }
     for (size_t mi = 0; mi < ss.nmaps; mi++)
         for (size_t ti = 0; ti < o->nthreads; ti++)
-            if (!map_runs_at(ss.maps[mi], (unsigned)o->threads[ti]))
+            if (!map_runs_at(ss.maps[mi].ops, (unsigned)o->threads[ti]))
                 printf("lfbench: %s is skipped at %llu threads (it runs with at most %u)\n",
-                       ss.maps[mi]->name, (unsigned long long)o->threads[ti], ss.maps[mi]->max_threads);
+                       ss.maps[mi].name, (unsigned long long)o->threads[ti], ss.maps[mi].ops->max_threads);
 
     ss.runs_total = count_runs(&ss);
     ss.started = now_s();

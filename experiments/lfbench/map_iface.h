@@ -28,12 +28,17 @@ struct lfb_map_config {
     size_t capacity; /* expected keys (0 = the map's smallest table) */
     uint64_t seed;   /* hash seed, for maps that take one */
     unsigned threads; /* worker threads that will use the map */
+    /* lfmap: its reclamation scheme by name (lfmap_config.reclamation; NULL =
+     * the library's default).  Other maps ignore it. */
+    const char *scheme;
 };
 
 struct lfb_map_stats {
     uint64_t size;
     int64_t resizes;        /* completed resizes, -1 when the map does not say */
     int64_t retired_bytes;  /* retired-but-not-freed bytes, -1 when unknown */
+    int64_t retired_values; /* retired values whose destructor has not run, -1 unknown */
+    char scheme[32];        /* reclamation scheme the map uses, "" = none / not reported */
     char config[160];       /* the map's configuration, a JSON object */
 };
 
@@ -42,6 +47,9 @@ struct lfb_map_ops {
     const char *description;
     unsigned max_threads; /* 0 = any number */
     bool lock_based;      /* records a contention profile (lock_profile.h) */
+    /* stats may run while other threads run operations (lfbench's memory
+     * monitor samples it during runs; for other maps it samples RSS only). */
+    bool stats_concurrent;
 
     void *(*create)(const struct lfb_map_config *cfg); /* NULL on failure */
     void (*destroy)(void *m);
@@ -57,8 +65,34 @@ struct lfb_map_ops {
     /* Optional: insert while no other thread uses the map (prefill).  Maps
      * whose shared insert is O(n) (cow) load in place; NULL = insert. */
     bool (*load)(void *m, uint64_t key, uint64_t value);
+    /* Called from a thread between thread_enter and thread_exit. */
     void (*stats)(void *m, struct lfb_map_stats *out);
+    /* Optional: the calling thread is in a quiescent state (holds nothing
+     * it got from the map).  Workers call it every LFB_QUIESCENT_EVERY
+     * operations; lfmap under urcu-qsbr needs it for reclamation to progress. */
+    void (*quiescent)(void *m);
+    /* Optional: enter / leave a read-side section that keeps whatever the
+     * thread gets from the map valid (the stalled-reader experiment). */
+    void (*read_lock)(void *m);
+    void (*read_unlock)(void *m);
 };
+
+/* lfmap with pointer values (lfbench --values pointer; maps/map_lfmap.c): not
+ * in the registry.  Each value is a heap object of LFB_POINTER_VALUE_BYTES
+ * holding the key and the integer value the harness asked for; the map frees
+ * replaced and removed objects through lfmap_config.value_free once no
+ * reader can hold them; get dereferences the object between lfmap_read_lock
+ * and lfmap_read_unlock.  Same name ("lfmap") as the integer adapter. */
+#define LFB_POINTER_VALUE_BYTES 32u
+extern const struct lfb_map_ops lfb_map_lfmap_pointer;
+/* Objects lfb_map_lfmap_pointer allocated (and kept: an insert that finds
+ * its key frees its object at once and does not count) and objects its
+ * value_free destructor freed, since the program started; with every map
+ * freed, allocated - freed is what the reclamation scheme leaked. */
+struct lfb_value_counts {
+    uint64_t allocated, freed;
+};
+void lfb_pointer_value_counts(struct lfb_value_counts *out);
 
 /* The registry (maps/registry.c, generated from maps/maps.def). */
 extern const struct lfb_map_ops *const lfb_maps[];

@@ -43,6 +43,13 @@ static int64_t rss_bytes(void)
     return n == 2 ? resident * (int64_t)sysconf(_SC_PAGESIZE) : -1;
 }
 
+void lfb_mem_rss(struct lfb_mem *out)
+{
+    out->rss_bytes = rss_bytes();
+    out->allocated_bytes = -1;
+    out->active_bytes = -1;
+}
+
 void lfb_mem_sample(struct lfb_mem *out)
 {
     out->rss_bytes = rss_bytes();

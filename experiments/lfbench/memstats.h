@@ -24,5 +24,8 @@ bool lfb_jemalloc_active(void);
 /* jemalloc's "version" string, or NULL. */
 const char *lfb_jemalloc_version(void);
 void lfb_mem_sample(struct lfb_mem *out);
+/* The resident set only (allocator figures -1): cheap enough for the memory
+ * monitor's samples during a run. */
+void lfb_mem_rss(struct lfb_mem *out);
 
 #endif /* LFB_MEMSTATS_H */

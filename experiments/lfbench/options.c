@@ -5,7 +5,10 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "lfmap.h"
+
 const char *const lfb_allocator_names[] = {"jemalloc", "glibc", NULL};
+const char *const lfb_values_names[] = {"int", "pointer", NULL};
 
 #define DEFAULT_THREADS "1,2"
 #define DEFAULT_INITIAL 10000u
@@ -23,6 +26,12 @@ const char *const lfb_allocator_names[] = {"jemalloc", "glibc", NULL};
 #define SAMPLE_EVERY_MAX (UINT64_C(1) << 20)
 #define ZIPF_S_MIN 0.01
 #define ZIPF_S_MAX 5.0
+/* The memory monitor samples every 10 ms by default: 100 points a second
+ * for the time series, and a sample (lfmap_get_stats and /proc/self/statm,
+ * a few microseconds) costs the run well under 0.1% of one CPU. */
+#define DEFAULT_MONITOR_MS 10.0
+#define MONITOR_MS_MIN 1.0
+#define MONITOR_MS_MAX 1000.0
 
 static const struct lfcli_option_doc docs[] = {
     {"-m, --map LIST", "maps to compare, comma-separated, or 'all' (default all); see --list-maps"},
@@ -32,7 +41,11 @@ static const struct lfcli_option_doc docs[] = {
                       "near the prefill); needs a single -i"},
     {"-w, --workload LIST", "presets: 95/5, 50/50, 10/90 (read/write %, any R/W adding to 100),\n"
                             "hotkeys (remove-then-reinsert of a hot set under readers),\n"
-                            "bulkload (T threads load N keys, empty and presized map); default 95/5"},
+                            "bulkload (T threads load N keys, empty and presized map),\n"
+                            "churn, churn-R/W (resize churn: each thread fills its share of the\n"
+                            "key range to the high watermark -r, then drains it to the low -i, and\n"
+                            "again; R% of operations are uniform reads; churn = churn-50/50;\n"
+                            "default range 32 x initial, so the table grows and shrinks); default 95/5"},
     {"-u, --update PCT", "write percentage 0 .. 100 (shorthand for --workload (100-PCT)/PCT)"},
     {"--write-mix MIX", "insert-remove (default: half insert-if-absent, half remove), put,\n"
                         "cas-increment (get, then CAS value+1; insert 0 when absent)"},
@@ -46,11 +59,24 @@ static const struct lfcli_option_doc docs[] = {
     {"--mem POLICY", "map memory: first-touch (default), interleave, node:N (libnuma)"},
     {"--allocator A", "jemalloc (default; preloaded) or glibc"},
     {"--sample-every N", "time 1 operation in N for the latency histograms (default 64; 0 = off)"},
-    {"--rcu NAME", "lfmap's reclamation scheme (sets LFMAP_RCU)"},
+    {"--scheme LIST", "lfmap's reclamation schemes, comma-separated, or 'all' (default: the\n"
+                      "library's default); each runs as its own series lfmap/NAME, interleaved\n"
+                      "with the maps; see --list-schemes"},
+    {"--rcu LIST", "the same as --scheme (its old name)"},
+    {"--values KIND", "int (default) or pointer: lfmap's values are pointers to heap objects\n"
+                      "that its value destructor frees; reads dereference them inside\n"
+                      "lfmap_read_lock; writes allocate new ones (lfmap only)"},
+    {"--stall S", "a stalled reader: one more thread holds lfmap_read_lock for S seconds\n"
+                  "from the start of each run while the workers run (lfmap only; S below\n"
+                  "--duration); implies --timeseries"},
+    {"--timeseries", "write the memory monitor's samples (retired bytes and values, RSS)\n"
+                     "into each record; after the run it samples on until nothing is pending"},
+    {"--monitor-ms MS", "memory monitor interval, 1 .. 1000 ms (default 10)"},
     {"-o, --output FILE", "JSON-lines results (default results/tmp/lfbench-DATE.jsonl);\n"
                           "schema in experiments/RESULTS-SCHEMA.md"},
     {"--no-check", "skip the differential check against the plain map before timing"},
     {"--list-maps", "print the map names, one per line, and exit"},
+    {"--list-schemes", "print lfmap's reclamation scheme names, one per line, and exit"},
     {"-h, --help", "this help"},
 };
 
@@ -68,7 +94,8 @@ void lfb_options_help(FILE *f)
 
 enum {
     OPT_WRITE_MIX = 256, OPT_DIST, OPT_ZIPF_S, OPT_HOT_KEYS, OPT_REPEAT, OPT_PIN, OPT_MEM,
-    OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS
+    OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS, OPT_SCHEME, OPT_LIST_SCHEMES,
+    OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_LAST
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +117,12 @@ static const struct option long_opts[] = {
     {"allocator", required_argument, NULL, OPT_ALLOCATOR},
     {"sample-every", required_argument, NULL, OPT_SAMPLE_EVERY},
     {"rcu", required_argument, NULL, OPT_RCU},
+    {"scheme", required_argument, NULL, OPT_SCHEME},
+    {"values", required_argument, NULL, OPT_VALUES},
+    {"stall", required_argument, NULL, OPT_STALL},
+    {"timeseries", no_argument, NULL, OPT_TIMESERIES},
+    {"monitor-ms", required_argument, NULL, OPT_MONITOR_MS},
+    {"list-schemes", no_argument, NULL, OPT_LIST_SCHEMES},
     {"output", required_argument, NULL, 'o'},
     {"no-check", no_argument, NULL, OPT_NO_CHECK},
     {"list-maps", no_argument, NULL, OPT_LIST_MAPS},
@@ -110,13 +143,49 @@ static int map_item(size_t index, const char *text, void *ctx, struct lfcli_err 
     return 0;
 }
 
+static bool scheme_known(const char *name)
+{
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
+        if (strcmp(lfmap_reclamation_scheme(i), name) == 0)
+            return true;
+    return false;
+}
+
+static int scheme_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
+{
+    struct lfb_options *o = ctx;
+    if (strlen(text) >= sizeof o->schemes[0] || !scheme_known(text))
+        return lfcli_fail(err, "%s: unknown reclamation scheme '%s' (lfbench --list-schemes lists them)",
+                          o->scheme_opt, text);
+    for (size_t i = 0; i < index; i++)
+        if (strcmp(o->schemes[i], text) == 0)
+            return lfcli_fail(err, "%s: '%s' is listed twice", o->scheme_opt, text);
+    snprintf(o->schemes[index], sizeof o->schemes[index], "%s", text);
+    return 0;
+}
+
+static int parse_schemes(struct lfb_options *o, const char *opt, const char *arg, struct lfcli_err *err)
+{
+    o->scheme_opt = opt;
+    if (strcmp(arg, "all") == 0) {
+        size_t n = 0;
+        for (; lfmap_reclamation_scheme(n) && n < LFB_MAX_LIST; n++)
+            snprintf(o->schemes[n], sizeof o->schemes[n], "%s", lfmap_reclamation_scheme(n));
+        o->nschemes = n;
+        return n > 0 ? 0 : lfcli_fail(err, "%s all: the library lists no reclamation scheme", opt);
+    }
+    int n = lfcli_parse_list(opt, arg, LFB_MAX_LIST, scheme_item, o, err);
+    o->nschemes = n > 0 ? (size_t)n : 0;
+    return n > 0 ? 0 : -1;
+}
+
 static int workload_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
 {
     struct lfb_options *o = ctx;
     struct lfb_workload w;
     if (strlen(text) >= sizeof o->workloads[0] || lfb_workload_preset(&w, text) != 0)
         return lfcli_fail(err, "--workload: unknown workload '%s' (accepted: 95/5, 50/50, 10/90, "
-                               "any R/W adding up to 100, hotkeys, bulkload)", text);
+                               "any R/W adding up to 100, hotkeys, bulkload, churn, churn-R/W)", text);
     snprintf(o->workloads[index], sizeof o->workloads[index], "%s", text);
     return 0;
 }
@@ -213,9 +282,27 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
     case OPT_SAMPLE_EVERY:
         return lfcli_parse_u64("--sample-every", arg, 0, SAMPLE_EVERY_MAX, &o->sample_every, err);
     case OPT_RCU:
-        if (!*arg)
-            return lfcli_fail(err, "--rcu: empty scheme name");
-        o->rcu = arg;
+    case OPT_SCHEME:
+        if (seen[OPT_RCU] && seen[OPT_SCHEME])
+            return lfcli_fail(err, "--rcu is the old name of --scheme; give one of them");
+        return parse_schemes(o, c == OPT_RCU ? "--rcu" : "--scheme", arg, err);
+    case OPT_VALUES:
+        if (lfcli_parse_enum("--values", arg, lfb_values_names, &e, err) != 0)
+            return -1;
+        o->values = (enum lfb_values)e;
+        return 0;
+    case OPT_STALL:
+        if (lfcli_parse_double("--stall", arg, 0.001, LFB_STALL_MAX_S, &o->stall_s, err) != 0)
+            return -1;
+        o->timeseries = true;
+        return 0;
+    case OPT_TIMESERIES:
+        o->timeseries = true;
+        return 0;
+    case OPT_MONITOR_MS:
+        return lfcli_parse_double("--monitor-ms", arg, MONITOR_MS_MIN, MONITOR_MS_MAX, &o->monitor_ms, err);
+    case OPT_LIST_SCHEMES:
+        o->list_schemes = true;
         return 0;
     case 'o':
         if (!*arg)
@@ -232,7 +319,6 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
         o->help = true;
         return 0;
     }
-    (void)seen;
     return lfcli_fail(err, "internal: unhandled option %d", c);
 }
 
@@ -243,6 +329,8 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
     if (seen[OPT_ZIPF_S] && o->dist != LFB_DIST_ZIPF)
         return lfcli_fail(err, "--zipf-s needs --dist zipf");
     bool special = has_kind(o, LFB_KIND_HOTKEYS) || has_kind(o, LFB_KIND_BULKLOAD);
+    if (has_kind(o, LFB_KIND_CHURN) && seen[OPT_DIST])
+        return lfcli_fail(err, "--dist does not apply to churn (its writes walk each thread's keys in order)");
     if (special && (seen[OPT_WRITE_MIX] || seen[OPT_DIST]))
         return lfcli_fail(err, "--write-mix and --dist apply to read/write workloads, not to hotkeys "
                                "or bulkload (their operations are fixed)");
@@ -258,10 +346,40 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
         if (has_kind(o, LFB_KIND_HOTKEYS) && o->hot_keys > o->initial[i])
             return lfcli_fail(err, "--hot-keys %llu is larger than --initial %llu",
                               (unsigned long long)o->hot_keys, (unsigned long long)o->initial[i]);
+        if (!o->range && has_kind(o, LFB_KIND_CHURN) && LFB_CHURN_FACTOR * o->initial[i] > LFB_RANGE_MAX)
+            return lfcli_fail(err, "--initial %llu: churn's default range %u x initial exceeds %llu",
+                              (unsigned long long)o->initial[i], LFB_CHURN_FACTOR,
+                              (unsigned long long)LFB_RANGE_MAX);
+        if (o->range && o->range == o->initial[i] && has_kind(o, LFB_KIND_CHURN))
+            return lfcli_fail(err, "--range %llu equals --initial: churn fills from --initial (low "
+                                   "watermark) to --range (high watermark)", (unsigned long long)o->range);
         if (!o->range && 2 * o->initial[i] > LFB_RANGE_MAX)
             return lfcli_fail(err, "--initial %llu: the default range 2 x initial exceeds %llu",
                               (unsigned long long)o->initial[i], (unsigned long long)LFB_RANGE_MAX);
     }
+    bool has_lfmap = false, only_lfmap = o->nmaps > 0;
+    for (size_t i = 0; i < o->nmaps; i++) {
+        if (strcmp(o->maps[i]->name, "lfmap") == 0)
+            has_lfmap = true;
+        else
+            only_lfmap = false;
+    }
+    if (o->nschemes && !has_lfmap)
+        return lfcli_fail(err, "%s selects lfmap's reclamation scheme, but --map does not include lfmap",
+                          o->scheme_opt);
+    if (o->values == LFB_VALUES_POINTER && !only_lfmap)
+        return lfcli_fail(err, "--values pointer: only lfmap frees replaced values safely (its value "
+                               "destructor); give --map lfmap");
+    if (o->stall_s > 0 && !only_lfmap)
+        return lfcli_fail(err, "--stall needs lfmap's read-side section (lfmap_read_lock); give --map lfmap");
+    if (o->stall_s > 0 && o->stall_s >= o->duration_s)
+        return lfcli_fail(err, "--stall %g must be shorter than --duration %g (the experiment watches "
+                               "the writers after the reader leaves)", o->stall_s, o->duration_s);
+    if (o->stall_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD)))
+        return lfcli_fail(err, "--stall runs with read/write, hotkeys or churn workloads, not bulkload");
+    if (seen[OPT_WRITE_MIX] && has_kind(o, LFB_KIND_CHURN))
+        return lfcli_fail(err, "--write-mix does not apply to churn (its writes are the inserts of the "
+                               "fill and the removes of the drain)");
     /* A map limited to fewer threads than every requested count would never run. */
     uint64_t min_threads = UINT64_MAX;
     for (size_t i = 0; i < o->nthreads; i++)
@@ -300,8 +418,10 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
     o->allocator = LFB_ALLOC_JEMALLOC;
     o->sample_every = DEFAULT_SAMPLE_EVERY;
     o->bulk_cap_factor = DEFAULT_BULK_CAP_FACTOR;
+    o->values = LFB_VALUES_INT;
+    o->monitor_ms = DEFAULT_MONITOR_MS;
 
-    bool seen[OPT_LIST_MAPS + 1] = {false};
+    bool seen[OPT_LAST] = {false};
     optind = 1;
     opterr = 0; /* our own messages */
     int c;
@@ -313,16 +433,17 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
         }
         if (c == ':')
             return lfcli_fail(err, "option '%s' needs a value", argv[optind - 1]);
-        if (c >= 0 && c <= OPT_LIST_MAPS && seen[c] && c != OPT_NO_CHECK && c != 'h' && c != OPT_LIST_MAPS)
+        if (c >= 0 && c < OPT_LAST && seen[c] && c != OPT_NO_CHECK && c != 'h' && c != OPT_LIST_MAPS &&
+            c != OPT_LIST_SCHEMES && c != OPT_TIMESERIES)
             return lfcli_fail(err, "option --%s given twice", opt_name(c));
-        if (c >= 0 && c <= OPT_LIST_MAPS)
+        if (c >= 0 && c < OPT_LAST)
             seen[c] = true;
         if (parse_one(c, optarg, o, err, seen) != 0)
             return -1;
     }
     if (optind < argc)
         return lfcli_fail(err, "unexpected argument '%s' (lfbench --help lists the options)", argv[optind]);
-    if (o->help || o->list_maps)
+    if (o->help || o->list_maps || o->list_schemes)
         return 0;
     return check_combinations(o, seen, err);
 }
@@ -337,6 +458,12 @@ void lfb_options_workload(const struct lfb_options *o, const char *name, uint64_
     w->zipf_s = o->zipf_s;
     w->initial = initial;
     w->hot_keys = o->hot_keys;
-    /* hotkeys: every key is prefilled, so reads of non-hot keys always hit */
-    w->range = w->kind == LFB_KIND_HOTKEYS ? initial : (o->range ? o->range : 2 * initial);
+    /* hotkeys: every key is prefilled, so reads of non-hot keys always hit;
+     * churn: the range is the high watermark */
+    if (w->kind == LFB_KIND_HOTKEYS)
+        w->range = initial;
+    else if (w->kind == LFB_KIND_CHURN)
+        w->range = o->range ? o->range : LFB_CHURN_FACTOR * initial;
+    else
+        w->range = o->range ? o->range : 2 * initial;
 }

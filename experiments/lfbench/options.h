@@ -21,6 +21,12 @@
 
 enum lfb_allocator { LFB_ALLOC_JEMALLOC, LFB_ALLOC_GLIBC };
 extern const char *const lfb_allocator_names[];
+enum lfb_values { LFB_VALUES_INT, LFB_VALUES_POINTER };
+extern const char *const lfb_values_names[]; /* "int", "pointer" */
+/* Longest reclamation scheme name accepted. */
+#define LFB_SCHEME_NAME_MAX 32
+/* The stalled reader (--stall) at most this long. */
+#define LFB_STALL_MAX_S 3600.0
 
 struct lfb_options {
     const struct lfb_map_ops *maps[LFB_MAX_LIST];
@@ -45,9 +51,17 @@ struct lfb_options {
     uint64_t sample_every;
     double bulk_cap_factor;
     const char *output;
-    const char *rcu;
+    /* --scheme (or its alias --rcu): lfmap's reclamation schemes, each run
+     * as its own series "lfmap/NAME"; none = the library's default. */
+    char schemes[LFB_MAX_LIST][LFB_SCHEME_NAME_MAX];
+    size_t nschemes;
+    const char *scheme_opt; /* "--scheme" or "--rcu", for messages */
+    enum lfb_values values;
+    double stall_s;        /* --stall: a reader holds a read-side section this long; 0 = none */
+    bool timeseries;       /* --timeseries (implied by --stall): memory samples in the record */
+    double monitor_ms;     /* --monitor-ms: memory sampling interval */
     bool no_check;
-    bool help, list_maps;
+    bool help, list_maps, list_schemes;
 };
 
 /* 0 and *o filled, or -1 with err set. */

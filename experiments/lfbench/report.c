@@ -58,6 +58,8 @@ static void common_head(FILE *f, const struct lfb_record_ctx *ctx, const char *m
     bench_json_str(f, ctx->status);
     fputs(",\"map\":", f);
     bench_json_str(f, map);
+    fputs(",\"series\":", f);
+    bench_json_str(f, ctx->series ? ctx->series : map);
     fprintf(f, ",\"seed\":%" PRIu64 ",\"repeat_index\":%u,\"repeat_count\":%u", ctx->seed,
             ctx->repeat_index, ctx->repeat_count);
     fputs(",\"allocator\":", f);
@@ -88,12 +90,19 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     const struct lfb_workload *w = s->w;
     common_head(f, ctx, s->ops->name);
     fprintf(f, ",\"map_config\":%s", r->map_stats.config[0] ? r->map_stats.config : "{}");
+    fputs(",\"scheme\":", f);
+    if (r->map_stats.scheme[0])
+        bench_json_str(f, r->map_stats.scheme);
+    else
+        fputs("null", f);
     fputs(",\"workload\":{\"name\":", f);
     bench_json_str(f, w->name);
     fprintf(f, ",\"kind\":\"%s\",\"update_pct\":%.6g,\"write_mix\":\"%s\",\"dist\":\"%s\",\"zipf_s\":",
-            w->kind == LFB_KIND_HOTKEYS ? "hotkeys" : w->kind == LFB_KIND_BULKLOAD ? "bulkload" : "mixed",
+            w->kind == LFB_KIND_HOTKEYS ? "hotkeys" : w->kind == LFB_KIND_BULKLOAD ? "bulkload" :
+            w->kind == LFB_KIND_CHURN ? "churn" : "mixed",
             w->update_pct, w->kind == LFB_KIND_MIXED ? lfb_mix_names[w->mix] :
-                           w->kind == LFB_KIND_HOTKEYS ? "remove-then-reinsert" : "insert",
+                           w->kind == LFB_KIND_HOTKEYS ? "remove-then-reinsert" :
+                           w->kind == LFB_KIND_CHURN ? "fill-drain" : "insert",
             w->kind == LFB_KIND_MIXED ? lfb_dist_names[w->dist] : "uniform");
     if (w->kind == LFB_KIND_MIXED && w->dist == LFB_DIST_ZIPF)
         fprintf(f, "%.6g", w->zipf_s);
@@ -104,7 +113,8 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
         fprintf(f, "%" PRIu64, w->hot_keys);
     else
         fputs("null", f);
-    fprintf(f, ",\"presized\":%s}", w->kind == LFB_KIND_BULKLOAD ? (s->presized ? "true" : "false") : "null");
+    fprintf(f, ",\"presized\":%s", w->kind == LFB_KIND_BULKLOAD ? (s->presized ? "true" : "false") : "null");
+    fprintf(f, ",\"values\":\"%s\"}", s->pointer_values ? "pointer" : "int");
 
     fprintf(f, ",\"threads\":%u,\"cpus\":[", s->threads);
     for (unsigned t = 0; t < s->threads; t++)
@@ -166,7 +176,52 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     json_i64(f, r->map_stats.resizes);
     fputs(",\"retired_bytes\":", f);
     json_i64(f, r->map_stats.retired_bytes);
+    fputs(",\"retired_values\":", f);
+    json_i64(f, r->map_stats.retired_values);
+    const struct lfb_monitor *mon = &r->monitor;
+    fputs(",\"retired_bytes_peak\":", f);
+    json_i64(f, mon->samples ? mon->peak_retired_bytes : -1);
+    fputs(",\"retired_values_peak\":", f);
+    json_i64(f, mon->samples ? mon->peak_retired_values : -1);
+    fputs(",\"rss_peak\":", f);
+    json_i64(f, mon->samples ? mon->peak_rss : -1);
+    fprintf(f, ",\"monitor\":{\"interval_ms\":%.6g,\"samples\":%u,\"workers_stopped_s\":%.6f,\"drained_s\":",
+            mon->interval_ms, mon->samples, mon->workers_stopped_s);
+    json_double(f, mon->drained_s);
+    fprintf(f, ",\"drain_waited_s\":%.6f}", mon->drain_waited_s);
     fputc('}', f);
+
+    if (r->values.counted)
+        fprintf(f, ",\"values\":{\"kind\":\"pointer\",\"object_bytes\":%u,\"allocated\":%" PRIu64
+                   ",\"freed\":%" PRIu64 ",\"unfreed_after_free\":%" PRId64 "}",
+                LFB_POINTER_VALUE_BYTES, r->values.allocated, r->values.freed,
+                (int64_t)(r->values.allocated - r->values.freed));
+    else
+        fputs(",\"values\":{\"kind\":\"int\"}", f);
+    if (s->stall_s > 0)
+        fprintf(f, ",\"stall\":{\"s\":%.6g,\"entered_s\":%.6f,\"left_s\":%.6f}", s->stall_s,
+                r->stall.entered_s, r->stall.left_s);
+    else
+        fputs(",\"stall\":null", f);
+    if (mon->series) {
+        fputs(",\"timeseries\":{\"fields\":[\"t_s\",\"retired_bytes\",\"retired_values\",\"rss\",\"resizes\","
+              "\"size\"],\"samples\":[", f);
+        for (size_t i = 0; i < mon->nseries; i++) {
+            const struct lfb_mem_point *pt = &mon->series[i];
+            fprintf(f, "%s[%.4f,", i ? "," : "", pt->t_s);
+            json_i64(f, pt->retired_bytes);
+            fputc(',', f);
+            json_i64(f, pt->retired_values);
+            fputc(',', f);
+            json_i64(f, pt->rss);
+            fputc(',', f);
+            json_i64(f, pt->resizes);
+            fprintf(f, ",%" PRIu64 "]", pt->size);
+        }
+        fputs("]}", f);
+    } else {
+        fputs(",\"timeseries\":null", f);
+    }
 
     if (s->ops->lock_based)
         fprintf(f, ",\"contention\":{\"acquisitions\":%" PRIu64 ",\"contended\":%" PRIu64

@@ -21,6 +21,8 @@ struct lfb_record_ctx {
     uint64_t timer_interval_ns;
     unsigned sample_every;
     const char *status; /* "ok" */
+    const char *series; /* "lfmap/ck-hp" for a --scheme series, else the map's name; NULL = map */
+    const char *scheme; /* the scheme asked for (--scheme), NULL = the default */
 };
 
 void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lfb_run_spec *spec,

@@ -13,8 +13,9 @@
 #include "bench_env.h"
 
 /* Workers look at the stop flag once per this many operations: rare enough
- * to cost nothing, often enough (~10 us) that threads stop together. */
-#define LFB_STOP_CHECK_EVERY 256u
+ * to cost nothing, often enough (~10 us) that threads stop together.  The
+ * same period as LFB_QUIESCENT_EVERY (runner.h), checked by one test. */
+#define LFB_STOP_CHECK_EVERY LFB_QUIESCENT_EVERY
 /* The main thread polls for bulkload completion at this interval. */
 #define LFB_BULK_POLL_NS 1000000L
 /* Values written: the key in the low bits and a per-thread counter above, so
@@ -137,9 +138,14 @@ static void *mixed_worker(void *arg)
     struct lfb_counts counts = wk->res.c, *c = &counts;
     unsigned until_sample = s->sample_every;
     worker_begin(wk);
+    void (*quiescent)(void *) = ops->quiescent;
     for (uint64_t i = 0;; i++) {
-        if (i % LFB_STOP_CHECK_EVERY == 0 && atomic_load_explicit(wk->stop, memory_order_relaxed))
-            break;
+        if (i % LFB_STOP_CHECK_EVERY == 0) {
+            if (atomic_load_explicit(wk->stop, memory_order_relaxed))
+                break;
+            if (quiescent)
+                quiescent(wk->map);
+        }
         uint64_t e = stream[i & mask];
         c->ops++;
         if (until_sample && --until_sample == 0) {
@@ -167,8 +173,12 @@ static void *bulk_worker(void *arg)
     worker_begin(wk);
     uint64_t n = s->w->initial;
     for (uint64_t idx = wk->index, i = 0; idx < n; idx += s->threads, i++) {
-        if (i % LFB_STOP_CHECK_EVERY == 0 && atomic_load_explicit(wk->stop, memory_order_relaxed))
-            break;
+        if (i % LFB_STOP_CHECK_EVERY == 0) {
+            if (atomic_load_explicit(wk->stop, memory_order_relaxed))
+                break;
+            if (ops->quiescent)
+                ops->quiescent(wk->map);
+        }
         uint64_t e = lfb_pack(LFB_OP_INSERT, lfb_key_of(s->perm, idx));
         c->ops++;
         if (until_sample && --until_sample == 0) {
@@ -176,6 +186,63 @@ static void *bulk_worker(void *arg)
             uint64_t t0 = bench_now_ns();
             do_op(ops, wk->map, e, i, c);
             sample(wk->wh, t0, s->timer_interval_ns);
+        } else {
+            do_op(ops, wk->map, e, i, c);
+        }
+    }
+    wk->res.c = counts;
+    worker_end(wk);
+    return NULL;
+}
+
+/* Churn: thread t owns the key indices t, t + T, ... in [initial, range);
+ * it inserts them in order (fill: the map heads for `range` keys, the high
+ * watermark) then removes them in reverse (drain: back to the `initial`
+ * prefilled keys), and again, so the table grows and shrinks over and over.
+ * A share update_pct of the operations are these writes; the rest are reads
+ * of uniform keys over the whole range. */
+static void *churn_worker(void *arg)
+{
+    struct worker *wk = arg;
+    const struct lfb_run_spec *s = wk->spec;
+    const struct lfb_map_ops *ops = s->ops;
+    struct lfb_counts counts = wk->res.c, *c = &counts;
+    unsigned until_sample = s->sample_every;
+    uint64_t lo = s->w->initial, hi = s->w->range, T = s->threads, t = wk->index;
+    uint64_t first = lo + (t + T - lo % T) % T; /* smallest owned index >= lo */
+    uint64_t owned = first < hi ? (hi - first + T - 1) / T : 0;
+    uint64_t held = 0; /* owned indices inserted: first, first + T, ... */
+    bool filling = true;
+    struct lfb_rng r = {s->map_seed ^ (0x636875726eull + t * 0x9e3779b97f4a7c15ull)}; /* "churn" */
+    uint64_t update_cut = (uint64_t)(s->w->update_pct / 100.0 * 4294967296.0);
+    worker_begin(wk);
+    for (uint64_t i = 0;; i++) {
+        if (i % LFB_STOP_CHECK_EVERY == 0) {
+            if (atomic_load_explicit(wk->stop, memory_order_relaxed))
+                break;
+            if (ops->quiescent)
+                ops->quiescent(wk->map);
+        }
+        uint64_t e;
+        if (owned && (lfb_rng_next(&r) >> 32) < update_cut) {
+            if (filling) {
+                e = lfb_pack(LFB_OP_INSERT, lfb_key_of(s->perm, first + T * held));
+                if (++held == owned)
+                    filling = false;
+            } else {
+                e = lfb_pack(LFB_OP_REMOVE, lfb_key_of(s->perm, first + T * --held));
+                if (held == 0)
+                    filling = true;
+            }
+        } else {
+            e = lfb_pack(LFB_OP_GET, lfb_key_of(s->perm, lfb_rng_below(&r, hi)));
+        }
+        c->ops++;
+        if (until_sample && --until_sample == 0) {
+            until_sample = s->sample_every;
+            uint64_t t0 = bench_now_ns();
+            bool w = do_op(ops, wk->map, e, i, c);
+            sample(w ? wk->wh : wk->rh, t0, s->timer_interval_ns);
         } else {
             do_op(ops, wk->map, e, i, c);
         }
@@ -203,6 +270,130 @@ static void add_counts(struct lfb_counts *to, const struct lfb_counts *from)
     to->removed += from->removed;
 }
 
+/* ---- the memory monitor and the stalled reader --------------------------- */
+
+struct monitor_ctx {
+    const struct lfb_run_spec *spec;
+    void *map;
+    uint64_t begin_ns;            /* the start barrier */
+    atomic_bool workers_done;     /* the workers have stopped */
+    atomic_uint_least64_t stopped_ns;
+    struct lfb_monitor *out;
+    size_t capacity;              /* of out->series */
+    pthread_t tid;
+};
+
+static void monitor_sample(struct monitor_ctx *mc, struct lfb_mem_point *pt)
+{
+    const struct lfb_map_ops *ops = mc->spec->ops;
+    struct lfb_map_stats st;
+    memset(&st, 0, sizeof st);
+    st.retired_bytes = st.retired_values = st.resizes = -1;
+    /* Registered only while it samples: a thread registered with urcu-qsbr
+     * that sleeps would hold back every grace period. */
+    if (ops->stats_concurrent) {
+        if (ops->thread_enter)
+            ops->thread_enter(mc->map);
+        ops->stats(mc->map, &st);
+        if (ops->quiescent)
+            ops->quiescent(mc->map);
+        if (ops->thread_exit)
+            ops->thread_exit(mc->map);
+    }
+    struct lfb_mem m;
+    lfb_mem_rss(&m);
+    pt->t_s = (double)(bench_now_ns() - mc->begin_ns) / 1e9;
+    pt->retired_bytes = st.retired_bytes;
+    pt->retired_values = st.retired_values;
+    pt->rss = m.rss_bytes;
+    pt->resizes = st.resizes;
+    pt->size = st.size;
+}
+
+static void monitor_keep(struct monitor_ctx *mc, const struct lfb_mem_point *pt)
+{
+    struct lfb_monitor *o = mc->out;
+    o->samples++;
+    if (pt->retired_bytes > o->peak_retired_bytes)
+        o->peak_retired_bytes = pt->retired_bytes;
+    if (pt->retired_values > o->peak_retired_values)
+        o->peak_retired_values = pt->retired_values;
+    if (pt->rss > o->peak_rss)
+        o->peak_rss = pt->rss;
+    if (o->series && o->nseries < mc->capacity)
+        o->series[o->nseries++] = *pt;
+}
+
+static void sleep_ns(uint64_t ns);
+
+static void *monitor_thread(void *arg)
+{
+    struct monitor_ctx *mc = arg;
+    const struct lfb_run_spec *s = mc->spec;
+    uint64_t interval = (uint64_t)(mc->out->interval_ms * 1e6);
+    uint64_t next = mc->begin_ns;
+    for (;;) {
+        bool done = atomic_load(&mc->workers_done);
+        struct lfb_mem_point pt;
+        monitor_sample(mc, &pt);
+        monitor_keep(mc, &pt);
+        if (done) {
+            /* After the run: until nothing is pending, or LFB_DRAIN_WAIT_S. */
+            double stopped = (double)(atomic_load(&mc->stopped_ns) - mc->begin_ns) / 1e9;
+            mc->out->drain_waited_s = pt.t_s - stopped;
+            if (pt.retired_bytes <= 0 && pt.retired_values <= 0) {
+                mc->out->drained_s = pt.t_s;
+                break;
+            }
+            if (!s->timeseries || pt.t_s - stopped >= LFB_DRAIN_WAIT_S)
+                break;
+        }
+        next += interval;
+        uint64_t now = bench_now_ns();
+        if (next > now)
+            sleep_ns(next - now);
+        else
+            next = now; /* a slow sample: no burst to catch up */
+    }
+    return NULL;
+}
+
+struct stall_ctx {
+    const struct lfb_run_spec *spec;
+    void *map;
+    pthread_barrier_t *start;
+    uint64_t begin_ns_hint;
+    uint64_t entered_ns, left_ns;
+    pthread_t tid;
+};
+
+/* The stalled reader: registered like a worker, it enters a read-side
+ * section at the start barrier, gets a prefilled key inside it (under
+ * hazard pointers the protection covers what was got), and sleeps there for
+ * stall_s; it never passes a quiescent state meanwhile. */
+static void *stall_thread(void *arg)
+{
+    struct stall_ctx *sc = arg;
+    const struct lfb_run_spec *s = sc->spec;
+    const struct lfb_map_ops *ops = s->ops;
+    if (ops->thread_enter)
+        ops->thread_enter(sc->map);
+    pthread_barrier_wait(sc->start);
+    ops->read_lock(sc->map);
+    sc->entered_ns = bench_now_ns();
+    uint64_t v;
+    if (s->w->initial)
+        (void)ops->get(sc->map, lfb_key_of(s->perm, 0), &v);
+    sleep_ns((uint64_t)(s->stall_s * 1e9));
+    sc->left_ns = bench_now_ns();
+    ops->read_unlock(sc->map);
+    if (ops->quiescent)
+        ops->quiescent(sc->map);
+    if (ops->thread_exit)
+        ops->thread_exit(sc->map);
+    return NULL;
+}
+
 /* Prefill on the calling thread under the run's memory policy. */
 static int prefill(const struct lfb_run_spec *s, void *m, uint64_t *loaded, struct lfcli_err *err)
 {
@@ -210,6 +401,8 @@ static int prefill(const struct lfb_run_spec *s, void *m, uint64_t *loaded, stru
     bool (*load)(void *, uint64_t, uint64_t) = ops->load ? ops->load : ops->insert;
     uint64_t n = s->w->kind == LFB_KIND_BULKLOAD ? 0 : s->w->initial;
     for (uint64_t i = 0; i < n; i++) {
+        if (ops->quiescent && i % LFB_QUIESCENT_EVERY == 0)
+            ops->quiescent(m);
         uint64_t key = lfb_key_of(s->perm, i);
         if (!load(m, key, value_of(key, 0)))
             return lfcli_fail(err, "%s: prefill: key %llu was present already", ops->name,
@@ -243,7 +436,11 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
         .capacity = bulk ? (s->presized ? s->w->initial : 0) : s->w->initial,
         .seed = s->map_seed,
         .threads = s->threads,
+        .scheme = s->scheme,
     };
+    struct lfb_value_counts vc0;
+    if (s->pointer_values)
+        lfb_pointer_value_counts(&vc0);
     void *m = ops->create(&cfg);
     if (!m) {
         free(wk);
@@ -269,7 +466,8 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
     atomic_uint finished;
     atomic_init(&stop, false);
     atomic_init(&finished, 0);
-    pthread_barrier_init(&start, NULL, s->threads + 1);
+    bool stalled = s->stall_s > 0 && ops->read_lock && ops->read_unlock;
+    pthread_barrier_init(&start, NULL, s->threads + 1 + (stalled ? 1 : 0));
     for (unsigned t = 0; t < s->threads; t++) {
         wk[t] = (struct worker){.spec = s, .map = m, .index = t, .start = &start, .stop = &stop,
                                 .finished = &finished};
@@ -281,15 +479,35 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
             hist_reset(wk[t].rh);
             hist_reset(wk[t].wh);
         }
-        if (!wk[t].rh || !wk[t].wh ||
-            pthread_create(&wk[t].tid, NULL, bulk ? bulk_worker : mixed_worker, &wk[t]) != 0) {
+        void *(*fn)(void *) = bulk ? bulk_worker : s->w->kind == LFB_KIND_CHURN ? churn_worker : mixed_worker;
+        if (!wk[t].rh || !wk[t].wh || pthread_create(&wk[t].tid, NULL, fn, &wk[t]) != 0) {
             fprintf(stderr, "lfbench: cannot start worker %u of %u (out of memory?)\n", t, s->threads);
             exit(EXIT_FAILURE);
         }
     }
+    struct stall_ctx sc = {.spec = s, .map = m, .start = &start};
+    if (stalled && pthread_create(&sc.tid, NULL, stall_thread, &sc) != 0) {
+        fputs("lfbench: cannot start the stalled reader\n", stderr);
+        exit(EXIT_FAILURE);
+    }
     pthread_barrier_wait(&start);
     uint64_t begin = bench_now_ns();
     uint64_t deadline = begin + (uint64_t)(s->duration_s * 1e9);
+    /* The memory monitor, from the start barrier on. */
+    struct lfb_monitor *mon = &out->monitor;
+    mon->interval_ms = s->monitor_ms > 0 ? s->monitor_ms : LFB_MONITOR_MS_DEFAULT;
+    mon->peak_retired_bytes = mon->peak_retired_values = mon->peak_rss = -1;
+    mon->drained_s = -1;
+    struct monitor_ctx mc = {.spec = s, .map = m, .begin_ns = begin, .out = mon};
+    atomic_init(&mc.workers_done, false);
+    atomic_init(&mc.stopped_ns, 0);
+    if (s->timeseries) {
+        mc.capacity = (size_t)((s->duration_s + LFB_DRAIN_WAIT_S) * 1e3 / mon->interval_ms) + 64;
+        mon->series = calloc(mc.capacity, sizeof *mon->series);
+        if (!mon->series)
+            mc.capacity = 0;
+    }
+    bool monitoring = pthread_create(&mc.tid, NULL, monitor_thread, &mc) == 0;
     if (bulk) {
         while (atomic_load(&finished) < s->threads && bench_now_ns() < deadline)
             sleep_ns(LFB_BULK_POLL_NS);
@@ -309,6 +527,18 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
             last_end = wk[t].t_end;
     }
     out->wall_s = last_end > first_begin ? (double)(last_end - first_begin) / 1e9 : 0.0;
+    if (stalled) {
+        pthread_join(sc.tid, NULL);
+        /* The reader may pass the barrier before this thread reads the clock. */
+        out->stall.entered_s = (double)(int64_t)(sc.entered_ns - begin) / 1e9;
+        out->stall.left_s = (double)(int64_t)(sc.left_ns - begin) / 1e9;
+    }
+    uint64_t stopped = bench_now_ns();
+    mon->workers_stopped_s = (double)(stopped - begin) / 1e9;
+    atomic_store(&mc.stopped_ns, stopped);
+    atomic_store(&mc.workers_done, true);
+    if (monitoring)
+        pthread_join(mc.tid, NULL);
 
     for (unsigned t = 0; t < s->threads; t++) {
         out->per_thread[t] = wk[t].res;
@@ -327,11 +557,19 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
 
     if (ops->thread_enter)
         ops->thread_enter(m);
+    out->map_stats.retired_bytes = out->map_stats.retired_values = out->map_stats.resizes = -1;
     ops->stats(m, &out->map_stats);
     lfb_mem_sample(&out->mem_end);
     ops->destroy(m);
     if (ops->thread_exit)
         ops->thread_exit(m);
+    if (s->pointer_values) {
+        struct lfb_value_counts vc1;
+        lfb_pointer_value_counts(&vc1);
+        out->values.counted = true;
+        out->values.allocated = vc1.allocated - vc0.allocated;
+        out->values.freed = vc1.freed - vc0.freed;
+    }
     lfb_mempolicy_apply(&(struct lfb_mempolicy){LFB_MEM_FIRST_TOUCH, 0});
     pthread_barrier_destroy(&start);
     free(wk);
@@ -343,6 +581,8 @@ void lfb_run_result_free(struct lfb_run_result *r)
     free(r->per_thread);
     free(r->read_hist);
     free(r->write_hist);
+    free(r->monitor.series);
+    r->monitor.series = NULL;
     r->per_thread = NULL;
     r->read_hist = r->write_hist = NULL;
 }

@@ -164,6 +164,19 @@ int lfb_workload_preset(struct lfb_workload *w, const char *name)
         w->update_pct = 100;
         return 0;
     }
+    if (strcmp(name, "churn") == 0) {
+        w->kind = LFB_KIND_CHURN;
+        w->update_pct = LFB_CHURN_UPDATE_PCT_DEFAULT;
+        return 0;
+    }
+    if (strncmp(name, "churn-", 6) == 0) {
+        struct lfb_workload mix;
+        if (lfb_workload_preset(&mix, name + 6) != 0 || mix.kind != LFB_KIND_MIXED)
+            return -1;
+        w->kind = LFB_KIND_CHURN;
+        w->update_pct = mix.update_pct;
+        return 0;
+    }
     /* "R/W": two integers that add up to 100 */
     char *end;
     unsigned long rd = strtoul(name, &end, 10);

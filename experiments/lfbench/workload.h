@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum lfb_kind { LFB_KIND_MIXED, LFB_KIND_HOTKEYS, LFB_KIND_BULKLOAD };
+enum lfb_kind { LFB_KIND_MIXED, LFB_KIND_HOTKEYS, LFB_KIND_BULKLOAD, LFB_KIND_CHURN };
 enum lfb_mix { LFB_MIX_INSERT_REMOVE, LFB_MIX_PUT, LFB_MIX_CAS_INC };
 enum lfb_dist { LFB_DIST_UNIFORM, LFB_DIST_ZIPF };
 enum lfb_op { LFB_OP_GET, LFB_OP_INSERT, LFB_OP_REMOVE, LFB_OP_PUT, LFB_OP_CAS_INC, LFB_OP_REINSERT };
@@ -34,6 +34,16 @@ extern const char *const lfb_op_names[];
  * keys), so that reads meet the churned keys as the pathology needs. */
 #define LFB_HOT_READ_SHARE 0.5
 #define LFB_ZIPF_S_DEFAULT 0.99 /* YCSB's constant */
+/* churn: the high watermark is this many times the low one (the prefill) by
+ * default.  lfmap grows when 3/4 of its slots are claimed and shrinks when
+ * live keys fall under 1/16 of them (lib/lfmap_internal.h), so only a range
+ * of well over 16x makes every cycle both grow and shrink the table: at 32x
+ * a cycle doubles the table three or four times on the way up and shrinks it
+ * once on the way down (a shrink goes straight to the smallest table that
+ * the keys fill at most half). */
+#define LFB_CHURN_FACTOR 32u
+/* churn's read share when the name gives none ("churn" = "churn-50/50"). */
+#define LFB_CHURN_UPDATE_PCT_DEFAULT 50.0
 
 struct lfb_workload {
     char name[32];          /* "95/5", "hotkeys", "bulkload", "70/30" */
@@ -95,7 +105,8 @@ void lfb_stream_fill(const struct lfb_workload *w, const struct lfb_perm *perm, 
                      unsigned thread, uint64_t *out, size_t len);
 
 /* Sets the preset named `name` ("95/5", "50/50", "10/90", "hotkeys",
- * "bulkload", or "R/W" with R + W = 100).  0, or -1 if unknown. */
+ * "bulkload", "R/W" with R + W = 100, "churn" or "churn-R/W").  0, or -1 if
+ * unknown. */
 int lfb_workload_preset(struct lfb_workload *w, const char *name);
 
 #endif /* LFB_WORKLOAD_H */
