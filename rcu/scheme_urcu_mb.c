@@ -10,8 +10,12 @@
 #define LFRCU_NO_INLINE_MEMB
 #include "lfrcu.h"
 
-#define _LGPL_SOURCE /* URCU_TLS(urcu_mb_reader).registered, below */
 #include <urcu/urcu-mb.h>
+/* For URCU_TLS(urcu_mb_reader).registered only; the read side and
+ * everything else stay liburcu's out-of-line calls (no _LGPL_SOURCE: under
+ * TSan, inlined liburcu code races with itself where liburcu's own
+ * uninstrumented copy does not). */
+#include <urcu/static/urcu-mb.h>
 
 #include <stdbool.h>
 #include <stddef.h>

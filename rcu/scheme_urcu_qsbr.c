@@ -14,8 +14,12 @@
 #define LFRCU_NO_INLINE_MEMB
 #include "lfrcu.h"
 
-#define _LGPL_SOURCE /* URCU_TLS(urcu_qsbr_reader).registered, below */
 #include <urcu/urcu-qsbr.h>
+/* For URCU_TLS(urcu_qsbr_reader).registered only; the read side and
+ * everything else stay liburcu's out-of-line calls (no _LGPL_SOURCE: under
+ * TSan, inlined liburcu code races with itself where liburcu's own
+ * uninstrumented copy does not). */
+#include <urcu/static/urcu-qsbr.h>
 
 #include <stdbool.h>
 #include <stddef.h>
