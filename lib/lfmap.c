@@ -627,7 +627,12 @@ static __attribute__((noinline)) int value_rec_take(struct write_op *op)
 LF_WRITE_PATH void value_rec_keep(struct write_op *op)
 {
     if (__builtin_expect(op->rec != NULL, 0)) {
-        lf_self.spare = op->rec;
+        /* A destructor run during this write (a scheme's callback on this
+         * thread) may have written a map and kept its own spare. */
+        if (lf_self.spare)
+            free(op->rec);
+        else
+            lf_self.spare = op->rec;
         op->rec = NULL;
     }
 }
