@@ -94,10 +94,22 @@ void lfmap_thread_unregister(void)
     if (!lf_self.registered)
         return;
     const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    /* First let every scheme drain (its quiescent hook may run deferred
+     * callbacks) while all of this thread's schemes are still registered,
+     * so that a destructor using a map of another scheme finds it usable. */
     for (unsigned i = 0; all[i]; i++)
-        if (lf_self.schemes & (1u << i))
-            all[i]->thread_unregister();
-    lf_self.schemes = 0;
+        if ((lf_self.schemes & (1u << i)) && all[i]->quiescent)
+            all[i]->quiescent();
+    /* Then unregister one scheme at a time, clearing its bit first: a
+     * callback run by a later unregister that uses a map of a scheme
+     * already unregistered registers it again (lf_attach sees the bit
+     * clear), and the loop unregisters it once more; nothing registered
+     * is left behind when the mask is empty. */
+    while (lf_self.schemes) {
+        unsigned i = (unsigned)__builtin_ctz(lf_self.schemes);
+        lf_self.schemes &= ~(1u << i);
+        all[i]->thread_unregister();
+    }
     free(lf_self.spare);
     lf_self.spare = NULL;
     /* seq_cst: the successor-sizing bound needs it (lf_table_successor_slots). */

@@ -499,6 +499,84 @@ START_TEST(nothing_pending_once_quiescent)
 }
 END_TEST
 
+/* ---- Follow-up review, finding 1: lfmap_thread_unregister unregistered
+ * the schemes in schemes.def order with every bit still set; a ck-hp
+ * callback run by hp_unregister (deferred by another thread's section)
+ * used a ck-epoch or urcu-memb map of an already unregistered scheme
+ * (ck_epoch_begin on a NULL record: a crash).  Now every scheme drains
+ * first, and each bit is cleared before its scheme unregisters. */
+#define XN 512
+static lfmap *x_hp, *x_epoch, *x_memb;
+static _Atomic uint64_t x_next;
+static _Atomic int x_phase;
+
+static void destroy_and_remove_elsewhere(uint64_t v, void *ctx)
+{
+    uint64_t k = atomic_fetch_add(&x_next, 1);
+    ck_assert_int_ge(lfmap_remove(x_epoch, k, NULL), 0);
+    ck_assert_int_ge(lfmap_remove(x_memb, k, NULL), 0);
+    obj_destroy(v, ctx);
+}
+
+static void *x_worker(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    for (uint64_t k = 0; k < XN; k++) {
+        ck_assert_int_eq(lfmap_put(x_epoch, k, obj_new(), NULL), 1);
+        ck_assert_int_eq(lfmap_put(x_memb, k, obj_new(), NULL), 1);
+    }
+    uint64_t v;
+    (void)lfmap_get(x_hp, 0, &v); /* registered with all three schemes */
+    atomic_store(&x_phase, 1);
+    while (atomic_load(&x_phase) != 2)
+        nap_us(100);
+    lfmap_thread_unregister(); /* runs callbacks the main thread deferred */
+    atomic_store(&x_phase, 3);
+    return NULL;
+}
+
+START_TEST(unregister_runs_callbacks_while_all_schemes_registered)
+{
+    if (!only_in_pass("ck-hp"))
+        return;
+    counts_reset();
+    atomic_store(&x_next, 0);
+    atomic_store(&x_phase, 0);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    x_hp = map_of("ck-hp", destroy_and_remove_elsewhere);
+    x_epoch = map_of("ck-epoch", obj_destroy);
+    x_memb = map_of("urcu-memb", obj_destroy);
+    for (uint64_t k = 0; k < XN; k++)
+        ck_assert_int_eq(lfmap_put(x_hp, k, obj_new(), NULL), 1);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, x_worker, NULL), 0);
+    while (atomic_load(&x_phase) != 1)
+        nap_us(100);
+    /* Removes inside a section: ck-hp defers the ready callbacks to the
+     * next depth-0 point of any thread, here the worker's unregister. */
+    lfmap_read_lock(x_hp);
+    for (uint64_t k = 0; k < XN; k++)
+        ck_assert_int_eq(lfmap_remove(x_hp, k, NULL), 1);
+    atomic_store(&x_phase, 2);
+    while (atomic_load(&x_phase) != 3)
+        nap_us(100);
+    lfmap_read_unlock(x_hp);
+    pthread_join(t, NULL);
+    lfmap_free(x_hp);
+    ck_assert_uint_eq(atomic_load(&x_next), XN);
+    lfmap_free(x_epoch);
+    lfmap_free(x_memb);
+    lfmap_thread_unregister();
+    /* urcu-memb's value_free may run on liburcu's call_rcu thread. */
+    for (int i = 0; i < 2000 && atomic_load(&destroyed) != atomic_load(&created); i++)
+        nap_us(1000);
+    ck_assert_uint_eq(atomic_load(&created), 3 * XN);
+    ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("scheme_review");
@@ -514,6 +592,7 @@ static Suite *review_suite(void)
     tcase_add_test(tc, destructor_frees_a_map_of_the_same_scheme);
     tcase_add_test(tc, qsbr_offline_while_joining);
     tcase_add_test(tc, nothing_pending_once_quiescent);
+    tcase_add_test(tc, unregister_runs_callbacks_while_all_schemes_registered);
     suite_add_tcase(s, tc);
     return s;
 }
