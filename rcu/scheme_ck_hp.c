@@ -146,12 +146,16 @@ static void hp_read_unlock(void)
 
 static void hp_protect(unsigned slot, const void *p)
 {
-    /* ck_hp_set_fence: the store, then a full fence, so that the caller's
-     * validating load comes after the hazard is visible to reclaimers.  It
-     * also drops the slot's previous hazard: for TSan, a release, as at the
-     * end of a section. */
+    /* The store also drops the slot's previous hazard: for TSan, a
+     * release, as at the end of a section. */
     lfrcu_tsan_release(&tsan_hazards);
-    ck_hp_set_fence(self, slot, (void *)p);
+    /* release: our earlier reads of the slot's previous object come before
+     * a reclaimer can see its hazard replaced (ck_hp_set_fence's store is
+     * relaxed, which orders nothing before it on non-TSO targets). */
+    __atomic_store_n(&self->pointers[slot], (void *)p, __ATOMIC_RELEASE);
+    /* seq_cst fence: the caller's validating load comes after the hazard
+     * is visible to reclaimers (pairs with scan_locked's fence). */
+    atomic_thread_fence(memory_order_seq_cst);
 }
 
 static int cmp_uintptr(const void *a, const void *b)
@@ -211,8 +215,8 @@ static struct lfrcu_head *scan_locked(void)
     size_t n = collect_hazards();
     if (n == SIZE_MAX)
         return NULL;
-    /* acquire fence: the scan's loads that saw a hazard cleared (released
-     * by clear_hazards or replaced by a protect) come before the frees. */
+    /* acquire fence: the scan's loads that saw a hazard cleared or replaced
+     * (both release stores: clear_hazards, hp_protect) come before the frees. */
     atomic_thread_fence(memory_order_acquire);
     struct lfrcu_head *ready = NULL, *keep = NULL;
     unsigned long freed = 0;
