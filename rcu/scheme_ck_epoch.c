@@ -13,7 +13,9 @@
  * with ck_epoch_call and polls it (ck_epoch_poll never waits).  The barrier
  * takes the lock and calls ck_epoch_barrier, which waits for readers: no
  * reader ever waits for the lock, so it cannot wait for the barrier.
- * Callbacks are collected under the lock and run after it is released.
+ * Callbacks are collected under the lock and run after it is released;
+ * they count in `running` until they have run, and the barrier also waits
+ * for `running` to drop to zero (unless called from a callback), as ebr.
  * A stalled reader stops the epoch: the backlog grows.
  */
 #include "lfrcu.h"
@@ -26,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define RECLAIM_PERIOD 64u
 
@@ -108,16 +111,32 @@ static void drain_locked(void)
     }
 }
 
+/* Callbacks taken off the ready list and not run yet (all threads), and
+ * those of them this thread is running (see the barrier; as in ebr). */
+static _Atomic unsigned long running;
+static _Thread_local unsigned long running_here;
+
 /* Takes the dispatched list (under the lock) and runs it after unlocking. */
 static void unlock_and_run(void)
 {
     struct lfrcu_head *h = ready;
     ready = NULL;
+    unsigned long n = 0;
+    for (struct lfrcu_head *c = h; c; c = LINK(c))
+        n++;
+    /* relaxed: counted under the lock before it is released (which orders
+     * it before a barrier's lock and load). */
+    atomic_fetch_add_explicit(&running, n, memory_order_relaxed);
+    running_here += n;
     pthread_mutex_unlock(&reclaim_lock);
     while (h) {
         struct lfrcu_head *next = LINK(h);
         lfrcu_tsan_acquire(&tsan_grace_period);
         h->fn(h);
+        running_here--;
+        /* release: the callback's effects come before a barrier that sees
+         * the count drop (it loads with acquire). */
+        atomic_fetch_sub_explicit(&running, 1, memory_order_release);
         h = next;
     }
 }
@@ -163,6 +182,14 @@ static void cke_barrier(void)
     drain_locked();
     ck_epoch_barrier(&reclaimer);
     unlock_and_run();
+    /* Callbacks other threads took off the ready list before our lock may
+     * still be running: wait for them, except in a barrier called from a
+     * callback (a destructor's lfmap_free), which must not wait for itself.
+     * acquire: pairs with unlock_and_run's release. */
+    while (running_here == 0 && atomic_load_explicit(&running, memory_order_acquire) > 0) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static bool cke_may_wait(void)
