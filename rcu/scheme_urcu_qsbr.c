@@ -41,6 +41,10 @@ static bool registered(void)
 }
 /* Section nesting, only so that may_wait can refuse inside a section. */
 static _Thread_local unsigned depth;
+/* Whether qsbr_offline took this thread offline: lfmap_thread_online
+ * brings back online only what lfmap_thread_offline took offline, never a
+ * thread the program took offline itself. */
+static _Thread_local bool offline_here;
 static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
 static char tsan_barrier;
 
@@ -58,6 +62,7 @@ static void qsbr_unregister(void)
     if (!registered_here)
         return;
     registered_here = false;
+    offline_here = false;
     lfrcu_tsan_release(&tsan_grace_period);
     urcu_qsbr_unregister_thread();
 }
@@ -91,10 +96,14 @@ static void qsbr_offline(void)
         return;
     lfrcu_tsan_release(&tsan_grace_period);
     urcu_qsbr_thread_offline();
+    offline_here = true;
 }
 
 static void qsbr_online(void)
 {
+    if (!offline_here)
+        return;
+    offline_here = false;
     if (registered() && !urcu_qsbr_read_ongoing())
         urcu_qsbr_thread_online();
 }

@@ -438,6 +438,32 @@ START_TEST(qsbr_offline_while_joining)
 }
 END_TEST
 
+/* ---- Follow-up review, finding 6: lfmap_thread_online brought online a
+ * thread the program had taken offline itself (urcu-qsbr). */
+START_TEST(qsbr_online_leaves_the_programs_offline_alone)
+{
+    if (!only_in_pass("urcu-qsbr"))
+        return;
+    urcu_qsbr_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = lfmap_new(&qsbr_cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* lfmap uses the program's registration */
+    urcu_qsbr_thread_offline(); /* the program's own offline */
+    lfmap_thread_offline();
+    lfmap_thread_online();
+    ck_assert_msg(!urcu_qsbr_read_ongoing(), "lfmap_thread_online brought the program's offline thread online");
+    urcu_qsbr_thread_online();
+    lfmap_thread_offline(); /* lfmap's own: undone by lfmap_thread_online */
+    ck_assert(!urcu_qsbr_read_ongoing());
+    lfmap_thread_online();
+    ck_assert(urcu_qsbr_read_ongoing());
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    urcu_qsbr_unregister_thread();
+}
+END_TEST
+
 /* ---- Finding 10: once writers stop and every thread is quiescent, nothing
  * retired stays pending (ck-epoch, ebr and ck-hp kept the last retired
  * objects until lfmap_free); the destructor count is exact. */
@@ -591,6 +617,7 @@ static Suite *review_suite(void)
     tcase_add_test(tc, composes_with_a_liburcu_bp_program);
     tcase_add_test(tc, destructor_frees_a_map_of_the_same_scheme);
     tcase_add_test(tc, qsbr_offline_while_joining);
+    tcase_add_test(tc, qsbr_online_leaves_the_programs_offline_alone);
     tcase_add_test(tc, nothing_pending_once_quiescent);
     tcase_add_test(tc, unregister_runs_callbacks_while_all_schemes_registered);
     suite_add_tcase(s, tc);
