@@ -157,7 +157,10 @@ struct lfmap_config {
      * value_free(old, value_free_ctx) runs once no reader can still hold it
      * (after a grace period; for ck-hp, once no hazard pointer protects it),
      * on whichever thread reclamation runs (a liburcu call_rcu worker, or a
-     * writer).  Values only moved by a resize are not retired.  lfmap_free
+     * writer).  Under ck-hp it can also run on read paths (the outermost
+     * lfmap_read_unlock, lfmap_get) and in lfmap_quiescent,
+     * lfmap_thread_unregister and the barrier of lfmap_free: a destructor
+     * must not take a lock that a caller of those may hold.  Values only moved by a resize are not retired.  lfmap_free
      * retires every value still in the map.  lfmap_fetch_add on such a map
      * returns -EINVAL (adding to a pointer would leak it).  The old value
      * that lfmap_put/lfmap_remove return in *old is retired too: use it
@@ -226,7 +229,9 @@ LFMAP_API const char *lfmap_reclamation(const lfmap *m);
  * inside the pair is protected (a second hazard, published before the CAS
  * that removes it) until its next lfmap_put/lfmap_remove on any ck-hp map
  * or the outermost lfmap_read_unlock.  Only those two values are
- * protected. */
+ * protected: in particular the existing value lfmap_get_or_insert returns
+ * in *current is not (to keep a value, look it up with lfmap_get inside
+ * lfmap_read_lock..unlock). */
 LFMAP_API void lfmap_read_lock(lfmap *m);
 LFMAP_API void lfmap_read_unlock(lfmap *m);
 
@@ -275,7 +280,8 @@ LFMAP_API void lfmap_free(lfmap *m);
  * the LFMAP_RCU environment variable names no reclamation scheme.
  * Registration with a scheme happens on the thread's first use of a map of
  * that scheme; lfmap_thread_unregister leaves every scheme the thread
- * used (and is a quiescent state for urcu-qsbr).  LFMAP_RCU
+ * used (and is a quiescent state for urcu-qsbr; a liburcu registration the
+ * program made itself, lfmap leaves alone).  LFMAP_RCU
  * is read once, by the first registration of the process: every call gives
  * the same answer for it, concurrent first calls included.  Registering
  * twice is harmless (returns 0). */
