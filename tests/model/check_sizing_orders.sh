@@ -51,10 +51,6 @@ pins = [
     ("lib/lfmap_internal.h", "lf_live_add", "the live-count stores are seq_cst",
      ["atomic_store_explicit", "atomic_load_explicit", "relaxed", "seq_cst",
       "atomic_fetch_add_explicit", "seq_cst"]),
-    ("lib/migrate.c", "lf_table_start_migration", "the sentinel CAS is seq_cst",
-     ["atomic_load_explicit", "&m->current", "acquire", "atomic_load_explicit", "&t->next", "acquire",
-      "atomic_fetch_add_explicit", "&t->resize_attempts", "relaxed",
-      "atomic_compare_exchange_strong", "&t->next", "&expected"]),
     ("lib/migrate.c", "lf_table_help_publish", "a helper reads the sentinel seq_cst",
      ["atomic_load_explicit", "&t->next", "seq_cst"]),
 ]
@@ -82,6 +78,12 @@ b = body("lib/lfmap.c", "write_run")
 loads = re.findall(r"atomic_load_explicit\(\s*&t->next\s*,\s*memory_order_([a-z_]+)\)", b or "")
 if not loads or any(o != "seq_cst" for o in loads):
     print(f"check_sizing_orders: lib/lfmap.c write_run: its t->next loads must be seq_cst, code has {loads}", file=sys.stderr)
+    bad += 1
+# The sentinel CAS into t->next is seq_cst (the implicit order).
+b = body("lib/migrate.c", "lf_table_start_migration") or ""
+cas = re.findall(r"atomic_compare_exchange_[a-z_]+\(\s*&t->next\b[^)]*\)", b)
+if cas != ["atomic_compare_exchange_strong(&t->next, &expected, sentinel)"]:
+    print(f"check_sizing_orders: lib/migrate.c lf_table_start_migration: the sentinel CAS must be the seq_cst atomic_compare_exchange_strong, code has {cas}", file=sys.stderr)
     bad += 1
 for fn, op in (("lfmap_thread_register", "add"), ("lfmap_thread_unregister", "sub")):
     b = body("lib/thread.c", fn) or ""
