@@ -17,7 +17,7 @@
 # Usage: scripts/model-seeded.sh [NAME...]   (default: all; NAME without .mut)
 # Environment: MODEL_SEEDED_TIMEOUT (per bug, default 600 s),
 # LFMAP_MODEL_ITERATIONS (executions per scenario, default 20000: a quarter
-# to a half of make modelcheck's; the 47 bugs took 5.6 min on the 2-vCPU VM).
+# to a half of make modelcheck's; the 47 bugs took 6 to 8 min on the 2-vCPU VM).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
