@@ -429,6 +429,14 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
         uint64_t next;
         if (decide(op, cur, &next, result) == KEEP)
             return false;
+        if (__builtin_expect(m->protect_values, 0) && (op->kind == W_PUT || op->kind == W_REMOVE) &&
+            value_is_live(cur) && cur != next)
+            /* Hazard pointers: *old stays usable inside the caller's
+             * lfmap_read_lock section (lib/lfmap.h).  Published (with a full
+             * fence) before the CAS: if the CAS succeeds the value was still
+             * in the map after the hazard was visible, so our retire's scan
+             * sees it.  Cleared by the outermost unlock. */
+            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, (void *)(uintptr_t)value_decode(cur));
         LFMAP_HOOK(BEFORE_VALUE_CAS);
         /* seq_cst: the linearization point of the write; totally ordered
          * with the freezing CAS on the same word (pitfall 9). */
@@ -436,7 +444,11 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
             int64_t d = live_delta(cur, next);
             if (d)
                 lf_live_add(m, d);
-            if (op->rec && value_is_live(cur)) {
+            /* Only a value our CAS took out of the map is retired: a put or
+             * cas that stores the very value the key holds (cur == next)
+             * changes nothing, and the value stays in the map (retiring it
+             * would free it while the map still hands it out). */
+            if (op->rec && value_is_live(cur) && cur != next) {
                 value_retire(m, op->rec, value_decode(cur)); /* our CAS removed it */
                 op->rec = NULL;
             }
@@ -615,7 +627,12 @@ static __attribute__((noinline)) int value_rec_take(struct write_op *op)
 LF_WRITE_PATH void value_rec_keep(struct write_op *op)
 {
     if (__builtin_expect(op->rec != NULL, 0)) {
-        lf_self.spare = op->rec;
+        /* A destructor run during this write (a scheme's callback on this
+         * thread) may have written a map and kept its own spare. */
+        if (lf_self.spare)
+            free(op->rec);
+        else
+            lf_self.spare = op->rec;
         op->rec = NULL;
     }
 }
@@ -633,7 +650,9 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     }
     uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
+        lf_read_lock(m); /* no table is read, but ck-hp clears the *old hazard at the unlock */
         apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
+        lf_read_unlock(m);
         value_rec_keep(op);
         return result;
     }
@@ -891,4 +910,20 @@ void lfmap_quiescent(void)
     for (unsigned i = 0; all[i]; i++)
         if ((lf_self.schemes & (1u << i)) && all[i]->quiescent)
             all[i]->quiescent();
+}
+
+void lfmap_thread_offline(void)
+{
+    const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    for (unsigned i = 0; all[i]; i++)
+        if ((lf_self.schemes & (1u << i)) && all[i]->thread_offline)
+            all[i]->thread_offline();
+}
+
+void lfmap_thread_online(void)
+{
+    const struct lfrcu_scheme *const *all = lfrcu_schemes();
+    for (unsigned i = 0; all[i]; i++)
+        if ((lf_self.schemes & (1u << i)) && all[i]->thread_online)
+            all[i]->thread_online();
 }

@@ -161,7 +161,11 @@ struct lfmap_config {
      * retires every value still in the map.  lfmap_fetch_add on such a map
      * returns -EINVAL (adding to a pointer would leak it).  The old value
      * that lfmap_put/lfmap_remove return in *old is retired too: use it
-     * only inside lfmap_read_lock..unlock.  value_free_ctx
+     * only inside lfmap_read_lock..unlock (ck-hp: see lfmap_read_lock for
+     * how long).  A put or cas that stores the value the key already holds
+     * retires nothing.  The map frees each value once per removal from a
+     * key: a pointer stored under two keys (or in two maps) is freed twice,
+     * so store each object under one key only.  value_free_ctx
      * must stay valid until the map's last value is freed (as the
      * allocator's ctx, see lfmap_free). */
     void (*value_free)(uint64_t value, void *ctx);
@@ -214,20 +218,45 @@ LFMAP_API const char *lfmap_reclamation(const lfmap *m);
  * section (they nest, and must be called by a registered thread; no
  * lfmap_free, lfmap_thread_unregister or lfmap_quiescent inside).  Under
  * ck-hp, the hazard-pointer equivalent: the value returned by the thread's
- * last lfmap_get on m inside the pair is protected by a hazard pointer
+ * last lfmap_get inside the pair is protected by a hazard pointer
  * (published, then validated by re-reading the key's slot) until the
- * thread's next lfmap_get on m or lfmap_read_unlock; only that one value is
+ * thread's next lfmap_get on any ck-hp map (the thread has one value hazard
+ * for the scheme, not one per map) or its outermost lfmap_read_unlock; and
+ * the old value the thread's last lfmap_put/lfmap_remove returned in *old
+ * inside the pair is protected (a second hazard, published before the CAS
+ * that removes it) until its next lfmap_put/lfmap_remove on any ck-hp map
+ * or the outermost lfmap_read_unlock.  Only those two values are
  * protected. */
 LFMAP_API void lfmap_read_lock(lfmap *m);
 LFMAP_API void lfmap_read_unlock(lfmap *m);
 
-/* urcu-qsbr: announces that the calling thread holds no reference to any
- * map's memory (a quiescent state).  A thread registered with urcu-qsbr (it
- * used a map of that scheme) must call it regularly, outside any
- * lfmap_read_lock section: until it does, nothing retired by any urcu-qsbr
- * map can be freed.  lfmap_thread_unregister is also a quiescent state.
- * A no-op for threads not registered with urcu-qsbr. */
+/* Announces that the calling thread holds no reference to any map's memory
+ * (a quiescent state); the call a thread makes when idle.  Outside any
+ * lfmap_read_lock section.  urcu-qsbr: a thread registered with urcu-qsbr
+ * (it used a map of that scheme) must call it regularly: until it does,
+ * nothing retired by any urcu-qsbr map can be freed.
+ * lfmap_thread_unregister is also a quiescent state.  ck-epoch, ebr and
+ * ck-hp: it also tries (without waiting) to reclaim what was retired, so
+ * that once writers stop and every thread has called it a few times (each
+ * call advances an epoch at most once) nothing retired stays pending:
+ * lfmap_get_stats then reports retired_bytes_pending and
+ * retired_values_pending 0, and every value_free has run.  (The liburcu
+ * flavours free on their call_rcu thread shortly after a grace period.)
+ * Callbacks may run on the calling thread.  A no-op for the other schemes
+ * and for threads that used none of these. */
 LFMAP_API void lfmap_quiescent(void);
+
+/* urcu-qsbr: an extended quiescent state for a registered thread about to
+ * block (pthread_join, a condition variable, I/O): lfmap_thread_offline()
+ * before, lfmap_thread_online() after; in between the thread must not use
+ * any map (of any scheme).  A registered urcu-qsbr thread that blocks
+ * without going offline blocks every grace period of the flavour: any
+ * thread's lfmap_free of a urcu-qsbr map that retired tables then waits for
+ * it (a deadlock if it is waiting for that very thread, e.g. in
+ * pthread_join).  Outside any lfmap_read_lock section.  No-ops for the
+ * other schemes and for unregistered threads. */
+LFMAP_API void lfmap_thread_offline(void);
+LFMAP_API void lfmap_thread_online(void);
 
 /* Frees the map and every table it retired.  With value_free, it first
  * retires every value still in the map (each value_free runs after a grace

@@ -44,13 +44,15 @@
 
 /* Hazard slots per thread in hazard-pointer schemes: three tables (the one
  * a thread is in, the successor it moves to, and the predecessor a writer
- * helps finish migrating) and one value (lfmap_read_lock's protection of
- * the last value lfmap_get returned). */
-#define LFRCU_HAZARDS 4u
+ * helps finish migrating) and two values (lfmap_read_lock's protection of
+ * the last value lfmap_get returned, and of the last old value a write
+ * returned in *old). */
+#define LFRCU_HAZARDS 5u
 #define LFRCU_HAZARD_TABLE 0u
 #define LFRCU_HAZARD_NEXT 1u
 #define LFRCU_HAZARD_FROM 2u
 #define LFRCU_HAZARD_VALUE 3u
+#define LFRCU_HAZARD_OLD 4u
 /* Most schemes in rcu/schemes.def (one bit each in a thread's mask). */
 #define LFRCU_MAX_SCHEMES 32u
 
@@ -81,8 +83,15 @@ struct lfrcu_scheme {
      * False inside a read-side section and on the scheme's reclamation
      * threads (a callback that waited for callbacks would wait for itself). */
     bool (*may_wait)(void);
-    /* Optional: announce a quiescent state (QSBR schemes). */
+    /* Optional: announce a quiescent state (QSBR schemes); schemes with
+     * deferred reclamation also try to reclaim here (never waiting), so
+     * that idle threads free what was retired last. */
     void (*quiescent)(void);
+    /* Optional (QSBR schemes): an extended quiescent state for a thread
+     * about to block (offline) and its end (online).  No map of the scheme
+     * may be used in between. */
+    void (*thread_offline)(void);
+    void (*thread_online)(void);
     /* Optional: hazard-pointer schemes (see the contract above). */
     void (*protect)(unsigned slot, const void *p);
     /* Optional: reads need no section at all (leak); lets lfmap skip the

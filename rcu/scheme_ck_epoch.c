@@ -140,6 +140,22 @@ static void cke_retire(struct lfrcu_head *head, lfrcu_callback fn)
     }
 }
 
+/* lfmap_quiescent: an idle thread helps reclamation along (review finding
+ * 10: without it, what was retired last stayed pending until lfmap_free).
+ * ck_epoch_poll never waits; it advances the epoch at most once per call,
+ * so a few calls free everything once no thread is inside a section. */
+static void cke_quiescent(void)
+{
+    pthread_once(&init_once, init);
+    if (self && self->active)
+        return;
+    if (pthread_mutex_trylock(&reclaim_lock) == 0) {
+        drain_locked();
+        ck_epoch_poll(&reclaimer);
+        unlock_and_run();
+    }
+}
+
 static void cke_barrier(void)
 {
     pthread_once(&init_once, init);
@@ -162,5 +178,5 @@ const struct lfrcu_scheme lfrcu_scheme_ck_epoch = {
     .read_unlock = cke_read_unlock,
     .retire = cke_retire,
     .barrier = cke_barrier,
-    .may_wait = cke_may_wait,
+    .may_wait = cke_may_wait,    .quiescent = cke_quiescent,
 };

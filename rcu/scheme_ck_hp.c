@@ -1,22 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Concurrency Kit's hazard pointers (ck_hp).  Readers protect exactly the
- * objects they use: lfmap publishes the table it reads (and the successor
- * it moves to) with protect(), then re-validates it against m->current
- * (lib/lfmap.c, lf_current and lf_follow), restarting from the current table
- * when validation fails; so reads under this scheme are lock-free, not
- * wait-free.  A value is protected only inside lfmap_read_lock..unlock
- * (LFRCU_HAZARD_VALUE, the last value lfmap_get returned).
+ * Hazard pointers on Concurrency Kit's records (ck_hp).  Readers protect
+ * exactly the objects they use: lfmap publishes the table it reads (and the
+ * successor it moves to) with protect(), then re-validates it against
+ * m->current (lib/lfmap.c, lf_current and lf_follow), restarting from the
+ * current table when validation fails; so reads under this scheme are
+ * lock-free, not wait-free.  A value is protected only inside
+ * lfmap_read_lock..unlock: LFRCU_HAZARD_VALUE names the last value
+ * lfmap_get returned, LFRCU_HAZARD_OLD the last old value a write returned.
  *
  * read_lock/read_unlock only count nesting; the outermost unlock clears the
  * thread's hazards.  A stalled reader therefore holds at most LFRCU_HAZARDS
  * objects: the backlog stays bounded.
  *
- * Retired objects go to one global ck_hp record (ck defers per record, and
- * a record's owner must reclaim: a thread that retired and exited would
- * strand its objects), fed as in scheme_ck_epoch.c: a lock-free incoming
- * stack, drained under `reclaim_lock` (trylock on the retire path) into
- * ck_hp_retire, then ck_hp_reclaim scans every thread's hazards.
+ * ck provides the per-thread records (register, recycle, unregister) and
+ * the publication (ck_hp_set_fence).  The scan is ours (review finding 3:
+ * ck 0.7.1's ck_hp_reclaim caches hazards in a 512-entry array that it
+ * overflows when more than 512 are set, i.e. with ~260 threads in read
+ * sections): under `reclaim_lock` we copy every record's hazards into a
+ * growable array, sort it, and free each pending object that no hazard
+ * names (binary search).  Retired objects arrive on a lock-free incoming
+ * stack (retire never blocks; the reclaim takes the lock with trylock).
+ *
+ * Callbacks never run while the running thread is inside a section (depth
+ * > 0): a destructor that uses another ck-hp map would overwrite this
+ * thread's hazard slots, which are per thread, not per map, and the
+ * outer operation would go on using a table nobody protects any more
+ * (review finding 2).  Such callbacks go on the global `deferred` stack,
+ * which the next depth-0 point of any thread runs: an outermost unlock,
+ * lfmap_quiescent, thread unregistration, a barrier.
  */
 #include "lfrcu.h"
 
@@ -27,13 +39,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
 #define RECLAIM_PERIOD 32u
-
-_Static_assert(sizeof(ck_hp_hazard_t) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
-               "lfrcu_head must hold a ck_hp hazard");
 
 struct hp_thread {
     ck_hp_record_t record;
@@ -41,33 +51,41 @@ struct hp_thread {
 };
 
 static ck_hp_t hp;
-static struct hp_thread reclaimer;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(struct lfrcu_head *) incoming; /* push-only; taken whole */
-static struct lfrcu_head *ready;              /* reclaimable, under the lock */
+/* Under reclaim_lock: retired, still named by a hazard at the last scan. */
+static struct lfrcu_head *pending;
+static size_t n_pending;
+/* Under reclaim_lock: the scan's copy of every published hazard. */
+static uintptr_t *scan_buf;
+static size_t scan_cap;
+/* Reclaimable callbacks that a thread inside a section could not run. */
+static _Atomic(struct lfrcu_head *) deferred;
+/* Callbacks taken to run and not run yet (all threads), and this thread's. */
+static _Atomic unsigned long running;
+static _Thread_local unsigned long running_here;
 static char tsan_hazards; /* see lfrcu_tsan_release in lfrcu.h */
 
 static _Thread_local ck_hp_record_t *self;
 static _Thread_local unsigned depth;
 static _Thread_local unsigned retires;
 
-/* ck's hazard is scheme_private[0..3]; the incoming and ready lists link
- * through the hazard's `data` word (ck_hp_retire sets it to the head). */
-#define LINK(h) (*(struct lfrcu_head **)&((ck_hp_hazard_t *)(void *)(h)->scheme_private)->data)
+/* scheme_private[0] links the incoming, pending and deferred lists. */
+#define LINK(h) (*(struct lfrcu_head **)&(h)->scheme_private[0])
 
-static void reclaimed(void *data)
+static void unused_destructor(void *p)
 {
-    struct lfrcu_head *h = data;
-    LINK(h) = ready;
-    ready = h;
+    (void)p; /* ck_hp_init wants one; ck_hp_retire/reclaim are not used */
 }
 
 static void init(void)
 {
-    ck_hp_init(&hp, LFRCU_HAZARDS, RECLAIM_PERIOD, reclaimed);
-    ck_hp_register(&hp, &reclaimer.record, reclaimer.pointers);
+    ck_hp_init(&hp, LFRCU_HAZARDS, RECLAIM_PERIOD, unused_destructor);
 }
+
+static void run_list(struct lfrcu_head *h);
+static void run_deferred(void);
 
 static int hp_register(void)
 {
@@ -103,10 +121,12 @@ static void hp_unregister(void)
     if (!self)
         return;
     clear_hazards();
+    depth = 0;
+    run_deferred(); /* nothing is left behind on a thread that leaves */
+    clear_hazards(); /* in case a callback used a ck-hp map */
     lfrcu_tsan_release(self); /* see hp_register */
     ck_hp_unregister(self);
     self = NULL;
-    depth = 0;
 }
 
 static void hp_read_lock(void)
@@ -116,8 +136,12 @@ static void hp_read_lock(void)
 
 static void hp_read_unlock(void)
 {
-    if (--depth == 0)
+    if (--depth == 0) {
         clear_hazards();
+        /* relaxed: a hint; run_deferred takes the list with acquire. */
+        if (__builtin_expect(atomic_load_explicit(&deferred, memory_order_relaxed) != NULL, 0))
+            run_deferred();
+    }
 }
 
 static void hp_protect(unsigned slot, const void *p)
@@ -130,29 +154,146 @@ static void hp_protect(unsigned slot, const void *p)
     ck_hp_set_fence(self, slot, (void *)p);
 }
 
-static void drain_locked(void)
+static int cmp_uintptr(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Copies every published hazard of every record into scan_buf (sorted);
+ * returns how many, or SIZE_MAX if the buffer could not grow (no reclaim
+ * this time).  Under reclaim_lock, after the seq_cst fence. */
+static size_t collect_hazards(void)
+{
+    size_t n = 0;
+    ck_stack_entry_t *e;
+    /* ck_pr loads (ck's own atomics): records are pushed with ck's CAS and
+     * never removed; hazards are stored with ck_pr / __atomic stores. */
+    for (e = ck_pr_load_ptr(&hp.subscribers.head); e; e = ck_pr_load_ptr(&e->next)) {
+        ck_hp_record_t *r = (ck_hp_record_t *)(void *)((char *)e - offsetof(ck_hp_record_t, global_entry));
+        if (n + LFRCU_HAZARDS > scan_cap) {
+            size_t cap = scan_cap ? 2 * scan_cap : 64 * LFRCU_HAZARDS;
+            uintptr_t *b = realloc(scan_buf, cap * sizeof *b);
+            if (!b)
+                return SIZE_MAX;
+            scan_buf = b;
+            scan_cap = cap;
+        }
+        for (unsigned i = 0; i < LFRCU_HAZARDS; i++) {
+            void *p = ck_pr_load_ptr(&r->pointers[i]);
+            if (p)
+                scan_buf[n++] = (uintptr_t)p;
+        }
+    }
+    qsort(scan_buf, n, sizeof *scan_buf, cmp_uintptr);
+    return n;
+}
+
+/* Under reclaim_lock: moves the incoming objects to `pending`, scans the
+ * hazards and returns the objects no hazard names (to run after unlocking,
+ * or to defer).  Counts them in `running`. */
+static struct lfrcu_head *scan_locked(void)
 {
     /* acquire: pairs with the pushers' release. */
     struct lfrcu_head *h = atomic_exchange_explicit(&incoming, NULL, memory_order_acquire);
     while (h) {
         struct lfrcu_head *next = LINK(h);
-        ck_hp_retire(&reclaimer.record, (ck_hp_hazard_t *)(void *)h->scheme_private, h,
-                     h->protected ? h->protected : h);
+        LINK(h) = pending;
+        pending = h;
+        n_pending++;
         h = next;
     }
+    if (!pending)
+        return NULL;
+    /* seq_cst fence: pairs with the readers' fence after publishing a
+     * hazard (every pending object was unlinked before it was retired). */
+    atomic_thread_fence(memory_order_seq_cst);
+    size_t n = collect_hazards();
+    if (n == SIZE_MAX)
+        return NULL;
+    /* acquire fence: the scan's loads that saw a hazard cleared (released
+     * by clear_hazards or replaced by a protect) come before the frees. */
+    atomic_thread_fence(memory_order_acquire);
+    struct lfrcu_head *ready = NULL, *keep = NULL;
+    unsigned long freed = 0;
+    for (h = pending; h;) {
+        struct lfrcu_head *next = LINK(h);
+        uintptr_t key = (uintptr_t)(h->protected ? h->protected : h);
+        if (n && bsearch(&key, scan_buf, n, sizeof *scan_buf, cmp_uintptr)) {
+            LINK(h) = keep;
+            keep = h;
+        } else {
+            LINK(h) = ready;
+            ready = h;
+            freed++;
+        }
+        h = next;
+    }
+    pending = keep;
+    n_pending -= freed;
+    /* relaxed: counted before the lock is released, which orders it before
+     * a barrier's lock and load. */
+    atomic_fetch_add_explicit(&running, freed, memory_order_relaxed);
+    running_here += freed;
+    return ready;
 }
 
-static void unlock_and_run(void)
+/* Runs a list scan_locked returned (depth 0, lock not held). */
+static void run_list(struct lfrcu_head *h)
 {
-    struct lfrcu_head *h = ready;
-    ready = NULL;
-    pthread_mutex_unlock(&reclaim_lock);
     while (h) {
         struct lfrcu_head *next = LINK(h);
         lfrcu_tsan_acquire(&tsan_hazards);
         h->fn(h);
+        running_here--;
+        /* release: the callback's effects come before a barrier that sees
+         * the count drop (it loads with acquire). */
+        atomic_fetch_sub_explicit(&running, 1, memory_order_release);
         h = next;
     }
+}
+
+/* Hands a list scan_locked returned to whoever is at depth 0 next. */
+static void defer_list(struct lfrcu_head *h)
+{
+    if (!h)
+        return;
+    struct lfrcu_head *tail = h;
+    unsigned long n = 1;
+    while (LINK(tail)) {
+        tail = LINK(tail);
+        n++;
+    }
+    running_here -= n; /* now anyone's to run */
+    struct lfrcu_head *top = atomic_load_explicit(&deferred, memory_order_relaxed); /* relaxed: the CAS checks */
+    do
+        LINK(tail) = top;
+    /* release: the list's contents travel with it. */
+    while (!atomic_compare_exchange_weak_explicit(&deferred, &top, h, memory_order_release, memory_order_relaxed));
+}
+
+static void run_deferred(void)
+{
+    /* acquire: pairs with defer_list's release. */
+    struct lfrcu_head *h = atomic_exchange_explicit(&deferred, NULL, memory_order_acquire);
+    if (!h)
+        return;
+    for (struct lfrcu_head *c = h; c; c = LINK(c))
+        running_here++; /* counted in `running` already, by scan_locked */
+    run_list(h);
+}
+
+/* Scans (trylock) and runs what is free, now at depth 0, else deferred. */
+static void try_reclaim(void)
+{
+    if (pthread_mutex_trylock(&reclaim_lock) != 0)
+        return;
+    struct lfrcu_head *ready = scan_locked();
+    if (depth)
+        defer_list(ready); /* under the lock: a barrier after us sees it */
+    pthread_mutex_unlock(&reclaim_lock);
+    if (!depth)
+        run_list(ready);
 }
 
 static void hp_retire(struct lfrcu_head *head, lfrcu_callback fn)
@@ -164,14 +305,19 @@ static void hp_retire(struct lfrcu_head *head, lfrcu_callback fn)
         LINK(head) = top;
     /* release: the head's fields before its publication. */
     while (!atomic_compare_exchange_weak_explicit(&incoming, &top, head, memory_order_release, memory_order_relaxed));
-    if (++retires % RECLAIM_PERIOD == 0 && pthread_mutex_trylock(&reclaim_lock) == 0) {
-        drain_locked();
-        /* seq_cst fence: pairs with the readers' fence after publishing a
-         * hazard (the object was unlinked before it was retired). */
-        atomic_thread_fence(memory_order_seq_cst);
-        ck_hp_reclaim(&reclaimer.record);
-        unlock_and_run();
-    }
+    if (++retires % RECLAIM_PERIOD == 0)
+        try_reclaim();
+}
+
+/* lfmap_quiescent: an idle thread scans (review finding 10: what was
+ * retired last stayed pending until lfmap_free). */
+static void hp_quiescent(void)
+{
+    if (depth)
+        return;
+    pthread_once(&init_once, init);
+    try_reclaim();
+    run_deferred();
 }
 
 static void hp_barrier(void)
@@ -179,12 +325,16 @@ static void hp_barrier(void)
     pthread_once(&init_once, init);
     for (;;) {
         pthread_mutex_lock(&reclaim_lock);
-        drain_locked();
-        atomic_thread_fence(memory_order_seq_cst); /* as in hp_retire */
-        ck_hp_reclaim(&reclaimer.record);
-        unsigned left = reclaimer.record.n_pending;
-        unlock_and_run();
-        if (left == 0)
+        struct lfrcu_head *ready = scan_locked();
+        size_t left = n_pending;
+        pthread_mutex_unlock(&reclaim_lock);
+        run_list(ready);
+        run_deferred();
+        /* Callbacks other threads took before our lock may still be
+         * running: wait for them, except in a barrier called from a
+         * callback (two such barriers would wait for each other).
+         * acquire: pairs with run_list's release. */
+        if (left == 0 && (running_here || atomic_load_explicit(&running, memory_order_acquire) == 0))
             return;
         /* Some reader still protects an object: wait for it to move on. */
         struct timespec ts = {0, 100000};
@@ -206,5 +356,6 @@ const struct lfrcu_scheme lfrcu_scheme_ck_hp = {
     .retire = hp_retire,
     .barrier = hp_barrier,
     .may_wait = hp_may_wait,
+    .quiescent = hp_quiescent,
     .protect = hp_protect,
 };

@@ -27,9 +27,15 @@
  * stops E, and everything retired meanwhile waits: memory grows.
  *
  * Barrier.  Advances the epoch twice, waiting (sleeping) for readers, then
- * frees every object stamped before; callbacks run under the lock, so a
- * reclaim that another thread started has finished when the barrier takes
- * it.
+ * frees every object stamped before.
+ *
+ * Callbacks run after reclaim_lock is released, never under it: a
+ * destructor may free another ebr map (lfmap_free -> barrier), which takes
+ * the lock again (review finding 7: it self-deadlocked).  The reclaimer
+ * takes the ripe objects off the list under the lock and counts them in
+ * `running` until they have run, and the barrier also waits for `running`
+ * to drop to zero (unless it is called from a callback: it must not wait
+ * for itself).
  */
 #include "lfrcu.h"
 
@@ -61,6 +67,10 @@ static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
 static _Thread_local struct ebr_record *self;
 static _Thread_local unsigned depth;
 static _Thread_local unsigned retires;
+/* Callbacks taken off the list and not run yet (all threads), and those of
+ * them this thread is running (see the barrier). */
+static _Atomic unsigned long running;
+static _Thread_local unsigned long running_here;
 
 /* The head's private words: [0] the next pointer, [1] the stamp. */
 #define NEXT(h) (*(struct lfrcu_head **)&(h)->scheme_private[0])
@@ -141,20 +151,23 @@ static bool try_advance(void)
     return true;
 }
 
-/* Frees what is old enough.  Under reclaim_lock. */
-static void reclaim_locked(void)
+/* Takes what is old enough off the list.  Under reclaim_lock; the caller
+ * runs the result with run_ripe after unlocking. */
+static struct lfrcu_head *reclaim_locked(void)
 {
     try_advance();
     uint64_t e = atomic_load_explicit(&global_epoch, memory_order_relaxed); /* relaxed: under the lock */
     /* acquire: pairs with the pushers' release. */
     struct lfrcu_head *list = atomic_exchange_explicit(&retired, NULL, memory_order_acquire);
-    struct lfrcu_head *keep = NULL, *keep_tail = NULL;
+    struct lfrcu_head *keep = NULL, *keep_tail = NULL, *ripe = NULL;
+    unsigned long n = 0;
     while (list) {
         struct lfrcu_head *h = list;
         list = NEXT(h);
         if (STAMP(h) + 2 <= e) {
-            lfrcu_tsan_acquire(&tsan_grace_period);
-            h->fn(h);
+            NEXT(h) = ripe;
+            ripe = h;
+            n++;
         } else {
             NEXT(h) = keep;
             keep = h;
@@ -170,6 +183,36 @@ static void reclaim_locked(void)
         while (!atomic_compare_exchange_weak_explicit(&retired, &top, keep, memory_order_release,
                                                       memory_order_relaxed));
     }
+    /* relaxed: counted under the lock before it is released (which orders
+     * it before a barrier's lock and load). */
+    atomic_fetch_add_explicit(&running, n, memory_order_relaxed);
+    running_here += n;
+    return ripe;
+}
+
+/* Runs what reclaim_locked took, outside the lock. */
+static void run_ripe(struct lfrcu_head *h)
+{
+    while (h) {
+        struct lfrcu_head *next = NEXT(h);
+        lfrcu_tsan_acquire(&tsan_grace_period);
+        h->fn(h);
+        running_here--;
+        /* release: the callback's effects come before a barrier that sees
+         * the count drop (it loads with acquire). */
+        atomic_fetch_sub_explicit(&running, 1, memory_order_release);
+        h = next;
+    }
+}
+
+/* Outside any section: one reclamation attempt, if nobody else is at it. */
+static void try_reclaim(void)
+{
+    if (pthread_mutex_trylock(&reclaim_lock) == 0) {
+        struct lfrcu_head *ripe = reclaim_locked();
+        pthread_mutex_unlock(&reclaim_lock);
+        run_ripe(ripe);
+    }
 }
 
 static void ebr_retire(struct lfrcu_head *head, lfrcu_callback fn)
@@ -183,10 +226,18 @@ static void ebr_retire(struct lfrcu_head *head, lfrcu_callback fn)
         NEXT(head) = top;
     /* release: the head's fields before its publication. */
     while (!atomic_compare_exchange_weak_explicit(&retired, &top, head, memory_order_release, memory_order_relaxed));
-    if (++retires % RECLAIM_PERIOD == 0 && pthread_mutex_trylock(&reclaim_lock) == 0) {
-        reclaim_locked();
-        pthread_mutex_unlock(&reclaim_lock);
-    }
+    if (++retires % RECLAIM_PERIOD == 0)
+        try_reclaim();
+}
+
+/* lfmap_quiescent: an idle thread helps reclamation along (review finding
+ * 10: without it, what was retired last stayed pending until lfmap_free).
+ * Each call advances the epoch at most once, so the last objects retired
+ * are freed by the third call once every thread is outside its sections. */
+static void ebr_quiescent(void)
+{
+    if (depth == 0)
+        try_reclaim();
 }
 
 static void ebr_barrier(void)
@@ -200,8 +251,18 @@ static void ebr_barrier(void)
             nanosleep(&ts, NULL);
         }
     }
-    reclaim_locked();
+    struct lfrcu_head *ripe = reclaim_locked();
     pthread_mutex_unlock(&reclaim_lock);
+    run_ripe(ripe);
+    /* Callbacks other threads took off the list before our lock may still
+     * be running: wait for them, except in a barrier called from a callback
+     * (a destructor's lfmap_free): two such barriers would wait for each
+     * other, and lfmap_free there need not wait (lib/lfmap.h).
+     * acquire: pairs with run_ripe's release. */
+    while (running_here == 0 && atomic_load_explicit(&running, memory_order_acquire) > 0) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static bool ebr_may_wait(void)
@@ -218,4 +279,5 @@ const struct lfrcu_scheme lfrcu_scheme_ebr = {
     .retire = ebr_retire,
     .barrier = ebr_barrier,
     .may_wait = ebr_may_wait,
+    .quiescent = ebr_quiescent,
 };

@@ -11,6 +11,11 @@
 #include "lfrcu.h"
 
 #include <urcu/urcu-mb.h>
+/* For URCU_TLS(urcu_mb_reader).registered only; the read side and
+ * everything else stay liburcu's out-of-line calls (no _LGPL_SOURCE: under
+ * TSan, inlined liburcu code races with itself where liburcu's own
+ * uninstrumented copy does not). */
+#include <urcu/static/urcu-mb.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,14 +23,18 @@
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
                "lfrcu_head must hold liburcu's rcu_head");
 
-/* Only what lfmap registered is unregistered by it. */
+/* Whether this thread's liburcu-mb registration is ours.  As for memb
+ * (rcu/scheme_urcu_memb.c): a program that registered the thread itself
+ * keeps its registration, which serves us too; liburcu asserts on a second
+ * registration, and unregistering would pull the program's reader out from
+ * under it (review finding 6).  Only what lfmap registered it unregisters. */
 static _Thread_local bool registered_here;
 static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
 static char tsan_barrier;
 
 static int mb_register(void)
 {
-    if (!registered_here) {
+    if (!registered_here && !URCU_TLS(urcu_mb_reader).registered) {
         urcu_mb_register_thread();
         registered_here = true;
     }

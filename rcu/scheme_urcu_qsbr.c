@@ -7,12 +7,19 @@
  * never calls lfmap_quiescent blocks every grace period of the flavour and
  * nothing retired by any urcu-qsbr map is freed: the price of free reads.
  * lfmap's own waits (lfmap_free's barrier) take the thread offline while
- * they wait.  Retired memory goes to liburcu-qsbr's call_rcu worker.
+ * they wait; a thread that blocks elsewhere (pthread_join, a condition
+ * variable) must do the same with lfmap_thread_offline()/online(), or any
+ * thread's lfmap_free of a urcu-qsbr map waits for it.  Retired memory goes to liburcu-qsbr's call_rcu worker.
  */
 #define LFRCU_NO_INLINE_MEMB
 #include "lfrcu.h"
 
 #include <urcu/urcu-qsbr.h>
+/* For URCU_TLS(urcu_qsbr_reader).registered only; the read side and
+ * everything else stay liburcu's out-of-line calls (no _LGPL_SOURCE: under
+ * TSan, inlined liburcu code races with itself where liburcu's own
+ * uninstrumented copy does not). */
+#include <urcu/static/urcu-qsbr.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +27,18 @@
 _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->scheme_private),
                "lfrcu_head must hold liburcu's rcu_head");
 
+/* Whether this thread's liburcu-qsbr registration is ours.  As for memb
+ * (rcu/scheme_urcu_memb.c): a program that registered the thread itself
+ * keeps its registration, which serves us too (and whose quiescent states
+ * the program announces; lfmap_quiescent announces one as well); liburcu
+ * asserts on a second registration, and unregistering would pull the
+ * program's reader out from under it (review finding 6). */
 static _Thread_local bool registered_here;
+
+static bool registered(void)
+{
+    return URCU_TLS(urcu_qsbr_reader).registered;
+}
 /* Section nesting, only so that may_wait can refuse inside a section. */
 static _Thread_local unsigned depth;
 static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
@@ -28,7 +46,7 @@ static char tsan_barrier;
 
 static int qsbr_register(void)
 {
-    if (!registered_here) {
+    if (!registered_here && !registered()) {
         urcu_qsbr_register_thread();
         registered_here = true;
     }
@@ -56,10 +74,29 @@ static void qsbr_read_unlock(void)
 
 static void qsbr_quiescent(void)
 {
-    if (!registered_here || depth)
+    /* Not while offline: liburcu's quiescent state would bring the thread
+     * online again behind lfmap_thread_offline's back. */
+    if (!registered() || depth || !urcu_qsbr_read_ongoing())
         return;
     lfrcu_tsan_release(&tsan_grace_period);
     urcu_qsbr_quiescent_state();
+}
+
+/* lfmap_thread_offline/online (review finding 8): a registered thread that
+ * blocks (pthread_join, a condition variable) blocks every grace period of
+ * the flavour, lfmap_free's among them, unless it goes offline first. */
+static void qsbr_offline(void)
+{
+    if (!registered() || depth || !urcu_qsbr_read_ongoing())
+        return;
+    lfrcu_tsan_release(&tsan_grace_period);
+    urcu_qsbr_thread_offline();
+}
+
+static void qsbr_online(void)
+{
+    if (registered() && !urcu_qsbr_read_ongoing())
+        urcu_qsbr_thread_online();
 }
 
 static void qsbr_callback(struct rcu_head *rh)
@@ -82,7 +119,7 @@ static void qsbr_barrier(void)
 {
     /* An online thread waiting for a grace period would wait for itself:
      * go offline (a quiescent state that lasts) for the wait. */
-    bool online = registered_here && urcu_qsbr_read_ongoing();
+    bool online = registered() && urcu_qsbr_read_ongoing();
     if (online) {
         lfrcu_tsan_release(&tsan_grace_period);
         urcu_qsbr_thread_offline();
@@ -108,4 +145,6 @@ const struct lfrcu_scheme lfrcu_scheme_urcu_qsbr = {
     .barrier = qsbr_barrier,
     .may_wait = qsbr_may_wait,
     .quiescent = qsbr_quiescent,
+    .thread_offline = qsbr_offline,
+    .thread_online = qsbr_online,
 };

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Regression tests for the review of the reclamation schemes (issue 11's
+ * review; paper-notes.md section 3, "Review findings").  One test per
+ * finding; each failed (crash, double destruction, early destruction,
+ * deadlock caught by the timeout, or assertion) before its fix.
+ *
+ * Tests about one scheme (ck-hp, ebr, the liburcu flavours) name it in
+ * their map's config and run in the default pass of tests/run.sh only
+ * (LFMAP_RCU unset) or in that scheme's pass; the others use the map's
+ * default scheme and so run under every scheme.
+ */
+#include "lfmap.h"
+
+#include <check.h>
+
+#include "ck_fast.h"
+#include "ck_run.h"
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu/urcu-bp.h>
+#include <urcu/urcu-mb.h>
+#include <urcu/urcu-qsbr.h>
+
+#define MAGIC 0x600d0b1ec7ull
+#define POISON 0xa5a5a5a5a5a5a5a5ull
+
+struct obj {
+    _Atomic uint64_t magic; /* MAGIC while live, POISON once destroyed */
+    struct obj *grave;
+};
+
+static _Atomic uint64_t created, destroyed;
+static _Atomic(struct obj *) graveyard;
+
+static uint64_t obj_new(void)
+{
+    struct obj *o = calloc(1, sizeof *o);
+    ck_assert_ptr_nonnull(o);
+    atomic_store(&o->magic, MAGIC);
+    atomic_fetch_add(&created, 1);
+    return (uint64_t)(uintptr_t)o;
+}
+
+static bool obj_live(uint64_t v)
+{
+    return atomic_load(&((struct obj *)(uintptr_t)v)->magic) == MAGIC;
+}
+
+/* Poisons and keeps the object (a double destruction is caught, not a
+ * double free); graveyard_free frees them all at the end of a test. */
+static void obj_destroy(uint64_t value, void *ctx)
+{
+    (void)ctx;
+    struct obj *o = (struct obj *)(uintptr_t)value;
+    CK_REQUIRE(atomic_exchange(&o->magic, POISON) == MAGIC, "value destroyed twice (or never live)");
+    struct obj *top = atomic_load(&graveyard);
+    do
+        o->grave = top;
+    while (!atomic_compare_exchange_weak(&graveyard, &top, o));
+    atomic_fetch_add(&destroyed, 1);
+}
+
+static void graveyard_free(void)
+{
+    struct obj *o = atomic_exchange(&graveyard, NULL);
+    while (o) {
+        struct obj *next = o->grave;
+        free(o);
+        o = next;
+    }
+}
+
+static void counts_reset(void)
+{
+    atomic_store(&created, 0);
+    atomic_store(&destroyed, 0);
+}
+
+/* The scheme a scheme-specific test uses, or NULL to skip it in this pass
+ * (the per-scheme passes of tests/run.sh set LFMAP_RCU). */
+static const char *only_in_pass(const char *scheme)
+{
+    const char *env = getenv("LFMAP_RCU");
+    return !env || !*env || !strcmp(env, scheme) ? scheme : NULL;
+}
+
+static lfmap *map_of(const char *scheme, void (*value_free)(uint64_t, void *))
+{
+    struct lfmap_config cfg = {.reclamation = scheme, .value_free = value_free};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+static void nap_us(long us)
+{
+    struct timespec ts = {0, us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- Finding 1: a put or cas storing the value the key holds retired it
+ * while it stayed in the map (destroyed once then, and again by lfmap_free:
+ * a double free). */
+START_TEST(same_value_put_and_cas_destroy_exactly_once)
+{
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(NULL, obj_destroy);
+    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    uint64_t p = obj_new();
+    ck_assert_int_eq(lfmap_put(m, 7, p, NULL), 1);
+    for (int i = 0; i < 100; i++) {
+        ck_assert_int_eq(lfmap_put(m, 7, p, NULL), 0);
+        ck_assert_int_eq(lfmap_cas(m, 7, p, p), 1);
+    }
+    for (int i = 0; i < 50; i++)
+        lfmap_quiescent();
+    ck_assert_msg(obj_live(p), "a value still in the map was destroyed");
+    struct lfmap_stats st;
+    lfmap_get_stats(m, &st);
+    ck_assert_uint_eq(st.retired_values_pending, 0);
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (!leak) {
+        /* lfmap_free's value_free may run after a grace period (liburcu's
+         * call_rcu thread); give it a moment. */
+        for (int i = 0; i < 2000 && atomic_load(&destroyed) == 0; i++)
+            nap_us(1000);
+        ck_assert_uint_eq(atomic_load(&destroyed), 1);
+    }
+    graveyard_free();
+}
+END_TEST
+
+/* ---- Finding 2: ck-hp ran callbacks inline in the writer's retire; a
+ * destructor using another ck-hp map overwrote the thread's hazards and a
+ * table was freed while the outer write still used it (ASan: UAF). */
+static lfmap *index_map;
+
+static void destroy_and_unindex(uint64_t v, void *ctx)
+{
+    for (uint64_t i = 0; i < 40; i++)
+        lfmap_put(index_map, ((v >> 4) & 0xffff) + i, obj_new(), NULL);
+    obj_destroy(v, ctx);
+}
+
+START_TEST(hp_destructor_using_another_hp_map)
+{
+    const char *s = only_in_pass("ck-hp");
+    if (!s)
+        return;
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(s, destroy_and_unindex);
+    index_map = map_of(s, obj_destroy);
+    uint64_t rounds = tu_scaled(300, 30);
+    for (uint64_t r = 0; r < rounds; r++) {
+        for (uint64_t k = 0; k < 300; k++)
+            ck_assert_int_ge(lfmap_put(m, k, obj_new(), NULL), 0);
+        for (uint64_t k = 0; k < 300; k++)
+            ck_assert_int_eq(lfmap_remove(m, k, NULL), 1);
+    }
+    lfmap_free(m);
+    lfmap_free(index_map);
+    lfmap_thread_unregister();
+    ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+END_TEST
+
+/* ---- Finding 3: with > 512 hazards set (~260 threads in read sections)
+ * ck 0.7.1's ck_hp_reclaim overflowed its hazard cache; the scan is now
+ * lfmap's own.  300 readers each hold a value (and a table) while the main
+ * thread retires values; no held value may be destroyed. */
+#define MANY 300
+static lfmap *many_map;
+static _Atomic int many_in, many_go, many_bad;
+
+static void *many_reader(void *arg)
+{
+    uint64_t k = (uint64_t)(uintptr_t)arg, v = 0;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap_read_lock(many_map);
+    bool found = lfmap_get(many_map, k, &v);
+    atomic_fetch_add(&many_in, 1);
+    while (!atomic_load(&many_go))
+        nap_us(1000);
+    if (!found || !obj_live(v))
+        atomic_store(&many_bad, 1);
+    lfmap_read_unlock(many_map);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(hp_more_hazards_than_ck_caches)
+{
+    const char *s = only_in_pass("ck-hp");
+    if (!s)
+        return;
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    many_map = map_of(s, obj_destroy);
+    for (uint64_t k = 0; k < MANY + 1; k++)
+        ck_assert_int_eq(lfmap_put(many_map, k, obj_new(), NULL), 1);
+    pthread_t th[MANY];
+    int started = 0;
+    for (; started < MANY; started++)
+        if (pthread_create(&th[started], NULL, many_reader, (void *)(uintptr_t)started))
+            break;
+    ck_assert_int_ge(started, 260); /* more than 512 hazards */
+    while (atomic_load(&many_in) < started)
+        nap_us(1000);
+    /* Replace every value the readers hold, then retire enough to scan. */
+    for (uint64_t k = 0; k < (uint64_t)started; k++)
+        ck_assert_int_eq(lfmap_put(many_map, k, obj_new(), NULL), 0);
+    for (int i = 0; i < 200; i++)
+        ck_assert_int_eq(lfmap_put(many_map, MANY, obj_new(), NULL), 0);
+    lfmap_quiescent(); /* a scan */
+    atomic_store(&many_go, 1);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_msg(!atomic_load(&many_bad), "a value held by a reader was destroyed");
+    lfmap_free(many_map);
+    lfmap_thread_unregister();
+    ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+END_TEST
+
+/* ---- Findings 4 and 5: under ck-hp, *old of a put/remove inside
+ * lfmap_read_lock..unlock was not protected; and the value hazard is one
+ * per thread (documented: a get on another ck-hp map moves it). */
+static lfmap *hv_map;
+static _Atomic int hv_phase;
+
+static void *hv_writer(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    while (atomic_load(&hv_phase) != 1)
+        nap_us(100);
+    ck_assert_int_eq(lfmap_put(hv_map, 1, obj_new(), NULL), 0); /* replaces what main got */
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(lfmap_put(hv_map, 3, obj_new(), NULL), i == 0);
+    lfmap_quiescent(); /* a scan, outside any section */
+    atomic_store(&hv_phase, 2);
+    while (atomic_load(&hv_phase) != 3)
+        nap_us(100);
+    lfmap_quiescent(); /* another scan, after main's get on the other map */
+    atomic_store(&hv_phase, 4);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(hp_values_protected_as_documented)
+{
+    const char *s = only_in_pass("ck-hp");
+    if (!s)
+        return;
+    counts_reset();
+    atomic_store(&hv_phase, 0);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    hv_map = map_of(s, obj_destroy);
+    lfmap *other = map_of(s, obj_destroy);
+    ck_assert_int_eq(lfmap_put(hv_map, 1, obj_new(), NULL), 1);
+    ck_assert_int_eq(lfmap_put(hv_map, 2, obj_new(), NULL), 1);
+    ck_assert_int_eq(lfmap_put(other, 1, obj_new(), NULL), 1);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, hv_writer, NULL), 0);
+    lfmap_read_lock(hv_map);
+    uint64_t got = 0, old = 0, o2 = 0;
+    ck_assert(lfmap_get(hv_map, 1, &got));
+    ck_assert_int_eq(lfmap_put(hv_map, 2, obj_new(), &old), 0); /* old: retired by us */
+    atomic_store(&hv_phase, 1);
+    while (atomic_load(&hv_phase) != 2)
+        nap_us(100);
+    ck_assert_msg(obj_live(got), "the value lfmap_get returned was destroyed inside the section");
+    ck_assert_msg(obj_live(old), "the *old lfmap_put returned was destroyed inside the section");
+    /* Finding 5, as documented: a get on another ck-hp map moves the value
+     * hazard; the first value is then no longer protected (old still is). */
+    ck_assert(lfmap_get(other, 1, &o2));
+    atomic_store(&hv_phase, 3);
+    while (atomic_load(&hv_phase) != 4)
+        nap_us(100);
+    ck_assert_msg(obj_live(old), "*old lost its protection to a get");
+    ck_assert_msg(!obj_live(got), "a get on another ck-hp map kept the first value's hazard (docs say it moves)");
+    lfmap_read_unlock(hv_map);
+    pthread_join(th, NULL);
+    lfmap_free(hv_map);
+    lfmap_free(other);
+    lfmap_thread_unregister();
+    ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+END_TEST
+
+/* ---- Finding 6: a program registered with urcu-mb / urcu-qsbr / urcu-bp
+ * itself: lfmap uses that registration (liburcu asserted on the second
+ * one) and leaves it alone (liburcu asserts in the program's own
+ * unregister if lfmap took it away). */
+static void compose_with(const char *flavour)
+{
+    if (!only_in_pass(flavour))
+        return;
+    bool qsbr = !strcmp(flavour, "urcu-qsbr"), mb = !strcmp(flavour, "urcu-mb");
+    if (qsbr)
+        urcu_qsbr_register_thread();
+    else if (mb)
+        urcu_mb_register_thread();
+    else
+        urcu_bp_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(flavour, NULL);
+    for (uint64_t k = 0; k < 20000; k++) /* lazy registration with the flavour, and resizes */
+        ck_assert_int_eq(lfmap_put(m, k, k, NULL), 1);
+    lfmap_quiescent();
+    lfmap_thread_unregister();
+    /* The program's registration must still be there. */
+    if (qsbr) {
+        urcu_qsbr_read_lock();
+        urcu_qsbr_read_unlock();
+        urcu_qsbr_quiescent_state();
+    } else if (mb) {
+        urcu_mb_read_lock();
+        urcu_mb_read_unlock();
+    } else {
+        urcu_bp_read_lock();
+        urcu_bp_read_unlock();
+    }
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    ck_assert_uint_eq(lfmap_size(m), 20000);
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (qsbr)
+        urcu_qsbr_unregister_thread(); /* liburcu asserts if it was unregistered already */
+    else if (mb)
+        urcu_mb_unregister_thread();
+    else
+        urcu_bp_unregister_thread();
+}
+
+START_TEST(composes_with_a_liburcu_mb_program)
+{
+    compose_with("urcu-mb");
+}
+END_TEST
+
+START_TEST(composes_with_a_liburcu_qsbr_program)
+{
+    compose_with("urcu-qsbr");
+}
+END_TEST
+
+START_TEST(composes_with_a_liburcu_bp_program)
+{
+    compose_with("urcu-bp");
+}
+END_TEST
+
+/* ---- Finding 7: ebr ran callbacks under its reclaim lock; a destructor
+ * that frees another ebr map (lfmap_free -> barrier) deadlocked.  Run
+ * under ebr in the default pass and under each scheme in its own pass. */
+static void free_inner(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    lfmap_free((lfmap *)(uintptr_t)v);
+}
+
+START_TEST(destructor_frees_a_map_of_the_same_scheme)
+{
+    const char *env = getenv("LFMAP_RCU");
+    const char *s = env && *env ? env : "ebr";
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *outer = map_of(s, free_inner);
+    for (int round = 0; round < 4; round++) {
+        lfmap *in = map_of(s, NULL);
+        for (uint64_t k = 0; k < 3000; k++) /* resizes: tables retired */
+            ck_assert_int_eq(lfmap_put(in, k, k, NULL), 1);
+        ck_assert_int_eq(lfmap_put(outer, 1, (uint64_t)(uintptr_t)in, NULL), round == 0);
+    }
+    ck_assert_int_eq(lfmap_remove(outer, 1, NULL), 1);
+    lfmap_free(outer); /* the barrier runs free_inner, whose lfmap_free barriers again */
+    lfmap_thread_unregister();
+}
+END_TEST
+
+/* ---- Finding 8: urcu-qsbr: a registered thread blocked in pthread_join
+ * stopped the grace period that the joined thread's lfmap_free waited
+ * for.  Documented usage: lfmap_thread_offline() around the blocking call. */
+static struct lfmap_config qsbr_cfg = {.reclamation = "urcu-qsbr"};
+
+static void *qsbr_worker(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *w = lfmap_new(&qsbr_cfg);
+    ck_assert_ptr_nonnull(w);
+    for (uint64_t k = 0; k < 5000; k++) /* resizes: tables retired */
+        ck_assert_int_eq(lfmap_put(w, k, k, NULL), 1);
+    lfmap_quiescent();
+    lfmap_free(w); /* waits for a grace period */
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(qsbr_offline_while_joining)
+{
+    if (!only_in_pass("urcu-qsbr"))
+        return;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = lfmap_new(&qsbr_cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* registered with qsbr, online */
+    lfmap_quiescent();
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, qsbr_worker, NULL), 0);
+    lfmap_thread_offline();
+    pthread_join(t, NULL); /* before the fix: a deadlock (the tcase timeout) */
+    lfmap_thread_online();
+    uint64_t v = 0;
+    ck_assert(lfmap_get(m, 1, &v));
+    ck_assert_uint_eq(v, 1);
+    lfmap_thread_offline(); /* harmless twice, and for other schemes */
+    lfmap_thread_offline();
+    lfmap_thread_online();
+    lfmap_thread_online();
+    lfmap_free(m);
+    lfmap_thread_unregister();
+}
+END_TEST
+
+/* ---- Finding 10: once writers stop and every thread is quiescent, nothing
+ * retired stays pending (ck-epoch, ebr and ck-hp kept the last retired
+ * objects until lfmap_free); the destructor count is exact. */
+static void *churner(void *arg)
+{
+    lfmap *m = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    uint64_t n = tu_scaled(20000, 2000);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = i % 3000;
+        if (i % 7 == 3)
+            ck_assert_int_ge(lfmap_remove(m, k, NULL), 0);
+        else
+            ck_assert_int_ge(lfmap_put(m, k, obj_new(), NULL), 0);
+        if ((i & 1023) == 0)
+            lfmap_quiescent();
+    }
+    lfmap_quiescent();
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(nothing_pending_once_quiescent)
+{
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(NULL, obj_destroy);
+    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, churner, m), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    /* Shrink the map too (tables retired), then go idle. */
+    for (uint64_t k = 0; k < 3000; k++)
+        ck_assert_int_ge(lfmap_remove(m, k, NULL), 0);
+    ck_assert_int_eq(lfmap_put(m, 1, obj_new(), NULL), 1);
+    struct lfmap_stats st;
+    int i = 0;
+    for (; i < 5000; i++) {
+        lfmap_quiescent();
+        lfmap_get_stats(m, &st);
+        if (st.retired_bytes_pending == 0 && st.retired_values_pending == 0)
+            break;
+        if (i >= 8)
+            nap_us(1000); /* liburcu's call_rcu thread frees after a grace period */
+    }
+    if (!leak) {
+        ck_assert_msg(st.retired_bytes_pending == 0 && st.retired_values_pending == 0,
+                      "%s: %zu bytes, %zu values still pending after the threads went quiescent",
+                      lfmap_reclamation(m), (size_t)st.retired_bytes_pending, (size_t)st.retired_values_pending);
+        ck_assert_uint_eq(atomic_load(&destroyed) + lfmap_size(m), atomic_load(&created));
+    }
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (!leak)
+        ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+END_TEST
+
+static Suite *review_suite(void)
+{
+    Suite *s = suite_create("scheme_review");
+    TCase *tc = tcase_create("scheme_review");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, same_value_put_and_cas_destroy_exactly_once);
+    tcase_add_test(tc, hp_destructor_using_another_hp_map);
+    tcase_add_test(tc, hp_more_hazards_than_ck_caches);
+    tcase_add_test(tc, hp_values_protected_as_documented);
+    tcase_add_test(tc, composes_with_a_liburcu_mb_program);
+    tcase_add_test(tc, composes_with_a_liburcu_qsbr_program);
+    tcase_add_test(tc, composes_with_a_liburcu_bp_program);
+    tcase_add_test(tc, destructor_frees_a_map_of_the_same_scheme);
+    tcase_add_test(tc, qsbr_offline_while_joining);
+    tcase_add_test(tc, nothing_pending_once_quiescent);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ck_run_suite(review_suite(), true);
+}
