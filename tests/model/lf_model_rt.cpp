@@ -346,6 +346,8 @@ static const struct lfrcu_scheme model_scheme = {
     lfrcu_barrier,
     lfrcu_may_wait,
     model_quiescent,
+    nullptr, // no offline/online: not a QSBR scheme
+    nullptr,
     nullptr, // no hazard pointers: ck-hp is not modelled
     false,
 };

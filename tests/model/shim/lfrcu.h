@@ -36,11 +36,12 @@ extern "C" {
 #define protected protected_
 #endif
 
-#define LFRCU_HAZARDS 4u
+#define LFRCU_HAZARDS 5u
 #define LFRCU_HAZARD_TABLE 0u
 #define LFRCU_HAZARD_NEXT 1u
 #define LFRCU_HAZARD_FROM 2u
 #define LFRCU_HAZARD_VALUE 3u
+#define LFRCU_HAZARD_OLD 4u
 #define LFRCU_MAX_SCHEMES 32u
 
 /* Space for any scheme's bookkeeping; embed it in the object to retire. */
@@ -74,8 +75,15 @@ struct lfrcu_scheme {
      * False inside a read-side section and on the scheme's reclamation
      * threads (a callback that waited for callbacks would wait for itself). */
     bool (*may_wait)(void);
-    /* Optional: announce a quiescent state (QSBR schemes). */
+    /* Optional: announce a quiescent state (QSBR schemes); schemes with
+     * deferred reclamation also try to reclaim here (never waiting), so
+     * that idle threads free what was retired last. */
     void (*quiescent)(void);
+    /* Optional (QSBR schemes): an extended quiescent state for a thread
+     * about to block (offline) and its end (online).  No map of the scheme
+     * may be used in between. */
+    void (*thread_offline)(void);
+    void (*thread_online)(void);
     /* Optional: hazard-pointer schemes (see the contract above). */
     void (*protect)(unsigned slot, const void *p);
     /* Optional: reads need no section at all (leak); lets lfmap skip the
