@@ -277,7 +277,7 @@ static void rcu_run_ready(void)
     }
 }
 
-void lfrcu_read_lock(void)
+void lfrcu_model_read_lock(void)
 {
     rcu_thread &t = rcu_threads[lf_model_thread()];
     if (t.nest++ == 0) {
@@ -290,7 +290,7 @@ void lfrcu_read_lock(void)
     }
 }
 
-void lfrcu_read_unlock(void)
+void lfrcu_model_read_unlock(void)
 {
     unsigned self = lf_model_thread();
     rcu_thread &t = rcu_threads[self];
@@ -328,6 +328,64 @@ void lfrcu_barrier(void)
 bool lfrcu_may_wait(void)
 {
     return rcu_threads[lf_model_thread()].nest == 0;
+}
+
+// The model's one scheme: the default, urcu-memb, whose maps take the
+// inline read side (LFRCU_INLINE_MEMB: lfrcu_domain_lock in the shim).
+static void model_quiescent(void)
+{
+}
+
+static const struct lfrcu_scheme model_scheme = {
+    "urcu-memb",
+    lfrcu_thread_register,
+    lfrcu_thread_unregister,
+    lfrcu_model_read_lock,
+    lfrcu_model_read_unlock,
+    lfrcu_retire,
+    lfrcu_barrier,
+    lfrcu_may_wait,
+    model_quiescent,
+    nullptr, // no offline/online: not a QSBR scheme
+    nullptr,
+    nullptr, // no hazard pointers: ck-hp is not modelled
+    false,
+};
+static const struct lfrcu_scheme *const model_schemes[] = {&model_scheme, nullptr};
+
+struct lfrcu_domain lfrcu_default_domain = {&model_scheme, 1u, LFRCU_INLINE_MEMB, false};
+
+int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
+{
+    if (name && std::strcmp(name, model_scheme.name) != 0)
+        return -ENOENT;
+    *d = lfrcu_default_domain;
+    return 0;
+}
+
+const struct lfrcu_scheme *lfrcu_scheme_at(size_t i)
+{
+    return i == 0 ? &model_scheme : nullptr;
+}
+
+const struct lfrcu_scheme *const *lfrcu_schemes(void)
+{
+    return model_schemes;
+}
+
+unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s)
+{
+    return s == &model_scheme ? 1u : 0u;
+}
+
+int lfrcu_default_resolve(void)
+{
+    return 0;
+}
+
+const char *lfrcu_scheme_name(void)
+{
+    return model_scheme.name;
 }
 
 } // extern "C"

@@ -164,7 +164,7 @@ std::vector<spec> make_specs()
                      {{ins(4, 4)}, {after(LFMAP_HOOK_BEFORE_SENTINEL, put(1, 11)), put(2, 22), get(1)}, {}}, 100000, 1000000});
     s.push_back(spec{"alloc_fail_all", "every resize allocation fails: inserts past the limit fail cleanly and the "
                                        "sentinel is withdrawn each time",
-                     2, 0, 2, 3, 1000, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), put(1, 11)}, {}},
+                     2, 0, 2, 3, 4000000000u, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), put(1, 11)}, {}},
                      50000, 500000});
     {
         // Two keys with one home slot in the 16-slot successor, so that
@@ -179,6 +179,39 @@ std::vector<spec> make_specs()
                                            "(chunks of 1)",
                          3, 0, 1, 0, 0, {{a, 100 + a}, {b, 100 + b}, {7000, 7100}}, {},
                          {{ins(4, 4)}, {after(PUBLISHED, ins(5, 5))}, {after(PUBLISHED, put(7000, 1)), get(a)}}, 50000, 500000});
+    }
+    {
+        // Two keys with one home slot in an 8-slot table: b's probe path
+        // crosses a's tombstone, which must not end it.
+        uint64_t a = 1, b = 2;
+        for (uint64_t k = 2; k < 1000; k++)
+            if ((lf_model_mix(MODEL_SEED, k) & 7) == (lf_model_mix(MODEL_SEED, a) & 7)) {
+                b = k;
+                break;
+            }
+        s.push_back(spec{"tombstone_probe", "lookups and writes whose probe path crosses another key's tombstone "
+                                            "(8 slots, no resize)",
+                         2, 5, 2, 0, 0, {{a, 100 + a}, {b, 100 + b}}, {a},
+                         {{get(b), put(b, 7)}, {get(b), rem(b)}, {}}, 5000, 50000});
+    }
+    {
+        // Three keys with one home slot in the 16-slot successor: a and b
+        // are copied there, c is inserted there by a writer, so claims of
+        // that slot are lost to a copy or to the writer (the loser must
+        // probe on, not use the winner's slot).
+        uint64_t a = 1, b = 0, c = 0;
+        for (uint64_t k = 2; k < 100000 && !c; k++)
+            if ((lf_model_mix(MODEL_SEED, k) & 15) == (lf_model_mix(MODEL_SEED, a) & 15) && k != 4 && k != 5) {
+                if (!b)
+                    b = k;
+                else
+                    c = k;
+            }
+        s.push_back(spec{"copy_claim_race", "copies of two keys and an insert of a third race to claim one successor "
+                                            "slot (chunks of 1)",
+                         3, 0, 1, 0, 0, {{a, 100 + a}, {b, 100 + b}, {7000, 7100}}, {},
+                         {{ins(4, 4), get(a)}, {after(PUBLISHED, ins(c, 9))}, {after(PUBLISHED, get(b)), get(a)}},
+                         50000, 500000});
     }
     // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,

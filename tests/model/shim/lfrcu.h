@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The model build's stand-in for rcu/lfrcu.h (make modelcheck puts this
- * directory first on the include path).  lib/ sees the same interface; the
- * implementation is a grace-period model in tests/model/lf_model_rt.cpp:
- * lfrcu_retire(head, fn) runs fn(head) once every simulated thread that was
- * inside a read-side section at the call has left it, and the free it does
- * goes through the model's allocator, which flags any later access to the
- * memory.  Callbacks run on a call_rcu worker thread of the scenario.  The
- * ordering is what a grace period promises and no more: a section's end
- * releases on its thread's own word, which the callback acquires (the
- * section happens before the free); the retire releases on a global word
- * that each section's start acquires (a section that begins after the
- * retire sees what the retirer did before it: the grace period starts at
- * the retire).  Readers never synchronise with each other through it.
+ * directory first on the include path).  lib/ sees the same interface: the
+ * same struct lfrcu_head, struct lfrcu_scheme, enum lfrcu_kind and struct
+ * lfrcu_domain, and the same functions.  There is one scheme, "urcu-memb"
+ * (the process default), whose domain has kind LFRCU_INLINE_MEMB, so lib/
+ * takes the same paths as for the default scheme in production: the inline
+ * read side (here lfrcu_domain_lock/unlock call the model's read side), no
+ * hazard pointers, retire through scheme->retire.  The implementation is a
+ * grace-period model in tests/model/lf_model_rt.cpp: scheme->retire(head, fn)
+ * runs fn(head) once every simulated thread that was inside a read-side
+ * section at the call has left it, and the free it does goes through the
+ * model's allocator, which flags any later access to the memory.  Callbacks
+ * run on a call_rcu worker thread of the scenario.  The ordering is what a
+ * grace period promises and no more: a section's end releases on its
+ * thread's own word, which the callback acquires (the section happens before
+ * the free); the retire releases on a global word that each section's start
+ * acquires (a section that begins after the retire sees what the retirer did
+ * before it: the grace period starts at the retire).  Readers never
+ * synchronise with each other through it.  Hazard-pointer schemes (ck-hp)
+ * are not modelled: lfrcu_domain_init accepts only the default.
  * tests/model/check_rcu_shim.sh checks that this interface is the one
  * rcu/lfrcu.h declares.
  */
@@ -24,24 +31,123 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* C++ (the model runtime and scenarios) never names lfrcu_head.protected,
+ * a C++ keyword; the layout is unchanged. */
+#define protected protected_
 #endif
+
+#define LFRCU_HAZARDS 5u
+#define LFRCU_HAZARD_TABLE 0u
+#define LFRCU_HAZARD_NEXT 1u
+#define LFRCU_HAZARD_FROM 2u
+#define LFRCU_HAZARD_VALUE 3u
+#define LFRCU_HAZARD_OLD 4u
+#define LFRCU_MAX_SCHEMES 32u
 
 /* Space for any scheme's bookkeeping; embed it in the object to retire. */
 struct lfrcu_head {
-    void *scheme_private[2];
+    void *scheme_private[4];
+    /* Hazard-pointer schemes: the address readers protect for this object
+     * (NULL: the head itself).  Set before retire. */
+    void *protected;
+    /* The start of the allocation that embeds the head (NULL: the head),
+     * for schemes that keep objects (leak: LeakSanitizer follows only
+     * pointers to a block's start).  Set before retire. */
+    void *object;
     void (*fn)(struct lfrcu_head *head);
 };
 
+#ifdef __cplusplus
+#undef protected
+#endif
+
 typedef void (*lfrcu_callback)(struct lfrcu_head *head);
 
+struct lfrcu_scheme {
+    const char *name;
+    int (*thread_register)(void);   /* 0 or -errno; registering twice: 0 */
+    void (*thread_unregister)(void);
+    void (*read_lock)(void);
+    void (*read_unlock)(void);
+    void (*retire)(struct lfrcu_head *head, lfrcu_callback fn);
+    void (*barrier)(void);
+    /* Optional (NULL = always): whether this thread may call barrier now.
+     * False inside a read-side section and on the scheme's reclamation
+     * threads (a callback that waited for callbacks would wait for itself). */
+    bool (*may_wait)(void);
+    /* Optional: announce a quiescent state (QSBR schemes); schemes with
+     * deferred reclamation also try to reclaim here (never waiting), so
+     * that idle threads free what was retired last. */
+    void (*quiescent)(void);
+    /* Optional (QSBR schemes): an extended quiescent state for a thread
+     * about to block (offline) and its end (online).  No map of the scheme
+     * may be used in between. */
+    void (*thread_offline)(void);
+    void (*thread_online)(void);
+    /* Optional: hazard-pointer schemes (see the contract above). */
+    void (*protect)(unsigned slot, const void *p);
+    /* Optional: reads need no section at all (leak); lets lfmap skip the
+     * calls on the read path. */
+    bool no_read_side;
+};
+
+/* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
+enum lfrcu_kind {
+    LFRCU_INLINE_MEMB, /* urcu-memb with membarrier: the inline read side */
+    LFRCU_NO_SECTION,  /* no read side at all (leak) */
+    LFRCU_CALLS,       /* the scheme's function pointers */
+};
+struct lfrcu_domain {
+    const struct lfrcu_scheme *scheme;
+    unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
+    unsigned char kind; /* enum lfrcu_kind */
+    bool hazards;       /* scheme->protect != NULL */
+};
+
+int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
+const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
+const struct lfrcu_scheme *const *lfrcu_schemes(void);
+unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s);
+int lfrcu_default_resolve(void);
+const char *lfrcu_scheme_name(void);
 int lfrcu_thread_register(void);
 void lfrcu_thread_unregister(void);
 void lfrcu_retire(struct lfrcu_head *head, lfrcu_callback fn);
 void lfrcu_barrier(void);
-/* Whether the calling thread may call lfrcu_barrier() now. */
 bool lfrcu_may_wait(void);
-void lfrcu_read_lock(void);
-void lfrcu_read_unlock(void);
+extern struct lfrcu_domain lfrcu_default_domain;
+
+/* The model's read side (the model scheme's read_lock/read_unlock). */
+void lfrcu_model_read_lock(void);
+void lfrcu_model_read_unlock(void);
+
+/* A domain's read side.  The caller is registered with d's scheme.  The
+ * model's stand-in for the inline memb read side is its read side. */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+{
+    if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
+        lfrcu_model_read_lock();
+    else if (d->kind != LFRCU_NO_SECTION)
+        d->scheme->read_lock();
+}
+
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+{
+    if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
+        lfrcu_model_read_unlock();
+    else if (d->kind != LFRCU_NO_SECTION)
+        d->scheme->read_unlock();
+}
+
+static inline void lfrcu_read_lock(void)
+{
+    lfrcu_domain_lock(&lfrcu_default_domain);
+}
+
+static inline void lfrcu_read_unlock(void)
+{
+    lfrcu_domain_unlock(&lfrcu_default_domain);
+}
 
 #ifdef __cplusplus
 }
