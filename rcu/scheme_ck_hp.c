@@ -99,7 +99,12 @@ static int hp_register(void)
         struct hp_thread *t = aligned_alloc(64, (sizeof *t + 63) & ~(size_t)63);
         if (!t)
             return -ENOMEM;
+        /* Under reclaim_lock, so that a scan, which walks the records under
+         * it, sees this record's fields written (ck pushes the record with a
+         * CAS that neither the C11 model nor TSan can see). */
+        pthread_mutex_lock(&reclaim_lock);
         ck_hp_register(&hp, &t->record, t->pointers);
+        pthread_mutex_unlock(&reclaim_lock);
         r = &t->record;
     }
     ck_hp_clear(r);
