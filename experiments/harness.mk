@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The experiments harness (build/lfbench, issue 8) and its test programs.
+# The experiments harness (build/lfbench) and its test programs.
 # Included from the Makefile (after its variables); its sources live in
 # experiments/lfbench/ (so the Makefile's experiments/*.c rule ignores them)
 # and experiments/common/ (the shared option parser, lfcli).
@@ -112,7 +112,7 @@ microbench: $(MB_BIN)
 	$$py scripts/plot_harness.py --microbench $$out/microbench.json -o $$out/figures; \
 	echo "microbench: records in $$out/microbench.json, figures in $$out/figures/index.html"
 
-# Reclamation schemes (issue 11).  `make schemes [QUICK=1]` runs
+# Reclamation schemes.  `make schemes [QUICK=1]` runs
 # scripts/run-scheme-matrix.sh: lfmap under every scheme (throughput with
 # steady size, resize churn and pointer values; memory; the stalled reader;
 # ns per get), ~10-13 min (QUICK: ~1 min), raw records in

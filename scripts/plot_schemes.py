@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Figures of the reclamation-scheme experiments (issue 11) from the raw
+"""Figures of the reclamation-scheme experiments from the raw
 records of scripts/run-scheme-matrix.sh.
 
     scripts/plot_schemes.py RESULTS [-o OUTDIR]

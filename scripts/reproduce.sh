@@ -114,7 +114,7 @@ echo "== figures -> $figdir" >&2
 if [ "$notes" != none ]; then
     "$PY" scripts/update_notes_tables.py "$out" --notes "$notes"
 fi
-# The reclamation-scheme figures and tables (issue 11) from their newest raw
+# The reclamation-scheme figures and tables from their newest raw
 # records in results/schemes/ (measured by `make schemes`): redrawn here, not
 # measured.
 if ls -d results/schemes/*/ >/dev/null 2>&1; then

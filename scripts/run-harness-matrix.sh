@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The measurement matrix of issue 8: every map through 95/5, 50/50, 10/90,
+# The harness's measurement matrix: every map through 95/5, 50/50, 10/90,
 # hotkeys and bulkload, at 1 and 2 threads and 1e4 and 1e6 keys, 3
 # repetitions with the maps interleaved.  ~756 runs of 0.5 s (bulkload capped
 # at 2.5 s): about 12-15 minutes.  Run it on a quiet machine (nothing else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The experiments of issue 11: lfmap under every reclamation scheme
+# The reclamation-scheme experiments: lfmap under every reclamation scheme
 # (build/lfbench --list-schemes), the schemes interleaved in every
 # repetition, into results/schemes/<date>-<host>[-quick]/:
 #
@@ -27,7 +27,7 @@
 #
 #   full   threads 1,2; 1 s runs, 3 repetitions; stalled reader 3 s in 5 s
 #          runs; 21 read-side repetitions: about 10-13 minutes with the 8
-#          schemes of issue 11 (--estimate prints the plan and the estimate).
+#          schemes of rcu/schemes.def (--estimate prints the plan and the estimate).
 #          For a quiet machine: nothing else building or testing.  Memory:
 #          `leak` keeps every retired table and value for the life of the
 #          process, so the pointer part ends near 7 GB of RSS (~0.65 GB per

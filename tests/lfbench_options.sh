@@ -94,7 +94,7 @@ registry=$(sed -n 's/^LFRCU_SCHEME(\([a-z0-9_]*\)).*/\1/p' rcu/schemes.def | tr 
 for s in $schemes; do
     case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak " in
     *" $s "*) ;;
-    *) echo "FAIL: --list-schemes: '$s' is not a scheme name of issue 11"; fail=1 ;;
+    *) echo "FAIL: --list-schemes: '$s' is not a scheme name of rcu/schemes.def"; fail=1 ;;
     esac
 done
 nschemes=$(wc -w <<<"$schemes")

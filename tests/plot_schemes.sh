@@ -47,7 +47,7 @@ check scheme-figures 0 "figures in $tmp/fig2" env FIGDIR="$tmp/fig2" PYTHON="$PY
 
 # The tables: every region, both schemes, the target.
 check print 0 "<!-- BEGIN scheme-readside -->" "$PY" scripts/scheme_tables.py "$fx" --print
-for want in "| urcu-memb |" "| leak |" "Target (issue 11)" "churn-50/50" "back under 1/10" "unfreed after lfmap_free"; do
+for want in "| urcu-memb |" "| leak |" "Target: the default scheme" "churn-50/50" "back under 1/10" "unfreed after lfmap_free"; do
     grep -qF -- "$want" "$tmp/out" || { echo "FAIL: scheme_tables --print lacks '$want'"; fail=1; }
 done
 {

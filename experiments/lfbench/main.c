@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lfbench: the experiments harness (issue 8).  `lfbench --help` documents
+ * lfbench: the experiments harness.  `lfbench --help` documents
  * the options; README.md ("The harness") the workflow; the record format is
  * experiments/RESULTS-SCHEMA.md.
  *
