@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheme_records as sr  # noqa: E402
-from update_notes_tables import MarkerError, replace_regions  # noqa: E402
+from update_notes_tables import write_regions  # noqa: E402
 
 REGIONS = ["scheme-throughput", "scheme-memory", "scheme-stall", "scheme-readside"]
 
@@ -54,26 +54,7 @@ def main():
         for name in REGIONS:
             print("<!-- BEGIN %s -->\n%s\n<!-- END %s -->" % (name, regions[name], name))
         return 0
-    notes = a.notes or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "paper-notes.md")
-    try:
-        with open(notes, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        print("scheme_tables: %s: cannot read: %s" % (notes, e.strerror), file=sys.stderr)
-        return 1
-    try:
-        new = replace_regions(text, regions, notes)
-    except MarkerError as e:
-        print("scheme_tables: %s" % e, file=sys.stderr)
-        return 1
-    if new != text:
-        tmp = notes + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(new)
-        os.replace(tmp, notes)
-    print("scheme_tables: %s: %d table regions %s from %s" % (
-        notes, len(REGIONS), "updated" if new != text else "already current", a.results))
-    return 0
+    return write_regions("scheme_tables", a.notes, {n: regions[n] for n in REGIONS}, a.results)
 
 
 if __name__ == "__main__":

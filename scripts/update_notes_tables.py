@@ -73,6 +73,32 @@ def replace_regions(text, regions, path="notes"):
     return "\n".join(lines)
 
 
+def write_regions(tool, notes, regions, source):
+    """Replaces the marked regions of notes (default paper-notes.md) with
+    regions, atomically; prints what happened.  0, or 1 on an unreadable
+    file or bad markers.  Shared by every table generator."""
+    notes = notes or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "paper-notes.md")
+    try:
+        with open(notes, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        print("%s: %s: cannot read: %s" % (tool, notes, e.strerror), file=sys.stderr)
+        return 1
+    try:
+        new = replace_regions(text, regions, notes)
+    except MarkerError as e:
+        print("%s: %s" % (tool, e), file=sys.stderr)
+        return 1
+    if new != text:
+        tmp = notes + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(new)
+        os.replace(tmp, notes)
+    print("%s: %s: %d table regions %s from %s" % (
+        tool, notes, len(regions), "updated" if new != text else "already current", source))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", help="results directory (runs.jsonl) or runs.jsonl")
@@ -88,26 +114,7 @@ def main():
         for name in REGIONS:
             print("<!-- BEGIN %s -->\n%s\n<!-- END %s -->" % (name, regions[name], name))
         return 0
-    notes = a.notes or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "paper-notes.md")
-    try:
-        with open(notes, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        print("update_notes_tables: %s: cannot read: %s" % (notes, e.strerror), file=sys.stderr)
-        return 1
-    try:
-        new = replace_regions(text, regions, notes)
-    except MarkerError as e:
-        print("update_notes_tables: %s" % e, file=sys.stderr)
-        return 1
-    if new != text:
-        tmp = notes + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(new)
-        os.replace(tmp, notes)
-    print("update_notes_tables: %s: %d table regions %s from %s" % (
-        notes, len(REGIONS), "updated" if new != text else "already current", a.results))
-    return 0
+    return write_regions("update_notes_tables", a.notes, {n: regions[n] for n in REGIONS}, a.results)
 
 
 if __name__ == "__main__":
