@@ -15,7 +15,13 @@
 //     passage and after every operation (the successor-sizing bound);
 //   * memory: no access to a table or map after its grace period, every
 //     table freed exactly once (promotion and retire exactly once), no data
-//     race on a table's initialisation (publication), lf_assert.
+//     race on a table's initialisation (publication), lf_assert;
+//   * values publish what precedes them (lib/lfmap.h, "Memory ordering"):
+//     each value has a plain payload written before the operation that
+//     stores it, and read after every operation that returns it (get,
+//     get_or_insert's *current, put's and remove's old value); Relacy
+//     reports a data race unless the store happens before the return, as
+//     it must for a program that stores pointers to its own objects.
 //
 // Usage: lfmap_model [--full] [--list] [--stop] [SCENARIO...]
 // Prints one line per scenario: executions explored, time, hook coverage.
@@ -50,7 +56,7 @@ extern "C" {
 
 namespace {
 
-enum op_kind { INS, PUT, REM, CAS, GET };
+enum op_kind { INS, PUT, REM, CAS, GET, GOI };
 
 struct op {
     op_kind k;
@@ -80,6 +86,7 @@ op put(uint64_t k, uint64_t v) { return op{PUT, k, v, 0, -1, -1, 0}; }
 op rem(uint64_t k) { return op{REM, k, 0, 0, -1, -1, 0}; }
 op cas(uint64_t k, uint64_t e, uint64_t d) { return op{CAS, k, d, e, -1, -1, 0}; }
 op get(uint64_t k) { return op{GET, k, 0, 0, -1, -1, 0}; }
+op goi(uint64_t k, uint64_t v) { return op{GOI, k, v, 0, -1, -1, 0}; }
 // A gate that shapes the schedule, not the memory model: the thread spins
 // (lf_model_spin, not rl::yield, after which Relacy shows only the latest
 // values) until some thread passed the hook (or gives up after a while),
@@ -213,6 +220,12 @@ std::vector<spec> make_specs()
                          {{ins(4, 4), get(a)}, {after(PUBLISHED, ins(c, 9))}, {after(PUBLISHED, get(b)), get(a)}},
                          50000, 500000});
     }
+    s.push_back(spec{"value_publication", "values read back by get, get_or_insert (a present key: no CAS), put and "
+                                          "remove while a 4-slot table grows: each returned value's payload, written "
+                                          "before its store, must be visible",
+                     2, 0, 2, 0, 0, keys(1, 2), {},
+                     {{put(1, 11), ins(3, 3), put(2, 22)}, {goi(1, 91), goi(3, 93), get(2), rem(1)}, {}}, 100000,
+                     1000000});
     // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
                      0, keys(1, 2), {},
@@ -252,8 +265,70 @@ int run_op(lfmap *m, const op &o, uint64_t *out)
     case REM: return lfmap_remove(m, o.key, out);
     case CAS: return lfmap_cas(m, o.key, o.exp, o.val);
     case GET: return lfmap_get(m, o.key, out) ? 1 : 0;
+    case GOI: return lfmap_get_or_insert(m, o.key, o.val, out);
     }
     return -1;
+}
+
+// ---- value payloads: what a value publishes ----
+//
+// Each value that one place of the scenario stores (a preload or one
+// operation) has a plain rl::var payload, written by the storing thread just
+// before the store; an operation that returns a value reads its payload.
+// Values stored by two operations have none (their two writes would race).
+const uint64_t PAYLOAD_MARK = 0x5a5a5a5a5a5a5a5aull; // payload of v: v ^ mark
+lf_raw_map<uint64_t, rl::var<uint64_t> *> payloads;
+
+bool stores_value(const op &o) { return o.k == INS || o.k == PUT || o.k == CAS || o.k == GOI; }
+
+void payloads_create()
+{
+    // An execution that failed ended without its after(): its variables are
+    // dropped, not deleted (they belonged to that execution).
+    payloads.clear();
+    lf_raw_map<uint64_t, unsigned> uses;
+    for (auto &kv : cur->preload)
+        uses[kv.second]++;
+    for (auto &ops : cur->ops)
+        for (const op &o : ops)
+            if (stores_value(o))
+                uses[o.val]++;
+    for (auto &u : uses)
+        if (u.second == 1)
+            payloads[u.first] = lf_raw_new<rl::var<uint64_t>>();
+}
+
+void payloads_destroy()
+{
+    for (auto &p : payloads)
+        lf_raw_delete(p.second);
+    payloads.clear();
+}
+
+void payload_write(uint64_t v)
+{
+    auto it = payloads.find(v);
+    if (it != payloads.end())
+        (*it->second)($) = v ^ PAYLOAD_MARK;
+}
+
+void payload_check(uint64_t v)
+{
+    auto it = payloads.find(v);
+    if (it != payloads.end() && (*it->second)($) != (v ^ PAYLOAD_MARK))
+        lf_model_fail("a returned value's payload is not the one written before its store");
+}
+
+// The value an operation returned, if any (rc as run_op returns it).
+bool returns_value(const op &o, int rc)
+{
+    switch (o.k) {
+    case GET: return rc == 1;
+    case PUT: return rc == 0;
+    case REM: return rc == 1;
+    case GOI: return rc == 0 || rc == 1;
+    default: return false;
+    }
 }
 
 typedef lf_raw_map<uint64_t, uint64_t> state;
@@ -298,6 +373,13 @@ bool apply_ref(state &s, const record &r)
         return r.rc == 0;
     case GET:
         return present ? r.rc == 1 && r.out == it->second : r.rc == 0;
+    case GOI:
+        if (r.rc == -ENOMEM)
+            return !present;
+        if (present)
+            return r.rc == 0 && r.out == it->second;
+        s[r.o.key] = r.o.val;
+        return r.rc == 1 && r.out == r.o.val;
     }
     return false;
 }
@@ -410,8 +492,11 @@ void scenario_before()
     // The set-up thread registers only while it fills the map, so that the
     // registered-thread count is the scenario's.
     lfmap_thread_register();
-    for (auto &kv : cur->preload)
+    payloads_create();
+    for (auto &kv : cur->preload) {
+        payload_write(kv.second);
         lfmap_insert(cur_map, kv.first, kv.second);
+    }
     for (uint64_t k : cur->preremove)
         lfmap_remove(cur_map, k, nullptr);
     lfmap_thread_unregister();
@@ -459,7 +544,11 @@ void scenario_thread(unsigned idx)
         unsigned self;
         uint64_t own;
         lf_model_clock(&self, &own, r.inv_vc);
+        if (stores_value(o))
+            payload_write(o.val);
         r.rc = run_op(cur_map, o, &r.out);
+        if (returns_value(o, r.rc))
+            payload_check(r.out);
         r.res = ++clock_now;
         lf_model_clock(&self, &r.res_own, scratch_vc);
         recs[idx].push_back(r);
@@ -499,7 +588,7 @@ void scenario_after()
         for (unsigned t = 0; t < cur->threads; t++)
             for (auto &r : recs[t]) {
                 char buf[160];
-                static const char *const names[] = {"ins", "put", "rem", "cas", "get"};
+                static const char *const names[] = {"ins", "put", "rem", "cas", "get", "goi"};
                 std::snprintf(buf, sizeof buf, " [t%u %s(%llu) rc %d out %llu @%u-%u]", t, names[r.o.k],
                               (unsigned long long)r.o.key, r.rc, (unsigned long long)r.out, r.inv, r.res);
                 msg += buf;
@@ -519,6 +608,7 @@ void scenario_after()
     lfrcu_barrier();
     lfmap_thread_unregister();
     cur_map = nullptr;
+    payloads_destroy();
     lf_model_end();
 }
 
