@@ -227,8 +227,12 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
                 return true;
             }
         }
-        /* acquire: next was published before any slot was frozen. */
-        t = atomic_load_explicit(&t->next, memory_order_acquire);
+        /* relaxed: the acquire load that saw the frozen word w synchronised
+         * with the freezer, which had loaded this successor from t->next
+         * with acquire (or published it): so the successor's publication
+         * happens before this load, which returns it (t->next never changes
+         * again) with its contents visible. */
+        t = atomic_load_explicit(&t->next, memory_order_relaxed);
         w = table_probe(t, h, &s);
         if (value_is_live(w)) {
             *value = value_decode(w);
@@ -289,8 +293,8 @@ restart:;
                 return true;
             }
         }
-        /* acquire: next was published before any slot was frozen. */
-        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+        /* relaxed: as in lookup_frozen. */
+        struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_relaxed);
         if (!lf_protect_next(m, t, nt))
             goto restart;
         lf_advance(m, nt);
@@ -542,7 +546,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
         if (lf_protect_from(m, from))
-            lf_table_finish_migration(m, from);
+            lf_table_finish_migration(m, from, t); /* t is from's successor */
         return PROBE_RETRY;
     }
     lf_table_start_migration(m, t);
@@ -566,14 +570,24 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
-        /* acquire: the value word is read after the key word. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        /* relaxed: a key word is written once and nothing is read through
+         * it: a stale KEY_EMPTY makes the claim CAS below fail and return
+         * the winner's key, and the slot's value word, which carries what
+         * writers published, is loaded with acquire (apply_to_word)
+         *. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
         if (k == h) {
             *out = s;
             return PROBE_FOUND;
         }
-        if (k == KEY_FROZEN)
+        if (k == KEY_FROZEN) {
+            /* acquire fence: synchronises with the CAS that froze the slot,
+             * made by a thread that had seen t's successor, so the caller's
+             * next load of t->next finds it at once (with relaxed alone it
+             * could read the older NULL for a while and probe t again). */
+            atomic_thread_fence(memory_order_acquire);
             return PROBE_REDIRECT; /* h's path ends at a frozen slot */
+        }
         if (k == KEY_EMPTY) {
             if (!claim)
                 return PROBE_ABSENT;
@@ -684,8 +698,8 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
-            lf_table_help_migration(m, t);
-            lf_table_freeze_key_path(m, t, h);
+            lf_table_help_migration(m, t, nt);
+            lf_table_freeze_key_path(m, t, nt, h);
             lf_advance(m, nt);
             t = nt;
             continue;
@@ -795,7 +809,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         if (!nt)
             break;
         if (lf_table_next_is_sentinel(nt) || lf_protect_next(m, t, nt))
-            lf_table_finish_migration(m, t);
+            lf_table_finish_migration(m, t, nt);
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a

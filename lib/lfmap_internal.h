@@ -310,9 +310,12 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);
 void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
-void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t);
-void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h);
-void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t);
+/* nt is t's successor as the caller loaded it from t->next (acquire or
+ * seq_cst) or published it; finish_migration also takes a sentinel (it then
+ * helps publish and loads t->next again) or NULL (nothing to do). */
+void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h);
+void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 
 static inline int64_t lf_live_count(struct lfmap *m)
 {

@@ -34,8 +34,12 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
     size_t i = h & nt->mask;
     for (size_t n = 0; n < nt->nslots; n++, i = (i + 1) & nt->mask) {
         struct lfmap_slot *s = &nt->slots[i];
-        /* acquire: a claimed key word is read before that slot's value. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        /* relaxed: nothing is read through the key word.  A key word is
+         * written once (a claim; KEY_FROZEN is never written here, see
+         * below), and the two CASes below, which read the latest value,
+         * decide: a stale KEY_EMPTY makes the claim fail and return the
+         * winner's key. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
         if (k == KEY_EMPTY) {
             LFMAP_HOOK(BEFORE_COPY_CLAIM);
             /* seq_cst: claims of one slot are totally ordered with the other
@@ -69,9 +73,13 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
  * Returns 1 if this call performed the VALUE_MOVED transition. */
 static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed)
 {
-    /* acquire: pairs with the release store of a reused box, so if the box
-     * already holds a later value, the re-read below sees the slot moved
-     * (and the copy below is then a harmless no-op, see paper-notes). */
+    /* acquire: pairs with the box's release store.  If the box already
+     * holds a later value (its owner reused it), the owner stored that
+     * after this slot was copied and moved, so the acquire orders that copy
+     * before ours: our CASes in nt then fail (the copy is a no-op), and so
+     * does the MOVED CAS below.  Relaxed would let C11 put our copy of the
+     * wrong value first in nt (a load-buffering cycle that Relacy cannot
+     * produce: pinned by tests/model/check_pinned_orders.sh). */
     uint64_t stored = atomic_load_explicit(lf_box((unsigned)(boxed - VALUE_BOX_BASE)),
                                            memory_order_acquire);
     /* relaxed: the key word was claimed before the value became live, and
@@ -89,8 +97,11 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
 static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i)
 {
     struct lfmap_slot *s = &t->slots[i];
-    /* acquire: the value word is read after the key word. */
-    uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+    /* relaxed: the key word only chooses the next step.  KEY_FROZEN and a
+     * claimed key are final; a stale KEY_EMPTY makes the freezing CAS below
+     * fail and return the latest; the value word, which carries what a
+     * writer published, is loaded with acquire below. */
+    uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
     if (k == KEY_FROZEN)
         return 0;
     /* seq_cst: freezing an empty slot races with claimers' key CASes; a
@@ -129,10 +140,12 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
     }
 }
 
-static void try_promote(struct lfmap *m, struct lfmap_table *t)
+/* Every function below that takes nt, t's successor, takes it as its caller
+ * loaded it from t->next with acquire or seq_cst (or published it), so the
+ * caller already synchronised with the publication.  Once a successor is in
+ * t->next it stays there, so loading t->next again would return nt. */
+static void try_promote(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
 {
-    /* acquire: pairs with the publishing CAS of t->next. */
-    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
     struct lfmap_table *expected = t;
     LFMAP_HOOK(BEFORE_PROMOTE);
     /* seq_cst: exactly one thread wins and retires t (pitfall 7); readers
@@ -145,7 +158,7 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t)
     }
 }
 
-static void account(struct lfmap *m, struct lfmap_table *t, size_t moved)
+static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, size_t moved)
 {
     if (moved) {
         /* seq_cst: the count that completes the table must observe every
@@ -153,7 +166,7 @@ static void account(struct lfmap *m, struct lfmap_table *t, size_t moved)
          * comes after all copies. */
         size_t before = atomic_fetch_add(&t->moved, moved);
         if (before + moved == t->nslots)
-            try_promote(m, t);
+            try_promote(m, t, nt);
     }
 }
 
@@ -217,7 +230,7 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
     }
     LFMAP_HOOK(AFTER_PUBLISH);
     if (m->migration_chunk >= t->nslots)
-        lf_table_finish_migration(m, t); /* stop-the-world variant */
+        lf_table_finish_migration(m, t, nt); /* stop-the-world variant */
     return 1;
 }
 
@@ -255,15 +268,12 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
     publish_successor(m, t, sentinel);
 }
 
-void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t)
+void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
 {
-    /* acquire: pairs with the publishing CAS. */
-    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
-    if (!nt)
-        return;
+    lf_assert(nt && !lf_table_next_is_sentinel(nt));
     size_t chunk = m->migration_chunk;
     if (chunk >= t->nslots) {
-        lf_table_finish_migration(m, t);
+        lf_table_finish_migration(m, t, nt);
         return;
     }
     /* relaxed: a table already emptied needs no help; a stale answer only
@@ -279,13 +289,12 @@ void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t)
     size_t moved = 0;
     for (size_t i = c * chunk; i < end; i++)
         moved += slot_migrate(t, nt, i);
-    account(m, t, moved);
+    account(m, t, nt, moved);
 }
 
-void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h)
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h)
 {
-    /* acquire: pairs with the publishing CAS. */
-    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
+    lf_assert(nt && !lf_table_next_is_sentinel(nt));
     size_t moved = 0;
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
@@ -313,16 +322,16 @@ void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, uint64_t h
         i = (i + 1) & t->mask;
         n++;
     }
-    account(m, t, moved);
+    account(m, t, nt, moved);
 }
 
-void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t)
+void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
 {
-    /* acquire: pairs with the publishing CAS. */
-    struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
     if (nt && lf_table_next_is_sentinel(nt)) {
         lf_table_help_publish(m, t, nt);
-        nt = atomic_load_explicit(&t->next, memory_order_acquire); /* acquire: as above */
+        /* acquire: pairs with the publishing CAS, which may be another
+         * thread's (the sentinel told us nothing about the successor). */
+        nt = atomic_load_explicit(&t->next, memory_order_acquire);
     }
     if (nt && !lf_table_next_is_sentinel(nt) && !lf_protect_next(m, t, nt))
         return; /* hazard pointers: t and nt were both replaced meanwhile */
@@ -335,9 +344,9 @@ void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t)
         size_t moved = 0;
         for (size_t i = start; i < start + batch && i < t->nslots; i++)
             moved += slot_migrate(t, nt, i);
-        account(m, t, moved);
+        account(m, t, nt, moved);
     }
     /* Every slot was seen final (VALUE_MOVED or KEY_FROZEN), so promotion is
      * safe even if another mover has not yet counted its slots. */
-    try_promote(m, t);
+    try_promote(m, t, nt);
 }
