@@ -283,7 +283,7 @@ modelcheck:
 	scripts/install-deps.sh model
 	@$(MAKE) --no-print-directory model-build
 	tests/model/check_rcu_shim.sh
-	tests/model/check_sizing_orders.sh
+	tests/model/check_pinned_orders.sh
 	$(MODEL_BUILD)/lfmap_model $(MODEL_ARGS)
 
 modelcheck-seeded:

@@ -6,7 +6,7 @@
 # tests/mutants/README.md) and each mutant of tests/mutants/ listed as
 # expressible in tests/model/mutants.list to a scratch copy of the tree,
 # builds the model there, runs the pinned-order check of the sizing bound
-# (tests/model/check_sizing_orders.sh), then the scenarios
+# (tests/model/check_pinned_orders.sh), then the scenarios
 # (LFMAP_MODEL_ITERATIONS executions each), in order, until one fails.  Each bug must fail one.  Prints,
 # and writes to results/model/seeded.md, the scenario that caught each bug,
 # after how many executions and how long (that scenario's run), and the
@@ -111,13 +111,13 @@ for mut in "${muts[@]}"; do
         continue
     fi
     # The pinned-order check of the sizing bound (make modelcheck runs it
-    # too): the orders Relacy cannot judge (tests/model/check_sizing_orders.sh).
+    # too): the orders Relacy cannot judge (tests/model/check_pinned_orders.sh).
     # A bug it catches still runs the scenarios, so that the table shows
     # what the model itself does with it.
     pinned=
-    if ! (cd "$tree" && tests/model/check_sizing_orders.sh) >"$tree/orders.log" 2>&1; then
-        pinned="check_sizing_orders (pinned memory orders, backed by the hand proof); model: "
-        echo "SEEDED $name: caught by check_sizing_orders (pinned orders, not model exploration)"
+    if ! (cd "$tree" && tests/model/check_pinned_orders.sh) >"$tree/orders.log" 2>&1; then
+        pinned="check_pinned_orders (pinned memory orders, backed by the hand proof); model: "
+        echo "SEEDED $name: caught by check_pinned_orders (pinned orders, not model exploration)"
         pinned_caught=$((pinned_caught + 1))
     fi
     log=$tree/run.log
