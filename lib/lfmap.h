@@ -66,6 +66,19 @@
  *   - Inserts fail only with -ENOMEM, when the table is full and a larger one
  *     cannot be allocated; the map is then exactly as before and stays usable.
  *
+ * Memory ordering
+ *   A value publishes what its writer did before storing it: an operation
+ *   that stores a value (insert, put, cas, get_or_insert, fetch_add) is a
+ *   release, and one that returns a stored value (get, get_or_insert's
+ *   *current, put's and remove's old value, lfmap_foreach's callback
+ *   argument) is an acquire that synchronises with the store of that value,
+ *   also when a resize copied it to a new table meanwhile.  So a program may
+ *   store a pointer to an object it initialised with plain writes, and a
+ *   thread that gets the pointer back sees the initialised object (keeping
+ *   it alive is the business of value_free and lfmap_read_lock, below).
+ *   The model check (make modelcheck, paper-notes.md section 4) verifies
+ *   this under the C11 memory model for get, get_or_insert, put and remove.
+ *
  * Calls allowed inside an lfmap_foreach callback: every operation on any map,
  * lfmap_foreach included, but never lfmap_free of the map being walked and
  * never lfmap_thread_unregister.  The callback runs outside any read-side
