@@ -380,6 +380,22 @@ void on_hook(int hook)
         lf_model_last_table_used() < sizing_truth[self] + 1)
         lf_model_fail("the successor was sized from a live count that missed more than one operation per "
                       "thread (successor-sizing bound)");
+    // The same bound at publication: a successor just published (the
+    // publisher passes AFTER_PUBLISH right after its successful CAS, and
+    // its last allocation is that successor) reserves room for every key
+    // live now.  Its sentinel was in t->next from its sizing until this CAS
+    // (a sentinel is used by one attempt only), so no operation started on
+    // t meanwhile: the live count grew since the sizing by at most the one
+    // operation the other thread had in flight (the publisher's own is
+    // still in flight), and the check above gives reservation >= live at
+    // the sizing + 1.  Fails when a stale candidate, sized in an earlier
+    // attempt for fewer keys, is published.  2 threads only, as
+    // above.  Claims in the successor since the CAS can only raise its used
+    // count (a claim given back was reserved first).
+    if (hook == LFMAP_HOOK_AFTER_PUBLISH && cur->threads == 2 &&
+        lf_model_last_table_used() < lf_model_live_truth(cur_map))
+        lf_model_fail("a successor whose reservation is below the live count was published (a candidate sized "
+                      "in an earlier resize attempt?)");
 }
 
 void scenario_before()
