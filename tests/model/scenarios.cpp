@@ -66,6 +66,24 @@ struct op {
     unsigned after_count;
 };
 
+// A stall shapes the schedule inside an operation, as a gate does before
+// one: thread `thread`, at its first passage of `hook` in an execution,
+// spins (lf_model_spin, one scheduling step each, at most `spins` of them)
+// until `until_hook` was passed `until_count` times by any thread, or (with
+// until_hook -1) until thread `until_thread` completed `until_count`
+// operations.  Like the gates, it polls counters outside the model: it adds
+// no happens-before edge and hides no stale read, it only makes the other
+// threads run first.  If the condition never comes, the thread goes on
+// after `spins` steps (every execution must pass the checks, stalled or not).
+struct stall {
+    unsigned thread;
+    int hook;
+    int until_hook;
+    int until_thread;
+    unsigned until_count;
+    unsigned spins;
+};
+
 struct spec {
     const char *name;
     const char *what;
@@ -79,6 +97,7 @@ struct spec {
     unsigned long iterations;      // bounded run (make modelcheck)
     unsigned long iterations_full; // make modelcheck FULL=1
     bool full_only = false;        // a larger variant run by FULL=1 only
+    std::vector<stall> stalls = {}; // set after the spec is built, as full_only
 };
 
 op ins(uint64_t k, uint64_t v) { return op{INS, k, v, 0, -1, -1, 0}; }
@@ -226,6 +245,34 @@ std::vector<spec> make_specs()
                      2, 0, 2, 0, 0, keys(1, 2), {},
                      {{put(1, 11), ins(3, 3), put(2, 22)}, {goi(1, 91), goi(3, 93), get(2), rem(1)}, {}}, 100000,
                      1000000});
+    {
+        // A stale candidate and a later resize attempt of the same table
+        // (the sentinel's generation; tests/unit_interleavings_cas.c has the
+        // same recipe).  16 slots, used 8 (key 1 and 7 tombstones), live 1.
+        // P removes key 1: live 0 starts a shrink (sentinel s1), and P
+        // sizes a candidate for 0 + 2 threads + 1 = 3 keys (8 slots; 2 keys,
+        // 4 slots, if H has not registered yet) and stalls before
+        // publishing it.  H meets s1, waits, sizes a candidate
+        // of its own, whose allocation (the 4th: header, table, P's) fails:
+        // H withdraws s1 and inserts in the old table.  Its 4 inserts take
+        // used to the grow limit (12) and live to 4; its 5th starts a second
+        // attempt (sentinel s2), sizes for 4 + 3 keys and stalls before
+        // publishing until P's operation is over.  P wakes once H passed
+        // BEFORE_PUBLISH and tries to publish its candidate, reserved for 3
+        // keys while 4 are live: its CAS expects s1 and must fail on s2.
+        // The check at AFTER_PUBLISH (on_hook) catches a success at once
+        // (with one sentinel value for every attempt, it does in every
+        // execution); the claimed-slots invariant (model_checks.c) would
+        // catch it later, once P's stop-the-world migration copies 4 keys
+        // into a table that reserved 3.
+        const int PUBLISH = LFMAP_HOOK_BEFORE_PUBLISH;
+        s.push_back(spec{"stale_candidate", "a candidate sized in a withdrawn resize attempt (3 keys) must not be "
+                                            "published into a later attempt of the same table (4 keys live)",
+                         2, 11, 16, 4, 5, keys(1, 8), {2, 3, 4, 5, 6, 7, 8},
+                         {{rem(1)}, {after(PUBLISH, ins(20, 20)), ins(21, 21), ins(22, 22), ins(23, 23), ins(24, 24), get(1)}, {}},
+                         5000, 100000});
+        s.back().stalls = {stall{0, PUBLISH, PUBLISH, -1, 2, 4000}, stall{1, PUBLISH, -1, 0, 1, 2000}};
+    }
     // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
                      0, keys(1, 2), {},
@@ -435,6 +482,7 @@ void check_invariants(const char *where)
 }
 
 uint64_t sizing_truth[8]; // per thread: the live count when it began summing the stripes
+bool stall_done[4];       // this execution: the spec's stalls already taken
 
 void on_hook(int hook)
 {
@@ -462,6 +510,35 @@ void on_hook(int hook)
         lf_model_last_table_used() < sizing_truth[self] + 1)
         lf_model_fail("the successor was sized from a live count that missed more than one operation per "
                       "thread (successor-sizing bound)");
+    // The same bound at publication: a successor just published (the
+    // publisher passes AFTER_PUBLISH right after its successful CAS, and
+    // its last allocation is that successor) reserves room for every key
+    // live now.  Its sentinel was in t->next from its sizing until this CAS
+    // (a sentinel is used by one attempt only), so no operation started on
+    // t meanwhile: the live count grew since the sizing by at most the one
+    // operation the other thread had in flight (the publisher's own is
+    // still in flight), and the check above gives reservation >= live at
+    // the sizing + 1.  Fails when a stale candidate, sized in an earlier
+    // attempt for fewer keys, is published (stale_candidate).  2 threads only, as
+    // above.  Claims in the successor since the CAS can only raise its used
+    // count (a claim given back was reserved first).
+    if (hook == LFMAP_HOOK_AFTER_PUBLISH && cur->threads == 2 &&
+        lf_model_last_table_used() < lf_model_live_truth(cur_map))
+        lf_model_fail("a successor whose reservation is below the live count was published (a candidate sized "
+                      "in an earlier resize attempt?)");
+    // Stalls (struct stall): the first passage of a hook by a thread.
+    for (size_t i = 0; i < cur->stalls.size() && i < 4; i++) {
+        const stall &st = cur->stalls[i];
+        if (st.thread != self || st.hook != hook || stall_done[i])
+            continue;
+        stall_done[i] = true;
+        for (unsigned spins = 0; spins < st.spins; spins++) {
+            if (st.until_hook >= 0 ? exec_hooks[st.until_hook] >= st.until_count
+                                   : exec_done[st.until_thread] >= st.until_count)
+                break;
+            lf_model_spin();
+        }
+    }
 }
 
 void scenario_before()
@@ -475,6 +552,7 @@ void scenario_before()
     std::memset(exec_hooks, 0, sizeof exec_hooks);
     std::memset(exec_done, 0, sizeof exec_done);
     std::memset(sizing_truth, 0, sizeof sizing_truth);
+    std::memset(stall_done, 0, sizeof stall_done);
     threads_done = 0;
     cur_policy = lf_model_alloc_policy{cur->fail_from, cur->fail_to};
     struct lfmap_allocator a = lf_model_allocator(&cur_policy);
