@@ -190,14 +190,23 @@ static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_t
     *slot = NULL;
     for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
         struct lfmap_slot *s = &t->slots[i];
-        /* acquire: the value word is read after the key word. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        /* seq_cst: an empty key word answers "absent" with no write of
+         * ours, and only a seq_cst load keeps that answer in the single
+         * total order of the writers' seq_cst CASes (else two threads that
+         * each insert a key and then look up the other's may both miss:
+         * store buffering, allowed by C11 and by POWER with acquire loads).
+         * It is also an acquire: a frozen key word orders the read of
+         * t->next after the freezer's.  Same cost as acquire on x86 and
+         * ARMv8. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
         if (k == h) {
             LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
             *slot = s;
-            /* acquire: pairs with the CAS that wrote the value (and, for a
-             * frozen slot, orders the read of t->next after it). */
-            return atomic_load_explicit(&s->value, memory_order_acquire);
+            /* seq_cst: the linearization point of a lookup that ends here
+             * (live, unset or tombstone), as for the key word above; as an
+             * acquire it pairs with the CAS that wrote the value (what the
+             * value publishes, and for a frozen word the successor). */
+            return atomic_load_explicit(&s->value, memory_order_seq_cst);
         }
         if (k == KEY_EMPTY)
             return VALUE_UNSET; /* an unfrozen empty slot ends h's path: absent */
@@ -220,8 +229,14 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
             /* acquire: pairs with the box's release store; if it is a newer
              * value, the reload below sees the slot moved. */
             uint64_t boxed = atomic_load_explicit(lf_box((unsigned)(w - VALUE_BOX_BASE)), memory_order_acquire);
-            /* acquire: validates the box value (a moved slot never returns
-             * to a box, so no ABA). */
+            /* acquire: if the slot moved meanwhile, pairs with the MOVED CAS,
+             * so the copy into the successor, which preceded it, is visible
+             * to our lookup there.  If the slot still shows w, the box was
+             * not reused (reuse comes after MOVED, and the acquire box load
+             * would have ordered that MOVED before this load; a moved slot
+             * never returns to a box, so no ABA): the answer is the box's
+             * value, linearized at table_probe's seq_cst load that read w,
+             * when the box held the key's value. */
             if (atomic_load_explicit(&s->value, memory_order_acquire) == w) {
                 *value = value_decode(boxed);
                 return true;
@@ -266,8 +281,9 @@ static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_t
 static bool lookup_any(struct lfmap *m, uint64_t h, uint64_t *value)
 {
     if (h < KEY_RESERVED) {
-        /* acquire: pairs with the CAS that stored the value. */
-        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_acquire);
+        /* seq_cst: the linearization point (seq_cst as in table_probe);
+         * as an acquire it pairs with the CAS that stored the value. */
+        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_seq_cst);
         *value = value_is_live(w) ? value_decode(w) : 0;
         return value_is_live(w);
     }
@@ -425,8 +441,13 @@ LF_WRITE_PATH int64_t live_delta(uint64_t before, uint64_t after)
  * 1 when the word was found frozen (the caller moves to the successor). */
 LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_op *op, int *result)
 {
-    /* acquire: pairs with the CAS that wrote the current value. */
-    uint64_t cur = atomic_load_explicit(word, memory_order_acquire);
+    /* seq_cst: when decide() keeps the word (insert of a present key, cas
+     * that does not match, remove of an absent key) this load is the
+     * operation's linearization point, with no CAS of ours: seq_cst keeps
+     * it in the total order of the writers' CASes (store buffering, as in
+     * table_probe).  As an acquire it pairs with the CAS that wrote the
+     * value, which get_or_insert may return. */
+    uint64_t cur = atomic_load_explicit(word, memory_order_seq_cst);
     for (;;) {
         if (value_is_frozen(cur))
             return true;
@@ -570,24 +591,18 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
-        /* relaxed: a key word is written once and nothing is read through
-         * it: a stale KEY_EMPTY makes the claim CAS below fail and return
-         * the winner's key, and the slot's value word, which carries what
-         * writers published, is loaded with acquire (apply_to_word)
-         *. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+        /* seq_cst: an empty key word with !claim answers "absent" (remove,
+         * cas) with no CAS, so it must be in the total order of the seq_cst
+         * CASes (store buffering, as in table_probe); as an acquire, a
+         * frozen key word orders the caller's next load of t->next after
+         * the freezer's, so that it finds the successor at once. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
         if (k == h) {
             *out = s;
             return PROBE_FOUND;
         }
-        if (k == KEY_FROZEN) {
-            /* acquire fence: synchronises with the CAS that froze the slot,
-             * made by a thread that had seen t's successor, so the caller's
-             * next load of t->next finds it at once (with relaxed alone it
-             * could read the older NULL for a while and probe t again). */
-            atomic_thread_fence(memory_order_acquire);
+        if (k == KEY_FROZEN)
             return PROBE_REDIRECT; /* h's path ends at a frozen slot */
-        }
         if (k == KEY_EMPTY) {
             if (!claim)
                 return PROBE_ABSENT;

@@ -140,9 +140,10 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
     }
 }
 
-/* Every function below that takes nt, t's successor, takes it as its caller
- * loaded it from t->next with acquire or seq_cst (or published it), so the
- * caller already synchronised with the publication.  Once a successor is in
+/* Every function below that takes nt, t's successor, takes it as a thread
+ * loaded it from t->next with acquire or seq_cst (its caller, or write_run
+ * for reserve_claim's call) or published it, so the caller already
+ * synchronised with the publication.  Once a successor is in
  * t->next it stays there, so loading t->next again would return nt. */
 static void try_promote(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
 {
@@ -299,8 +300,9 @@ void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfm
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
-        /* acquire: the slot's value is read after its key. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
+        /* relaxed: as in slot_migrate (the key word only chooses the next
+         * step; slot_migrate loads the value word with acquire). */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
         if (k == h) {
             moved += slot_migrate(t, nt, i);
             break;

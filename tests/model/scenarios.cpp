@@ -56,7 +56,7 @@ extern "C" {
 
 namespace {
 
-enum op_kind { INS, PUT, REM, CAS, GET, GOI };
+enum op_kind { INS, PUT, REM, CAS, GET, GOI, WALK };
 
 struct op {
     op_kind k;
@@ -106,6 +106,9 @@ op rem(uint64_t k) { return op{REM, k, 0, 0, -1, -1, 0}; }
 op cas(uint64_t k, uint64_t e, uint64_t d) { return op{CAS, k, d, e, -1, -1, 0}; }
 op get(uint64_t k) { return op{GET, k, 0, 0, -1, -1, 0}; }
 op goi(uint64_t k, uint64_t v) { return op{GOI, k, v, 0, -1, -1, 0}; }
+// lfmap_foreach (a walk: not linearizable as a snapshot, so the reference
+// only requires it to succeed; each value it reports has its payload read).
+op walk() { return op{WALK, 0, 0, 0, -1, -1, 0}; }
 // A gate that shapes the schedule, not the memory model: the thread spins
 // (lf_model_spin, not rl::yield, after which Relacy shows only the latest
 // values) until some thread passed the hook (or gives up after a while),
@@ -243,8 +246,51 @@ std::vector<spec> make_specs()
                                           "remove while a 4-slot table grows: each returned value's payload, written "
                                           "before its store, must be visible",
                      2, 0, 2, 0, 0, keys(1, 2), {},
-                     {{put(1, 11), ins(3, 3), put(2, 22)}, {goi(1, 91), goi(3, 93), get(2), rem(1)}, {}}, 100000,
-                     1000000});
+                     {{put(1, 11), ins(3, 3), put(2, 22)}, {goi(1, 91), goi(3, 93), put(3, 95), get(2), rem(1)}, {}},
+                     100000, 1000000});
+    // Store buffering: each thread writes one key, then reads the other's
+    // with an operation that may change nothing (get, or remove of an
+    // absent key).  Both answering "absent" has no linearization; it takes
+    // a non-seq_cst load deciding the absent answer (16 slots, no resize).
+    s.push_back(spec{"sb_remove_absent", "store buffering: insert one key, then remove the other thread's (both may "
+                                         "not miss)",
+                     2, 11, 1, 0, 0, {}, {}, {{ins(1, 1), rem(2)}, {ins(2, 2), rem(1)}, {}}, 50000, 500000});
+    s.push_back(spec{"sb_get_absent", "store buffering: insert then get on one thread, insert then remove on the other",
+                     2, 11, 1, 0, 0, {}, {}, {{ins(1, 1), get(2)}, {ins(2, 2), rem(1)}, {}}, 50000, 500000});
+    s.push_back(spec{"sb_tombstones", "store buffering over tombstones: the value words, not the key words, decide "
+                                      "the absent answers",
+                     2, 11, 1, 0, 0, keys(1, 2), {1, 2}, {{ins(1, 31), get(2)}, {ins(2, 32), rem(1)}, {}}, 50000,
+                     500000});
+    {
+        // Store buffering through a box: a (home slot 0 of the 4-slot table)
+        // is boxed by M, whose chunk is slot 0, and M stalls there until T0
+        // and T1 are done.  T1 puts b (migrating b's slot), then gets a: it
+        // reads the box and re-validates the slot.  T0 puts a (finishing the
+        // box: copy, MOVED), then gets b.  Both gets answering with the old
+        // value has no linearization; only a seq_cst re-validation (and
+        // seq_cst lookups) keep it out.
+        uint64_t a = 0, b = 0, c = 0;
+        for (uint64_t k = 1; k < 1000 && !(a && b && c); k++) {
+            uint64_t home = lf_model_mix(MODEL_SEED, k) & 3;
+            if (home == 0 && !a)
+                a = k;
+            else if (home == 2 && !b)
+                b = k;
+            else if (home == 3 && !c)
+                c = k;
+        }
+        s.push_back(spec{"sb_box", "store buffering through a box: put b, get a (boxed) on one thread, put a "
+                                   "(finishing the box), get b on another, while the migrator holds a in its box",
+                         3, 0, 1, 0, 0, {{a, 100 + a}, {b, 100 + b}, {c, 100 + c}}, {},
+                         {{ins(5000, 43)}, {after(BOXED, put(a, 41)), get(b)}, {after(BOXED, put(b, 42)), get(a)}},
+                         50000, 500000});
+        s.back().stalls = {stall{0, BOXED, -1, 1, 2, 3000}, stall{0, BOXED, -1, 2, 2, 3000}};
+    }
+    s.push_back(spec{"walk_vs_get", "a walk (lfmap_foreach) finishes a migration (chunks of 1) while a get follows "
+                                    "the slots it froze",
+                     3, 0, 1, 0, 0, keys(1, 3), {},
+                     {{ins(4, 4)}, {after(PUBLISHED, walk())}, {after(PUBLISHED, get(1)), get(2), get(3)}}, 50000,
+                     500000});
     {
         // A stale candidate and a later resize attempt of the same table
         // (the sentinel's generation; tests/unit_interleavings_cas.c has the
@@ -303,6 +349,8 @@ unsigned long exec_hooks[LFMAP_HOOK_COUNT]; // this execution's hook passages
 unsigned exec_done[4];                       // operations each thread completed
 unsigned threads_done;                       // scenario threads that returned
 
+int walk_visit(uint64_t key, uint64_t value, void *arg);
+
 int run_op(lfmap *m, const op &o, uint64_t *out)
 {
     *out = 0;
@@ -313,6 +361,7 @@ int run_op(lfmap *m, const op &o, uint64_t *out)
     case CAS: return lfmap_cas(m, o.key, o.exp, o.val);
     case GET: return lfmap_get(m, o.key, out) ? 1 : 0;
     case GOI: return lfmap_get_or_insert(m, o.key, o.val, out);
+    case WALK: return lfmap_foreach(m, walk_visit, nullptr);
     }
     return -1;
 }
@@ -364,6 +413,15 @@ void payload_check(uint64_t v)
     auto it = payloads.find(v);
     if (it != payloads.end() && (*it->second)($) != (v ^ PAYLOAD_MARK))
         lf_model_fail("a returned value's payload is not the one written before its store");
+}
+
+// lfmap_foreach's callback: what it reports publishes like a get.
+int walk_visit(uint64_t key, uint64_t value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    payload_check(value);
+    return 0;
 }
 
 // The value an operation returned, if any (rc as run_op returns it).
@@ -427,6 +485,8 @@ bool apply_ref(state &s, const record &r)
             return r.rc == 0 && r.out == it->second;
         s[r.o.key] = r.o.val;
         return r.rc == 1 && r.out == r.o.val;
+    case WALK:
+        return r.rc == 0;
     }
     return false;
 }
@@ -666,7 +726,7 @@ void scenario_after()
         for (unsigned t = 0; t < cur->threads; t++)
             for (auto &r : recs[t]) {
                 char buf[160];
-                static const char *const names[] = {"ins", "put", "rem", "cas", "get", "goi"};
+                static const char *const names[] = {"ins", "put", "rem", "cas", "get", "goi", "walk"};
                 std::snprintf(buf, sizeof buf, " [t%u %s(%llu) rc %d out %llu @%u-%u]", t, names[r.o.k],
                               (unsigned long long)r.o.key, r.rc, (unsigned long long)r.out, r.inv, r.res);
                 msg += buf;
