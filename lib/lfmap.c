@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lfmap operations.  Linearization points:
- *   get        the acquire load of the value word it reports (live: present;
- *              unset/tombstone, or the empty slot ending the probe: absent);
- *              for a boxed slot, the re-load that finds the same box.
+ * lfmap operations.  Linearization points (all in the single total order of
+ * seq_cst operations, so that no two threads can each miss the other's
+ * earlier write: paper-notes.md section 2):
+ *   get        the seq_cst load that decides it: the value word it reports
+ *              (live: present; unset/tombstone: absent), or the key word of
+ *              the empty slot that ends the probe (absent); for a boxed slot,
+ *              the seq_cst load that read the box word (the box then held
+ *              the key's value; the re-load only rules out a reused box).
  *   writes     the successful CAS on the value word; an outcome that changes
  *              nothing (insert of a present key, remove/cas of an absent key,
- *              cas with a different value) at the load that showed it.
+ *              cas with a different value, fetch_add overflow) at the seq_cst
+ *              load, or failed CAS, that showed it.
  *   The two keys whose mix is a reserved key word live in m->side_value[]
  *   with the same rules.
  */
@@ -197,7 +202,8 @@ static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_t
          * store buffering, allowed by C11 and by POWER with acquire loads).
          * It is also an acquire: a frozen key word orders the read of
          * t->next after the freezer's.  Same cost as acquire on x86 and
-         * ARMv8. */
+         * ARMv8.0 (LDAR); more than ARMv8.3's RCpc acquire (LDAPR), which
+         * would allow the store buffering. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
         if (k == h) {
             LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
@@ -242,11 +248,13 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
                 return true;
             }
         }
-        /* relaxed: the acquire load that saw the frozen word w synchronised
-         * with the freezer, which had loaded this successor from t->next
-         * with acquire (or published it): so the successor's publication
-         * happens before this load, which returns it (t->next never changes
-         * again) with its contents visible. */
+        /* relaxed: the acquire (or seq_cst) load that saw the frozen word w
+         * synchronised with the thread that wrote it (a freezer, or the
+         * finisher of a box that wrote MOVED), which had loaded this
+         * successor from t->next with acquire or seq_cst (or published it):
+         * so the successor's publication, and for MOVED the copy, happen
+         * before this load, which returns the successor (t->next never
+         * changes again) with its contents visible. */
         t = atomic_load_explicit(&t->next, memory_order_relaxed);
         w = table_probe(t, h, &s);
         if (value_is_live(w)) {
@@ -442,7 +450,8 @@ LF_WRITE_PATH int64_t live_delta(uint64_t before, uint64_t after)
 LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct write_op *op, int *result)
 {
     /* seq_cst: when decide() keeps the word (insert of a present key, cas
-     * that does not match, remove of an absent key) this load is the
+     * that does not match, remove of an absent key, fetch_add overflow)
+     * this load, or the failed seq_cst CAS below that reloaded cur, is the
      * operation's linearization point, with no CAS of ours: seq_cst keeps
      * it in the total order of the writers' CASes (store buffering, as in
      * table_probe).  As an acquire it pairs with the CAS that wrote the
@@ -592,7 +601,8 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
         /* seq_cst: an empty key word with !claim answers "absent" (remove,
-         * cas) with no CAS, so it must be in the total order of the seq_cst
+         * cas, a fetch_add that would overflow) with no CAS, so it must be
+         * in the total order of the seq_cst
          * CASes (store buffering, as in table_probe); as an acquire, a
          * frozen key word orders the caller's next load of t->next after
          * the freezer's, so that it finds the successor at once. */

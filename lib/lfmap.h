@@ -70,14 +70,19 @@
  *   A value publishes what its writer did before storing it: an operation
  *   that stores a value (insert, put, cas, get_or_insert, fetch_add) is a
  *   release, and one that returns a stored value (get, get_or_insert's
- *   *current, put's and remove's old value, lfmap_foreach's callback
- *   argument) is an acquire that synchronises with the store of that value,
- *   also when a resize copied it to a new table meanwhile.  So a program may
+ *   *current, put's, remove's and fetch_add's old value, lfmap_foreach's
+ *   callback argument) is an acquire: the store of that value happens before
+ *   the return, also when a resize copied the value to a new table meanwhile
+ *   (the chain then runs through the copy).  So a program may
  *   store a pointer to an object it initialised with plain writes, and a
  *   thread that gets the pointer back sees the initialised object (keeping
  *   it alive is the business of value_free and lfmap_read_lock, below).
  *   The model check (make modelcheck, paper-notes.md section 4) verifies
- *   this under the C11 memory model for get, get_or_insert, put and remove.
+ *   this under the C11 memory model for get, get_or_insert, put, remove and
+ *   lfmap_foreach.  Every answer, including "absent" and "present, nothing
+ *   changed", is also in the single total order of the operations' seq_cst
+ *   accesses, so two threads that each write a key and then look up the
+ *   other's cannot both miss it.
  *
  * Calls allowed inside an lfmap_foreach callback: every operation on any map,
  * lfmap_foreach included, but never lfmap_free of the map being walked and
@@ -302,8 +307,10 @@ LFMAP_API int lfmap_thread_register(void);
 LFMAP_API void lfmap_thread_unregister(void);
 
 /* True and *value set (value may be NULL) if key is present.
- * Linearizes at the load of the slot's value it returns (or of the slot that
- * proves the key absent).  Under ck-hp on a map with value_free, it
+ * Linearizes at the seq_cst load that decides it: the slot's value word it
+ * returns, the empty key word or unset/tombstone value that proves the key
+ * absent, or, for a slot a resize holds boxed, the load that read the box
+ * word.  Under ck-hp on a map with value_free, it
  * publishes a hazard pointer on the value and looks the key up again; it
  * linearizes at the second lookup, which must find the same value (else it
  * starts over: lock-free).  On its first use of the map's scheme it

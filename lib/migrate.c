@@ -97,11 +97,14 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
 static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t i)
 {
     struct lfmap_slot *s = &t->slots[i];
-    /* relaxed: the key word only chooses the next step.  KEY_FROZEN and a
-     * claimed key are final; a stale KEY_EMPTY makes the freezing CAS below
-     * fail and return the latest; the value word, which carries what a
-     * writer published, is loaded with acquire below. */
-    uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+    /* seq_cst: a KEY_FROZEN seen here ends the slot's part (no CAS of
+     * ours), and what follows relies on it in the total order: a writer's
+     * freeze_key_path goes on to write its key in nt, and the sweep of
+     * finish_migration goes on to promote nt.  With a weaker load C11 lets
+     * that write come before the freeze in the total order while a reader
+     * still finds the slot empty in t and misses the key (store
+     * buffering).  As an acquire, the value word is read after this. */
+    uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
     if (k == KEY_FROZEN)
         return 0;
     /* seq_cst: freezing an empty slot races with claimers' key CASes; a
@@ -114,8 +117,11 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
     }
     if (k == KEY_FROZEN)
         return 0; /* another migrator froze it first (and counted it) */
-    /* acquire: a box value or a copied value is read after this load. */
-    uint64_t v = atomic_load_explicit(&s->value, memory_order_acquire);
+    /* seq_cst: a VALUE_MOVED seen here ends the slot's part with no CAS of
+     * ours, and a writer then writes its key in nt: seq_cst puts that after
+     * the MOVED CAS in the total order (as for the key word above).  As an
+     * acquire, a box value or a copied value is read after this load. */
+    uint64_t v = atomic_load_explicit(&s->value, memory_order_seq_cst);
     for (;;) {
         if (v == VALUE_MOVED)
             return 0;
@@ -300,9 +306,10 @@ void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfm
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
-        /* relaxed: as in slot_migrate (the key word only chooses the next
-         * step; slot_migrate loads the value word with acquire). */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+        /* seq_cst: a KEY_FROZEN seen here ends h's path in t with no CAS of
+         * ours, and the caller then writes h in nt: the freeze must precede
+         * that write in the total order (as in slot_migrate). */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
         if (k == h) {
             moved += slot_migrate(t, nt, i);
             break;

@@ -267,8 +267,8 @@ std::vector<spec> make_specs()
         // and T1 are done.  T1 puts b (migrating b's slot), then gets a: it
         // reads the box and re-validates the slot.  T0 puts a (finishing the
         // box: copy, MOVED), then gets b.  Both gets answering with the old
-        // value has no linearization; only a seq_cst re-validation (and
-        // seq_cst lookups) keep it out.
+        // value has no linearization; the seq_cst load that reads the box
+        // word (the answer's linearization point) keeps it out.
         uint64_t a = 0, b = 0, c = 0;
         for (uint64_t k = 1; k < 1000 && !(a && b && c); k++) {
             uint64_t home = lf_model_mix(MODEL_SEED, k) & 3;
@@ -285,6 +285,21 @@ std::vector<spec> make_specs()
                          {{ins(5000, 43)}, {after(BOXED, put(a, 41)), get(b)}, {after(BOXED, put(b, 42)), get(a)}},
                          50000, 500000});
         s.back().stalls = {stall{0, BOXED, -1, 1, 2, 3000}, stall{0, BOXED, -1, 2, 2, 3000}};
+    }
+    {
+        // A write that starts right after a promotion, before the old table
+        // is retired: its only edge to the successor's initialisation is its
+        // acquire load of m->current (lf_current), since its read-side
+        // section began before the retire and its earlier operation's
+        // seq_cst accesses came before the promotion.  T0 migrates
+        // stop-the-world and stalls between promotion and retire until T1's
+        // put is done.
+        const int RETIRING = LFMAP_HOOK_BEFORE_RETIRE;
+        s.push_back(spec{"write_after_promote", "a put that starts between a promotion and the retire of the old "
+                                                "table (its lf_current load is its only edge to the successor)",
+                         2, 0, 4, 0, 0, keys(1, 3), {}, {{ins(4, 4)}, {get(2), after(RETIRING, put(1, 11)), get(1)}, {}},
+                         20000, 200000});
+        s.back().stalls = {stall{0, RETIRING, -1, 1, 2, 3000}};
     }
     s.push_back(spec{"walk_vs_get", "a walk (lfmap_foreach) finishes a migration (chunks of 1) while a get follows "
                                     "the slots it froze",
