@@ -191,6 +191,30 @@ std::vector<spec> make_specs()
                                         "migrator is boxing",
                      2, 0, 4, 0, 0, keys(1, 3), {},
                      {{ins(4, 4)}, {after(LFMAP_HOOK_BEFORE_SENTINEL, put(1, 11)), put(2, 22), get(1)}, {}}, 100000, 1000000});
+    {
+        // write_vs_freeze with the window forced: the put's CAS lands between
+        // the migrator's box store and its freezing CAS, which then fails
+        // (the put's value must be the one copied).  The migrator stalls at
+        // its first box (the lowest occupied slot, found here by replaying
+        // the preload's linear probing) until the put is done; the put
+        // stalls before its CAS until that box exists.
+        uint64_t slot_key[4] = {0, 0, 0, 0};
+        for (uint64_t k = 1; k <= 3; k++) {
+            uint64_t i = lf_model_mix(MODEL_SEED, k) & 3;
+            while (slot_key[i])
+                i = (i + 1) & 3;
+            slot_key[i] = k;
+        }
+        uint64_t first = 0;
+        for (uint64_t i = 0; i < 4 && !first; i++)
+            first = slot_key[i];
+        s.push_back(spec{"write_vs_freeze_stalled", "a put's CAS lands between a stop-the-world migrator's box store "
+                                                    "and its freezing CAS (which must then fail and box again)",
+                         2, 0, 4, 0, 0, keys(1, 3), {},
+                         {{ins(4, 4)}, {after(LFMAP_HOOK_BEFORE_SENTINEL, put(first, 11)), get(first)}, {}}, 20000,
+                         200000});
+        s.back().stalls = {stall{0, BOXING, -1, 1, 1, 3000}, stall{1, LFMAP_HOOK_BEFORE_VALUE_CAS, BOXING, -1, 1, 3000}};
+    }
     s.push_back(spec{"alloc_fail_all", "every resize allocation fails: inserts past the limit fail cleanly and the "
                                        "sentinel is withdrawn each time",
                      2, 0, 2, 3, 4000000000u, keys(1, 3), {}, {{ins(4, 4), get(1)}, {after(SIZING, ins(5, 5)), put(1, 11)}, {}},
