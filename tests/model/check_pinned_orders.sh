@@ -18,7 +18,8 @@
 #
 # 2. box_finish's acquire load of a box.  It excludes an execution in which
 # the box was already reused, the copy made from it lands first in the
-# successor's modification order and stores another key's value.  That
+# successor's modification order and stores a value the box held for a
+# later slot (another key's, or this key's in a later migration).  That
 # execution is a load-buffering cycle (the reuse store is read by our load,
 # and our later CAS is read by the CAS that happened before the reuse),
 # which C11 allows with a relaxed load but Relacy never produces (its
