@@ -12,24 +12,16 @@ python=$(command -v python3 || echo /usr/bin/python3)
 cc=${CC:-cc}
 "$python" - "$cc" tests/mutants/*.mut tests/model/seeded/*.mut <<'PY'
 import os, subprocess, sys, tempfile
+sys.path.insert(0, "scripts")
+from mutfile import mutated
 cc = sys.argv[1]
 bad = 0
 muts = sys.argv[2:]
 for mut in muts:
-    target, old, new, part = None, [], [], None
-    for line in open(mut):
-        if part is None and line.startswith("file:"):
-            target = line.split(":", 1)[1].strip()
-        elif line.rstrip("\n") == "--- old":
-            part = old
-        elif line.rstrip("\n") == "--- new":
-            part = new
-        elif part is not None:
-            part.append(line)
-    text = open(target).read()
-    n = text.count("".join(old))
-    if n != 1:
-        print(f"{mut}: old block occurs {n} times in {target}")
+    try:
+        target, text = mutated(mut)
+    except (OSError, ValueError) as e:
+        print(e)
         bad += 1
         continue
     if not target.endswith(".c"):
@@ -38,7 +30,7 @@ for mut in muts:
     fd, path = tempfile.mkstemp(suffix=".c", prefix=".mutant-", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "w") as f:
-            f.write(text.replace("".join(old), "".join(new)))
+            f.write(text)
         r = subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-DLFMAP_ASSERTIONS", "-DLFMAP_PERTURB",
                             "-Wall", "-Wextra", "-Werror", "-Wno-unused-function", "-Wno-unused-variable",
                             "-Wno-unused-but-set-variable", "-Wno-unused-parameter",

@@ -50,28 +50,7 @@ table=results/mutants/table.md
 } >"$table.tmp"
 
 apply_mutant() { # mut file, tree dir
-    "$python" - "$1" "$2" <<'PY'
-import sys
-mut, tree = sys.argv[1], sys.argv[2]
-target, old, new, part = None, [], [], None
-for line in open(mut):
-    if part is None and line.startswith("file:"):
-        target = line.split(":", 1)[1].strip()
-    elif line.rstrip("\n") == "--- old":
-        part = old
-    elif line.rstrip("\n") == "--- new":
-        part = new
-    elif part is not None:
-        part.append(line)
-    elif not line.startswith("#") and line.strip():
-        sys.exit(f"{mut}: unexpected line {line!r}")
-path = f"{tree}/{target}"
-text = open(path).read()
-o, n = "".join(old), "".join(new)
-if text.count(o) != 1:
-    sys.exit(f"{mut}: the old block occurs {text.count(o)} times in {target}, not once")
-open(path, "w").write(text.replace(o, n))
-PY
+    "$python" scripts/mutfile.py apply "$1" "$2"
 }
 
 survivors=0
