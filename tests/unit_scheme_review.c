@@ -16,6 +16,7 @@
 
 #include "ck_fast.h"
 #include "ck_run.h"
+#include "test_values.h"
 #include "testutil.h"
 
 #include <pthread.h>
@@ -30,53 +31,9 @@
 #include <urcu/urcu-mb.h>
 #include <urcu/urcu-qsbr.h>
 
-#define MAGIC 0x600d0b1ec7ull
-#define POISON 0xa5a5a5a5a5a5a5a5ull
-
-struct obj {
-    _Atomic uint64_t magic; /* MAGIC while live, POISON once destroyed */
-    struct obj *grave;
-};
-
-static _Atomic uint64_t created, destroyed;
-static _Atomic(struct obj *) graveyard;
-
 static uint64_t obj_new(void)
 {
-    struct obj *o = calloc(1, sizeof *o);
-    ck_assert_ptr_nonnull(o);
-    atomic_store(&o->magic, MAGIC);
-    atomic_fetch_add(&created, 1);
-    return (uint64_t)(uintptr_t)o;
-}
-
-static bool obj_live(uint64_t v)
-{
-    return atomic_load(&((struct obj *)(uintptr_t)v)->magic) == MAGIC;
-}
-
-/* Poisons and keeps the object (a double destruction is caught, not a
- * double free); graveyard_free frees them all at the end of a test. */
-static void obj_destroy(uint64_t value, void *ctx)
-{
-    (void)ctx;
-    struct obj *o = (struct obj *)(uintptr_t)value;
-    CK_REQUIRE(atomic_exchange(&o->magic, POISON) == MAGIC, "value destroyed twice (or never live)");
-    struct obj *top = atomic_load(&graveyard);
-    do
-        o->grave = top;
-    while (!atomic_compare_exchange_weak(&graveyard, &top, o));
-    atomic_fetch_add(&destroyed, 1);
-}
-
-static void graveyard_free(void)
-{
-    struct obj *o = atomic_exchange(&graveyard, NULL);
-    while (o) {
-        struct obj *next = o->grave;
-        free(o);
-        o = next;
-    }
+    return (uint64_t)(uintptr_t)obj_alloc(0);
 }
 
 static void counts_reset(void)

@@ -21,6 +21,7 @@
 
 #include "ck_fast.h"
 #include "ck_run.h"
+#include "test_values.h"
 #include "testutil.h"
 
 #include <errno.h>
@@ -33,49 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC 0x600d0b1ec7ull
-#define POISON 0xa5a5a5a5a5a5a5a5ull
-
-struct obj {
-    _Atomic uint64_t magic; /* MAGIC while live, POISON once destroyed */
-    uint64_t key;
-    struct obj *grave; /* graveyard link */
-};
-
-static _Atomic uint64_t created, destroyed;
-static _Atomic(struct obj *) graveyard;
-
 static struct obj *obj_new(uint64_t key)
 {
-    struct obj *o = calloc(1, sizeof *o);
-    ck_assert_ptr_nonnull(o);
-    atomic_store(&o->magic, MAGIC);
-    o->key = key;
-    atomic_fetch_add(&created, 1);
-    return o;
-}
-
-static void obj_destroy(uint64_t value, void *ctx)
-{
-    (void)ctx;
-    struct obj *o = (struct obj *)(uintptr_t)value;
-    /* A second destruction of one object would be a double free. */
-    CK_REQUIRE(atomic_exchange(&o->magic, POISON) == MAGIC, "value destroyed twice (or never live)");
-    struct obj *top = atomic_load(&graveyard);
-    do
-        o->grave = top;
-    while (!atomic_compare_exchange_weak(&graveyard, &top, o));
-    atomic_fetch_add(&destroyed, 1);
-}
-
-static void graveyard_free(void)
-{
-    struct obj *o = atomic_exchange(&graveyard, NULL);
-    while (o) {
-        struct obj *next = o->grave;
-        free(o);
-        o = next;
-    }
+    return obj_alloc(key);
 }
 
 static bool is_leak(lfmap *m)
