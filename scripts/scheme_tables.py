@@ -18,13 +18,12 @@ Exactly the lines between each BEGIN and its END are replaced; a missing,
 duplicated, misordered or inline marker writes nothing (exit 1); bad records
 exit 2.  --print writes the regions to stdout instead.  Standard library only.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheme_records as sr  # noqa: E402
-from update_notes_tables import write_regions  # noqa: E402
+from update_notes_tables import regions_cli  # noqa: E402
 
 REGIONS = ["scheme-throughput", "scheme-memory", "scheme-stall", "scheme-readside"]
 
@@ -40,21 +39,7 @@ def generate(results):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("results", help="results/schemes/<stamp>/ directory")
-    ap.add_argument("--notes", default=None, help="file with the markers (default paper-notes.md)")
-    ap.add_argument("--print", action="store_true", help="print the regions instead of writing")
-    a = ap.parse_args()
-    try:
-        regions = generate(a.results)
-    except sr.InputError as e:
-        print("scheme_tables: %s" % e, file=sys.stderr)
-        return 2
-    if a.print:
-        for name in REGIONS:
-            print("<!-- BEGIN %s -->\n%s\n<!-- END %s -->" % (name, regions[name], name))
-        return 0
-    return write_regions("scheme_tables", a.notes, {n: regions[n] for n in REGIONS}, a.results)
+    return regions_cli("scheme_tables", "results/schemes/<stamp>/ directory", generate, REGIONS, sr.InputError)
 
 
 if __name__ == "__main__":

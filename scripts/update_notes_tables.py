@@ -99,22 +99,29 @@ def write_regions(tool, notes, regions, source):
     return 0
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("results", help="results directory (runs.jsonl) or runs.jsonl")
+def regions_cli(tool, results_help, generate_regions, names, input_error):
+    """The command line of a tool that rewrites marked regions of the notes:
+    generate_regions(results) -> {name: text}; --print shows them instead."""
+    ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.split("\n")[0])
+    ap.add_argument("results", help=results_help)
     ap.add_argument("--notes", default=None, help="file with the markers (default paper-notes.md)")
     ap.add_argument("--print", action="store_true", help="print the regions instead of writing")
     a = ap.parse_args()
     try:
-        regions = generate(a.results)
-    except lr.InputError as e:
-        print("update_notes_tables: %s" % e, file=sys.stderr)
+        regions = generate_regions(a.results)
+    except input_error as e:
+        print("%s: %s" % (tool, e), file=sys.stderr)
         return 2
     if a.print:
-        for name in REGIONS:
+        for name in names:
             print("<!-- BEGIN %s -->\n%s\n<!-- END %s -->" % (name, regions[name], name))
         return 0
-    return write_regions("update_notes_tables", a.notes, {n: regions[n] for n in REGIONS}, a.results)
+    return write_regions(tool, a.notes, {n: regions[n] for n in names}, a.results)
+
+
+def main():
+    return regions_cli("update_notes_tables", "results directory (runs.jsonl) or runs.jsonl", generate, REGIONS,
+                       lr.InputError)
 
 
 if __name__ == "__main__":
