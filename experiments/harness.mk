@@ -10,6 +10,21 @@
 # C11 for the C files, C++17 for the libcuckoo and TBB adapters, linked with
 # $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
 # --allocator jemalloc), so sanitizer builds and the tests use libc malloc.
+#
+# lfmap as users link it, never a build no user has:
+#   lfmap         the shared library, $(BUILD)/liblfmap.so.VERSION (the file
+#                 `make install` installs), called through the PLT from the
+#                 adapter's own translation unit (maps/map_lfmap.c);
+#   lfmap-static  liblfmap.a (the installed archive) linked without LTO, from
+#                 the same adapter source compiled a second time.  Its API
+#                 symbols are renamed lfmap_static_* in a copy of the archive
+#                 (objcopy --redefine-syms, LTO sections dropped) so that both
+#                 live in one program; the library's code is byte for byte the
+#                 archive's.  Its internal symbols (lf_*, lfrcu_*) cannot clash
+#                 with the shared library's, which are hidden.
+# Nothing in the harness is built with LTO: an adapter is reached through a
+# function pointer, so LTO could not inline a map into the loop anyway, and
+# lfmap must not get what the other maps do not.
 
 ifndef LFMAP_HARNESS_MK
 LFMAP_HARNESS_MK := 1
@@ -24,15 +39,21 @@ LFB_LIB_VERSIONS := {$(shell for p in liburcu-memb liburcu-cds hwloc numa tbb ck
     printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\"}
 
 LFB_INC     := -Iexperiments -Iexperiments/common -I$(LFB_DIR) -I$(LFB_DIR)/maps
-LFB_CFLAGS  := $(ALL_CFLAGS) $(LFB_INC) $(LFB_PKG_CFLAGS)
+LFB_CFLAGS  := $(filter-out $(LTO),$(ALL_CFLAGS)) $(LFB_INC) $(LFB_PKG_CFLAGS)
 # -Wstrict-prototypes and -Wmissing-prototypes are C-only (g++ warns).
 LFB_CXXFLAGS := -std=c++17 -D_GNU_SOURCE -fPIC $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN)) \
-                $(CFLAGS) $(LTO) $(SANITIZE) $(EXTRA_CFLAGS) -Ilib -Ircu $(URCU_CFLAGS) $(LFB_INC) $(LFB_PKG_CFLAGS)
+                $(CFLAGS) $(SANITIZE) $(EXTRA_CFLAGS) -Ilib -Ircu $(URCU_CFLAGS) $(LFB_INC) $(LFB_PKG_CFLAGS)
+# The shared library by its build path, found at run time through the rpath
+# (the build tree's copy of what `make install` installs).
+LFB_SHARED_LIB := -L$(BUILD) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..' -llfmap
 LFB_LDLIBS  := $(LFB_PKG_LIBS) $(LDLIBS_ALL) -ldl
 
 LFB_C_SRC   := $(wildcard $(LFB_DIR)/*.c) $(wildcard $(LFB_DIR)/maps/*.c) experiments/common/cli.c
 LFB_CXX_SRC := $(wildcard $(LFB_DIR)/maps/*.cc)
-LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC))
+# map_lfmap.c compiled a second time against the renamed archive (above).
+LFB_STATIC_ADAPTER := $(BUILD)/obj/$(LFB_DIR)/maps/map_lfmap_static.o
+LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC)) \
+               $(LFB_STATIC_ADAPTER)
 LFB_MAIN_OBJ := $(BUILD)/obj/$(LFB_DIR)/main.o
 # Everything but main: what the unit tests link.
 LFB_LIB_OBJ := $(filter-out $(LFB_MAIN_OBJ),$(LFB_OBJ))
@@ -44,6 +65,28 @@ bench: $(BUILD)/lfbench
 $(BUILD)/obj/$(LFB_DIR)/%.o: $(LFB_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LFB_CFLAGS) -MMD -MP -c $< -o $@
+
+# lfmap-static: the API names of liblfmap.a, read from the shared library's
+# exports (tests/abi_symbols.sh checks that they are exactly lfmap.h's), each
+# renamed lfmap_static_NAME in a copy of the archive and, for the adapter, by
+# a generated header of #defines.
+LFB_STATIC_DIR   := $(BUILD)/obj/lfmap-static
+LFB_STATIC_SYMS  := $(LFB_STATIC_DIR)/renames.txt
+LFB_STATIC_NAMES := $(LFB_STATIC_DIR)/lfmap_static_names.h
+LFB_STATIC_ARCHIVE := $(LFB_STATIC_DIR)/liblfmap_static.a
+$(LFB_STATIC_SYMS): $(BUILD)/$(SHLIB)
+	@mkdir -p $(dir $@)
+	nm -D --defined-only $< | awk 'NF >= 3 && $$NF ~ /^lfmap_/ { print $$NF, "lfmap_static_" substr($$NF, 7) }' > $@.tmp
+	@test -s $@.tmp || { echo "lfbench: no lfmap_ symbols in $<" >&2; exit 1; }
+	mv $@.tmp $@
+$(LFB_STATIC_NAMES): $(LFB_STATIC_SYMS)
+	awk '{ print "#define " $$1 " " $$2 }' $< > $@
+$(LFB_STATIC_ARCHIVE): $(BUILD)/liblfmap.a $(LFB_STATIC_SYMS)
+	objcopy --redefine-syms=$(LFB_STATIC_SYMS) --wildcard --remove-section='.gnu.lto_*' \
+	    --remove-section='.gnu.debuglto_*' $(BUILD)/liblfmap.a $@
+$(LFB_STATIC_ADAPTER): $(LFB_DIR)/maps/map_lfmap.c $(LFB_STATIC_NAMES)
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -DLFB_LFMAP_STATIC -include $(LFB_STATIC_NAMES) -MMD -MP -c $< -o $@
 
 $(LFB_MAIN_OBJ): $(LFB_DIR)/main.c
 	@mkdir -p $(dir $@)
@@ -58,17 +101,21 @@ $(BUILD)/obj/$(LFB_DIR)/maps/%.o: $(LFB_DIR)/maps/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(LFB_CXXFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/lfbench: $(LFB_OBJ) $(BUILD)/liblfmap.a
-	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(LFB_OBJ) $(BUILD)/liblfmap.a $(LFB_LDLIBS)
+# Every program that links the adapters links both libraries the same way.
+LFB_LFMAP_LIBS := $(LFB_STATIC_ARCHIVE) $(LFB_SHARED_LIB)
+LFB_LFMAP_DEPS := $(LFB_STATIC_ARCHIVE) $(BUILD)/liblfmap.so
+
+$(BUILD)/lfbench: $(LFB_OBJ) $(LFB_LFMAP_DEPS)
+	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(LFB_OBJ) $(LFB_LFMAP_LIBS) $(LFB_LDLIBS)
 
 # Harness unit tests: the generic tests/% rule plus the harness objects,
 # linked with $(CXX) for the C++ adapters.
 LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
+$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
-	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
-	    $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LFB_LDLIBS)
+	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
+	    $(LFB_LFMAP_LIBS) $(CHECK_LIBS) $(LFB_LDLIBS)
 
 # The test support objects, compiled once for the harness tests.
 $(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
@@ -97,9 +144,9 @@ $(MB_OBJ): experiments/microbench/microbench.cc | need-benchmark
 	@mkdir -p $(dir $@)
 	$(CXX) $(LFB_CXXFLAGS) $(MB_CFLAGS) -MMD -MP -c $< -o $@
 
-$(MB_BIN): $(MB_OBJ) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a
+$(MB_BIN): $(MB_OBJ) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(SANITIZE) $(LTO) $(CFLAGS) -o $@ $(MB_OBJ) $(LFB_LIB_OBJ) $(BUILD)/liblfmap.a $(MB_LIBS) $(LFB_LDLIBS)
+	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(MB_OBJ) $(LFB_LIB_OBJ) $(LFB_LFMAP_LIBS) $(MB_LIBS) $(LFB_LDLIBS)
 
 experiments: $(MB_BIN)
 bench: $(MB_BIN)

@@ -2,7 +2,13 @@
 /* lfmap through its public API only (lib/lfmap.h), linked as users link it:
  * lfb_map_lfmap stores the harness's integers as values; lfb_map_lfmap_pointer
  * (lfbench --values pointer, map_iface.h) stores pointers to heap objects and
- * lets the map free them through its value destructor. */
+ * lets the map free them through its value destructor.
+ *
+ * This file is compiled twice (experiments/harness.mk).  Normally it calls the
+ * shared library, liblfmap.so, through the PLT: the "lfmap" series.  With
+ * LFB_LFMAP_STATIC, and a generated header that renames every API function
+ * lfmap_static_NAME, it calls a copy of liblfmap.a with the same renames: the
+ * "lfmap-static" series (integer values only). */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +69,19 @@ static void stats_common(void *m, struct lfb_map_stats *out, const char *values)
 
 static void lfmap_a_stats(void *m, struct lfb_map_stats *out) { stats_common(m, out, "int"); }
 
-const struct lfb_map_ops lfb_map_lfmap = {
-    .name = "lfmap",
-    .description = "this project's lock-free RCU open-addressing map (public API)",
+#ifdef LFB_LFMAP_STATIC
+#define LFB_LFMAP_OPS lfb_map_lfmap_static
+#define LFB_LFMAP_NAME "lfmap-static"
+#define LFB_LFMAP_DESCRIPTION "lfmap, the static library liblfmap.a linked without LTO (public API)"
+#else
+#define LFB_LFMAP_OPS lfb_map_lfmap
+#define LFB_LFMAP_NAME "lfmap"
+#define LFB_LFMAP_DESCRIPTION "lfmap, the shared library liblfmap.so called through the PLT (public API)"
+#endif
+
+const struct lfb_map_ops LFB_LFMAP_OPS = {
+    .name = LFB_LFMAP_NAME,
+    .description = LFB_LFMAP_DESCRIPTION,
     .stats_concurrent = true,
     .create = lfmap_a_create,
     .destroy = lfmap_a_destroy,
@@ -82,6 +98,7 @@ const struct lfb_map_ops lfb_map_lfmap = {
     .read_unlock = lfmap_a_read_unlock,
 };
 
+#ifndef LFB_LFMAP_STATIC
 /* ---- pointer values ---------------------------------------------------- */
 
 /* A user's object: the key it belongs to (checked by every reader: a reader
@@ -234,3 +251,4 @@ const struct lfb_map_ops lfb_map_lfmap_pointer = {
     .read_lock = lfmap_a_read_lock,
     .read_unlock = lfmap_a_read_unlock,
 };
+#endif /* !LFB_LFMAP_STATIC */
