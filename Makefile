@@ -99,18 +99,41 @@ CFLAGS  ?= $(OPT) -g
 # Everything is hidden but the API (LFMAP_API in lib/lfmap.h).
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(LTO) $(SANITIZE) \
                $(EXTRA_CFLAGS) -Ilib -Ircu $(URCU_CFLAGS)
-# Two object sets.  The static library (and every program built here) uses
-# initial-exec TLS: the read side touches liburcu's and lfmap's thread-local
-# state on every lookup, and the default model for -fPIC code makes each
-# access a __tls_get_addr call.  The shared library keeps the default
-# (global-dynamic) model: initial-exec references to liburcu's TLS need static
-# TLS space, which a library loaded with dlopen() cannot count on ("cannot
-# allocate memory in static TLS block").  experiments/bench_readpath.c
-# measures the difference.
-# SHARED_TLS_DIALECT=-mtls-dialect=gnu2 (gcc) makes those accesses TLS
-# descriptor calls, about half the cost (paper-notes.md, 6.3); not the default
-# because glibc before 2.40 (Debian 12 has 2.36) can clobber vector registers
-# in the descriptor's slow path for dlopen()ed libraries (glibc bug 31372).
+# Two object sets, which differ in how they reach lfmap's thread-local
+# record (lf_self, lib/thread.c), the one thread-local access of an
+# operation (the record caches the address of liburcu's reader counter, so
+# the read side touches no other thread-local variable):
+#   liblfmap.a   initial-exec: a %fs-relative load.  A program that links it
+#                needs static TLS space for it, which only a program linked
+#                at start-up is sure to have (hence: not in a dlopen()ed
+#                plugin of your own; the README says so).
+#   liblfmap.so  TLS descriptors (-mtls-dialect=gnu2) where the compiler has
+#                them (gcc on x86-64; clang 14 does not): in a program linked
+#                with the library at start-up, and in a dlopen() that finds
+#                room in glibc's surplus of static TLS, the descriptor
+#                resolves to a function that returns a constant offset (no
+#                __tls_get_addr); otherwise to glibc's dynamic resolver, so
+#                dlopen() always works.  That dynamic resolver saves only the
+#                integer registers in glibc before 2.40 (bug 31372; Debian 12
+#                has 2.36), so the shared objects are compiled with
+#                -mgeneral-regs-only: no value of ours lives in a vector
+#                register across the call, whatever glibc is in use
+#                (tests/tls_access.sh checks the disassembly).  Compilers
+#                without descriptors get the default model, global-dynamic: one
+#                __tls_get_addr call per operation.
+#                SHARED_TLS_DIALECT= overrides the choice (paper-notes.md
+#                measures the alternatives).
+# Initial-exec in the shared library would be as fast as the static one, but
+# dlopen() of it could then fail ("cannot allocate memory in static TLS
+# block") in a process whose static TLS surplus other libraries used up.
+cc_accepts = $(shell $(CC) $(1) -Werror -x c -c /dev/null -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(origin SHARED_TLS_DIALECT),undefined)
+  ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null)),)
+    ifeq ($(call cc_accepts,-mtls-dialect=gnu2 -mgeneral-regs-only),yes)
+      SHARED_TLS_DIALECT := -mtls-dialect=gnu2 -mgeneral-regs-only
+    endif
+  endif
+endif
 SHARED_TLS_DIALECT ?=
 STATIC_CFLAGS := $(BASE_CFLAGS) -ftls-model=initial-exec
 SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic $(SHARED_TLS_DIALECT)
@@ -162,11 +185,22 @@ deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model:
 	scripts/install-deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- library
-$(BUILD)/obj/static/%.o: %.c | need-lib
+# Each object set is rebuilt when its flags change (a different CC, OPT,
+# SHARED_TLS_DIALECT...): the flags are kept in a file that changes only
+# then, and every object of the set depends on it.
+$(BUILD)/obj/%.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' | cmp -s - $@ || \
+	    echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' > $@
+FORCE:
+.PRECIOUS: $(BUILD)/obj/%.flags
+.PHONY: FORCE
+
+$(BUILD)/obj/static/%.o: %.c $(BUILD)/obj/static.flags | need-lib
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_CFLAGS) $(VERSION_DEFS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/shared/%.o: %.c | need-lib
+$(BUILD)/obj/shared/%.o: %.c $(BUILD)/obj/shared.flags | need-lib
 	@mkdir -p $(dir $@)
 	$(CC) $(SHARED_CFLAGS) $(VERSION_DEFS) -MMD -MP -c $< -o $@
 

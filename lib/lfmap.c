@@ -328,10 +328,12 @@ restart:;
 
 /* lfmap_get's rare paths, out of line: a key whose mix is reserved, and
  * every scheme but the inline memb one and leak. */
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, uint64_t h, uint64_t *value)
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                              uint64_t *value)
 {
-    lf_read_lock(m);
-    bool found = lookup_any(m, h, value);
+    uint64_t v = 0;
+    lf_read_lock(m, self);
+    bool found = lookup_any(m, h, &v);
     if (found && m->protect_values) {
         /* Hazard pointers, map with a destructor: protect the value, then
          * look the key up again.  If it still holds the value, the CAS that
@@ -339,41 +341,91 @@ static __attribute__((noinline)) bool get_slow(struct lfmap *m, uint64_t h, uint
          * visible, and the retirer's scan sees the hazard.  Lock-free. */
         for (;;) {
             uint64_t again;
-            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)*value);
+            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)v);
             found = lookup_any(m, h, &again);
-            if (!found || again == *value)
+            if (!found || again == v)
                 break;
-            *value = again;
+            v = again;
         }
     }
-    lf_read_unlock(m);
+    lf_read_unlock(m, self);
+    if (found && value)
+        *value = v;
     return found;
+}
+
+/* A lookup that met a frozen word in the current table: a resize is
+ * running.  Out of line, inside the caller's section, which it ends; it
+ * looks h up again from the current table, all the way (so that lfmap_get
+ * passes it four registers and tail-calls it). */
+static __attribute__((noinline)) bool get_frozen(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                                uint64_t *value)
+{
+    uint64_t v = 0;
+    /* acquire: pairs with the promoting CAS (table contents visible). */
+    bool found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
+    lf_read_unlock(m, self);
+    if (found && value)
+        *value = v;
+    return found;
+}
+
+/* lfmap_get for a thread registered with m's scheme and a map whose read
+ * side is inline (urcu-memb) or absent (leak).  Every call it makes on its
+ * common path is a tail call or the unlock's rare wake-up, with nothing live
+ * across it, so it saves no register. */
+static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, struct lfmap_thread_state *self,
+                                                             uint64_t h, uint64_t *value)
+{
+    /* Read once: the compiler must not reload the kind after the atomic
+     * loads below and keep the other schemes' calls on this path. */
+    const bool memb = m->rcu.kind == LFRCU_INLINE_MEMB; /* else leak: no section */
+    unsigned long *ctr = self->memb_ctr;
+    if (memb)
+        lfrcu_memb_lock_inline(ctr);
+    /* acquire: pairs with the promoting CAS (table contents visible). */
+    struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    struct lfmap_slot *s;
+    uint64_t w = table_probe(t, h, &s);
+    if (__builtin_expect(value_is_live(w), 1)) {
+        if (value)
+            *value = value_decode(w); /* a copy of the word: before the unlock is as good */
+        if (memb)
+            lfrcu_memb_unlock_inline(ctr);
+        return true;
+    }
+    if (__builtin_expect(!value_is_frozen(w), 1)) {
+        if (memb)
+            lfrcu_memb_unlock_inline(ctr); /* unset or tombstone, or an empty slot: absent */
+        return false;
+    }
+    return get_frozen(m, self, h, value);
+}
+
+/* The thread's first use of m's scheme (or an unregistered thread). */
+static __attribute__((noinline)) bool get_attach(struct lfmap *m, struct lfmap_thread_state *self, uint64_t key,
+                                                uint64_t *value)
+{
+    int rc = lf_attach_slow(m, self); /* or -EPERM */
+    if (rc) {
+        errno = -rc;
+        return false;
+    }
+    uint64_t h = lf_mix(&m->hasher, key);
+    if (h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS)
+        return get_slow(m, self, h, value);
+    return get_inline(m, self, h, value);
 }
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
-    if (__builtin_expect(!(lf_self.schemes & m->rcu.bit), 0)) {
-        int rc = lf_attach_slow(m); /* first use of m's scheme, or -EPERM */
-        if (rc) {
-            errno = -rc;
-            return false;
-        }
-    }
+    struct lfmap_thread_state *self = lf_thread(); /* the one thread-local access */
+    if (__builtin_expect(!(self->schemes & m->rcu.bit), 0))
+        return get_attach(m, self, key, value);
     uint64_t h = lf_mix(&m->hasher, key);
-    uint64_t v = 0;
-    bool found;
-    if (__builtin_expect(h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS, 0)) {
-        found = get_slow(m, h, &v);
-    } else {
-        /* The inline memb read side, or none at all (leak). */
-        lf_read_lock(m);
-        /* acquire: pairs with the promoting CAS (table contents visible). */
-        found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
-        lf_read_unlock(m);
-    }
-    if (found && value)
-        *value = v;
-    return found;
+    if (__builtin_expect(h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS, 0))
+        return get_slow(m, self, h, value);
+    return get_inline(m, self, h, value);
 }
 
 /* ------------------------------------------------------------------ */
@@ -389,6 +441,7 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 enum write_kind { W_INSERT, W_PUT, W_REMOVE, W_CAS, W_FETCH_ADD };
 
 struct write_op {
+    struct lfmap_thread_state *self; /* the calling thread (lf_thread) */
     enum write_kind kind;
     uint64_t value;    /* insert/put: new value; cas: desired; fetch_add: delta */
     uint64_t expected; /* cas */
@@ -477,7 +530,7 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
         if (atomic_compare_exchange_strong(word, &cur, next)) {
             int64_t d = live_delta(cur, next);
             if (d)
-                lf_live_add(m, d);
+                lf_live_add(m, op->self, d);
             /* Only a value our CAS took out of the map is retired: a put or
              * cas that stores the very value the key holds (cur == next)
              * changes nothing, and the value stays in the map (retiring it
@@ -497,16 +550,17 @@ enum probe_outcome { PROBE_FOUND, PROBE_ABSENT, PROBE_REDIRECT, PROBE_RETRY, PRO
  * CLAIM_BATCH_DIV), or NULL when it reserves one claim at a time: its id
  * shares a live-count stripe, or t is too small for batches (a cache holding
  * a single given-back claim per stripe would break the 1/64 bound there). */
-static inline struct lfmap_counter_stripe *claim_cache(struct lfmap *m, const struct lfmap_table *t)
+static inline struct lfmap_counter_stripe *claim_cache(struct lfmap *m, struct lfmap_thread_state *self,
+                                                       const struct lfmap_table *t)
 {
-    unsigned tid = lf_self.tid;
+    unsigned tid = self->tid;
     return tid < LFMAP_OWNED_STRIPES && t->claim_batch > 1 ? &m->live[tid] : NULL;
 }
 
 /* Gives back one reserved claim (its slot CAS was lost). */
-static void release_claim(struct lfmap *m, struct lfmap_table *t)
+static void release_claim(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
 {
-    struct lfmap_counter_stripe *c = claim_cache(m, t);
+    struct lfmap_counter_stripe *c = claim_cache(m, self, t);
     /* relaxed (all three): the cache is written by this thread alone. */
     if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
         size_t left = atomic_load_explicit(&c->claims_left, memory_order_relaxed);
@@ -530,9 +584,9 @@ static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from)
     return atomic_load_explicit(&m->current, memory_order_acquire) == from;
 }
 
-static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
+static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
 {
-    struct lfmap_counter_stripe *c = claim_cache(m, t);
+    struct lfmap_counter_stripe *c = claim_cache(m, self, t);
     /* relaxed (cache): written by this thread alone.  t->serial is unique in
      * the process, so a cache naming it names no other table. */
     if (c && atomic_load_explicit(&c->claim_serial, memory_order_relaxed) == t->serial) {
@@ -594,8 +648,8 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_table *t)
 }
 
 /* Finds h's slot in t, claiming an empty one if `claim`. */
-LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, uint64_t h, bool claim,
-                                struct lfmap_slot **out)
+LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t,
+                                       uint64_t h, bool claim, struct lfmap_slot **out)
 {
     size_t i = h & t->mask;
     for (size_t n = 0; n < t->nslots;) {
@@ -616,7 +670,7 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
         if (k == KEY_EMPTY) {
             if (!claim)
                 return PROBE_ABSENT;
-            enum probe_outcome r = reserve_claim(m, t);
+            enum probe_outcome r = reserve_claim(m, self, t);
             if (r != PROBE_FOUND)
                 return r;
             LFMAP_HOOK(BEFORE_CLAIM);
@@ -626,7 +680,7 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
                 *out = s;
                 return PROBE_FOUND;
             }
-            release_claim(m, t);
+            release_claim(m, self, t);
             continue; /* k now holds the winner's key: re-examine this slot */
         }
         i = (i + 1) & t->mask;
@@ -635,9 +689,9 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_table *t, u
     return PROBE_NOMEM; /* full: unreachable below the hard limit */
 }
 
-static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
+static void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
 {
-    if ((++lf_self.removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
+    if ((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
         t->nslots <= LFMAP_MIN_SLOTS)
         return;
     if ((size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
@@ -656,8 +710,8 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_table *t)
  * it was.  Kept for the thread's next write when unused. */
 static __attribute__((noinline)) int value_rec_take(struct write_op *op)
 {
-    op->rec = lf_self.spare;
-    lf_self.spare = NULL;
+    op->rec = op->self->spare;
+    op->self->spare = NULL;
     if (!op->rec)
         op->rec = malloc(sizeof *op->rec);
     return op->rec ? 0 : -ENOMEM;
@@ -668,17 +722,18 @@ LF_WRITE_PATH void value_rec_keep(struct write_op *op)
     if (__builtin_expect(op->rec != NULL, 0)) {
         /* A destructor run during this write (a scheme's callback on this
          * thread) may have written a map and kept its own spare. */
-        if (lf_self.spare)
+        if (op->self->spare)
             free(op->rec);
         else
-            lf_self.spare = op->rec;
+            op->self->spare = op->rec;
         op->rec = NULL;
     }
 }
 
 LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
 {
-    int result = lf_attach(m);
+    struct lfmap_thread_state *self = op->self = lf_thread(); /* the one thread-local access */
+    int result = lf_attach(m, self);
     if (result)
         return result;
     if (__builtin_expect(m->value_free != NULL, 0) && op->kind != W_INSERT) {
@@ -689,9 +744,9 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     }
     uint64_t h = lf_mix(&m->hasher, key);
     if (__builtin_expect(h < KEY_RESERVED, 0)) {
-        lf_read_lock(m); /* no table is read, but ck-hp clears the *old hazard at the unlock */
+        lf_read_lock(m, self); /* no table is read, but ck-hp clears the *old hazard at the unlock */
         apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
-        lf_read_unlock(m);
+        lf_read_unlock(m, self);
         value_rec_keep(op);
         return result;
     }
@@ -702,7 +757,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     struct write_op probe_op = *op;
     bool claim = decide(&probe_op, VALUE_UNSET, &ignored, &absent_result) == REPLACE;
 
-    lf_read_lock(m);
+    lf_read_lock(m, self);
     struct lfmap_table *t = lf_current(m); /* acquire: pairs with the promoting CAS */
     for (;;) {
         /* seq_cst: acquire pairs with the publishing CAS; seq_cst puts this
@@ -730,7 +785,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
             continue;
         }
         struct lfmap_slot *s = NULL;
-        enum probe_outcome r = probe(m, t, h, claim, &s);
+        enum probe_outcome r = probe(m, self, t, h, claim, &s);
         if (r == PROBE_REDIRECT || r == PROBE_RETRY)
             continue;
         if (r == PROBE_ABSENT) {
@@ -744,12 +799,12 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         }
         if (!apply_to_word(m, &s->value, op, &result)) {
             if (op->kind == W_REMOVE && result == 1)
-                maybe_shrink(m, t);
+                maybe_shrink(m, self, t);
             break;
         }
         /* frozen under us: the loop top sees t->next and moves on. */
     }
-    lf_read_unlock(m);
+    lf_read_unlock(m, self);
     value_rec_keep(op);
     return result;
 }
@@ -822,10 +877,11 @@ size_t lfmap_size(lfmap *m)
 
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
-    int rc = lf_attach(m);
+    struct lfmap_thread_state *self = lf_thread();
+    int rc = lf_attach(m, self);
     if (rc)
         return rc;
-    lf_read_lock(m);
+    lf_read_lock(m, self);
     struct lfmap_table *t;
     for (;;) {
         /* acquire (both): pair with the promoting and publishing CASes. */
@@ -842,7 +898,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
      * any read-side section, holding only t (a pin), so however long they
      * take they delay the reclamation of no other table of any map. */
     lf_table_pin(t);
-    lf_read_unlock(m);
+    lf_read_unlock(m, self);
     uint64_t w;
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
         /* acquire: pairs with the CAS that stored the value. */
@@ -867,9 +923,9 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
              * in a short read-side section: t's successors may already be
              * retired, and only a section opened before their retirement
              * may follow them. */
-            lf_read_lock(m);
+            lf_read_lock(m, self);
             bool found = lookup_any(m, k, &v); /* from the current table (acquire) */
-            lf_read_unlock(m);
+            lf_read_unlock(m, self);
             if (!found)
                 continue;
         } else {
@@ -885,9 +941,10 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->size = lfmap_size(m);
-    bool section = lf_attach(m) == 0;
+    struct lfmap_thread_state *self = lf_thread();
+    bool section = lf_attach(m, self) == 0;
     if (section)
-        lf_read_lock(m);
+        lf_read_lock(m, self);
     /* acquire: the table's fields are read after it. Without registration
      * the caller must be the only user (as for lfmap_free). */
     struct lfmap_table *t = section ? lf_current(m) : atomic_load_explicit(&m->current, memory_order_acquire);
@@ -914,7 +971,7 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->retired_bytes_pending = atomic_load_explicit(&m->retired_bytes, memory_order_relaxed);
     out->retired_values_pending = atomic_load_explicit(&m->retired_values, memory_order_relaxed);
     if (section)
-        lf_read_unlock(m);
+        lf_read_unlock(m, self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -933,14 +990,16 @@ const char *lfmap_reclamation(const lfmap *m)
 
 void lfmap_read_lock(lfmap *m)
 {
-    if (lf_attach(m) == 0) /* an unregistered thread: nothing to protect with */
-        lf_read_lock(m);
+    struct lfmap_thread_state *self = lf_thread();
+    if (lf_attach(m, self) == 0) /* an unregistered thread: nothing to protect with */
+        lf_read_lock(m, self);
 }
 
 void lfmap_read_unlock(lfmap *m)
 {
-    if (lf_self.schemes & m->rcu.bit)
-        lf_read_unlock(m);
+    struct lfmap_thread_state *self = lf_thread();
+    if (self->schemes & m->rcu.bit)
+        lf_read_unlock(m, self);
 }
 
 void lfmap_quiescent(void)

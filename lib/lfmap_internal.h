@@ -199,13 +199,23 @@ struct lfmap {
 
 /* ---- thread.c: registration, thread ids and boxes ---- */
 struct lf_value_rec;
+/* A thread's lfmap state: its only thread-local variable on the hot path.
+ * Every operation takes its address once (lf_thread) and passes the
+ * pointer down, so that an operation makes one thread-local access in all
+ * (a %fs-relative load in liblfmap.a; in liblfmap.so a TLS descriptor call,
+ * or one __tls_get_addr where the compiler has no TLS descriptors: see the
+ * Makefile, SHARED_TLS_DIALECT). */
 struct lfmap_thread_state {
-    bool registered;
-    unsigned tid;
-    unsigned removes_since_check;
     /* Schemes this thread is registered with (struct lfrcu_domain.bit),
      * each on its first use of a map of that scheme; 0 when unregistered. */
     unsigned schemes;
+    unsigned tid;
+    /* liburcu-memb's reader counter of this thread (lfrcu_memb_reader_ctr),
+     * looked up when the thread registers with urcu-memb, for the inline
+     * read side of LFRCU_INLINE_MEMB maps. */
+    unsigned long *memb_ctr;
+    bool registered;
+    unsigned removes_since_check;
     /* A retire record allocated ahead (before a write's CAS) and not used. */
     struct lf_value_rec *spare;
 };
@@ -213,24 +223,35 @@ extern LF_TLS(struct lfmap_thread_state, lf_self);
 #ifdef LFMAP_MODEL
 #define lf_self LF_TLS_REF(lf_self)
 #endif
+static inline __attribute__((always_inline)) struct lfmap_thread_state *lf_thread(void)
+{
+    struct lfmap_thread_state *self = &lf_self;
+#ifndef LFMAP_MODEL
+    /* The compiler sees &lf_self as a constant it may compute again at
+     * every use (three __tls_get_addr calls per lookup in liblfmap.so);
+     * the empty asm makes the pointer an opaque value computed once. */
+    __asm__("" : "+r"(self));
+#endif
+    return self;
+}
 /* Registers the thread with m's scheme: 0, -EPERM (not registered with
  * lfmap), or the scheme's error. */
-int lf_attach_slow(struct lfmap *m);
-static inline int lf_attach(struct lfmap *m)
+int lf_attach_slow(struct lfmap *m, struct lfmap_thread_state *self);
+static inline __attribute__((always_inline)) int lf_attach(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    if (__builtin_expect((lf_self.schemes & m->rcu.bit) != 0, 1))
+    if (__builtin_expect((self->schemes & m->rcu.bit) != 0, 1))
         return 0;
-    return lf_attach_slow(m);
+    return lf_attach_slow(m, self);
 }
 
 /* ---- the map's read side and table loads (every scheme) ---- */
-static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m)
+static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_lock(&m->rcu);
+    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr);
 }
-static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m)
+static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_unlock(&m->rcu);
+    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr);
 }
 struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t);
 /* The current table, safe to use until the section ends.  Section schemes:
@@ -338,9 +359,9 @@ static inline int64_t lf_live_count(struct lfmap *m)
  * (paper-notes.md, "Sizing the successor").  With relaxed stores both sides
  * could read stale values on ARMv8 or POWER (store buffering) and a thread
  * could add any number of uncounted keys. */
-static inline void lf_live_add(struct lfmap *m, int64_t delta)
+static inline void lf_live_add(struct lfmap *m, struct lfmap_thread_state *self, int64_t delta)
 {
-    unsigned tid = lf_self.tid;
+    unsigned tid = self->tid;
     if (tid < LFMAP_OWNED_STRIPES) {
         _Atomic int64_t *c = &m->live[tid].live;
         /* relaxed load: only this thread writes this stripe (ids are handed

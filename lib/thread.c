@@ -118,13 +118,17 @@ void lfmap_thread_unregister(void)
     lf_self.registered = false;
 }
 
-int lf_attach_slow(struct lfmap *m)
+int lf_attach_slow(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    if (!lf_self.registered)
+    if (!self->registered)
         return -EPERM;
     int rc = m->rcu.scheme->thread_register();
     if (rc)
         return rc;
-    lf_self.schemes |= m->rcu.bit;
+    /* The inline read side of urcu-memb maps works on the thread's reader
+     * counter by address (lfrcu_memb_reader_ctr): look it up once here. */
+    if (m->rcu.kind == LFRCU_INLINE_MEMB)
+        self->memb_ctr = lfrcu_memb_reader_ctr();
+    self->schemes |= m->rcu.bit;
     return 0;
 }

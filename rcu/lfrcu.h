@@ -178,36 +178,45 @@ void __tsan_release(void *addr);
 
 /* It is liburcu's own memb read side (urcu/static/urcu-memb.h, whose
  * inlining through _LGPL_SOURCE liburcu permits to LGPL-compatible code such
- * as this library; see the README's licence section) with two changes.
+ * as this library; see the README's licence section) with three changes.
  * First, liburcu tests urcu_memb_has_sys_membarrier on every lock and unlock
  * (three times per pair) to pick a compiler barrier or a full fence; we test
  * it once, in lfrcu_domain_init, and fold it with "the map uses urcu-memb"
  * into the map's kind.  Second, read-unlock tests the grace period's futex
  * inline and calls out of line only to wake a waiting writer
  * (lfrcu_memb_wake_gp, which tests it again), so that the common path makes
- * no call.  (In the shared library every access to liburcu's thread-local
- * reader state still goes through __tls_get_addr: the price of loading
- * through dlopen, paper-notes 6.3.)  The caller is registered with memb. */
-static inline void lfrcu_memb_lock_inline(void)
+ * no call.  Third, it works on the thread's reader counter by address
+ * (lfrcu_memb_reader_ctr): the address of a thread-local variable is
+ * constant for the thread's life, so lfmap looks it up once, when the
+ * thread first uses a map of this scheme, and keeps it in its own thread
+ * record; an operation then makes one thread-local access in all (its own
+ * record), however the library was built.  The caller is registered with
+ * memb. */
+static inline unsigned long *lfrcu_memb_reader_ctr(void)
+{
+    return &URCU_TLS(urcu_memb_reader).ctr;
+}
+
+static inline __attribute__((always_inline)) void lfrcu_memb_lock_inline(unsigned long *ctr)
 {
     cmm_barrier();
-    unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+    unsigned long tmp = *ctr;
     if (__builtin_expect(!(tmp & URCU_GP_CTR_NEST_MASK), 1))
-        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
+        _CMM_STORE_SHARED(*ctr, _CMM_LOAD_SHARED(urcu_memb_gp.ctr));
     else
-        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp + URCU_GP_COUNT);
+        _CMM_STORE_SHARED(*ctr, tmp + URCU_GP_COUNT);
     cmm_barrier(); /* liburcu's smp_mb_slave() when membarrier is available */
 }
 
-static inline void lfrcu_memb_unlock_inline(void)
+static inline __attribute__((always_inline)) void lfrcu_memb_unlock_inline(unsigned long *ctr)
 {
 #ifdef LFRCU_TSAN
     lfrcu_tsan_read_unlock();
 #endif
-    unsigned long tmp = URCU_TLS(urcu_memb_reader).ctr;
+    unsigned long tmp = *ctr;
     if (__builtin_expect((tmp & URCU_GP_CTR_NEST_MASK) == URCU_GP_COUNT, 1)) {
         cmm_barrier(); /* smp_mb_slave(): the section precedes the store */
-        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
+        _CMM_STORE_SHARED(*ctr, tmp - URCU_GP_COUNT);
         cmm_barrier(); /* smp_mb_slave(): the store precedes the futex read */
         /* urcu_common_wake_up_gp, with its rare syscall out of line so
          * that the read side makes no call (and needs no saved
@@ -215,26 +224,39 @@ static inline void lfrcu_memb_unlock_inline(void)
         if (__builtin_expect(uatomic_read(&urcu_memb_gp.futex) == -1, 0))
             lfrcu_memb_wake_gp();
     } else {
-        _CMM_STORE_SHARED(URCU_TLS(urcu_memb_reader).ctr, tmp - URCU_GP_COUNT);
+        _CMM_STORE_SHARED(*ctr, tmp - URCU_GP_COUNT);
     }
     cmm_barrier();
 }
 
-/* A domain's read side.  The caller is registered with d's scheme. */
-static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+/* A domain's read side.  The caller is registered with d's scheme; for kind
+ * LFRCU_INLINE_MEMB, memb_ctr is its lfrcu_memb_reader_ctr() (ignored for
+ * the other kinds). */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
-        lfrcu_memb_lock_inline();
+        lfrcu_memb_lock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_lock();
 }
 
-static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
-        lfrcu_memb_unlock_inline();
+        lfrcu_memb_unlock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_unlock();
+}
+
+/* The same, looking the counter up (for callers without a cached one). */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+{
+    lfrcu_domain_lock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL);
+}
+
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+{
+    lfrcu_domain_unlock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL);
 }
 
 /* The process default's read side (lfrcu_thread_register first). */

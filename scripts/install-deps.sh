@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh [GROUP...]     (default: all)
 #
 #   lib      build the library and the demo: build-essential pkg-config liburcu-dev libck-dev
-#   test     make test: check (unit tests), python3 (the ctypes test)
+#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh)
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
 #   harness  the experiments harness: peer maps, allocators, topology
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 group_lib=(build-essential pkg-config liburcu-dev libck-dev)
-group_test=(check python3)
+group_test=(check python3 gdb)
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.
 group_fuzz=(clang libclang-rt-14-dev)

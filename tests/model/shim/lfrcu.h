@@ -121,22 +121,51 @@ extern struct lfrcu_domain lfrcu_default_domain;
 void lfrcu_model_read_lock(void);
 void lfrcu_model_read_unlock(void);
 
-/* A domain's read side.  The caller is registered with d's scheme.  The
- * model's stand-in for the inline memb read side is its read side. */
-static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+/* The thread's memb reader counter: the model has none (its read side is
+ * lfrcu_model_read_lock), so a null pointer that nothing dereferences. */
+static inline unsigned long *lfrcu_memb_reader_ctr(void)
+{
+    return NULL;
+}
+
+/* The model's stand-in for the inline memb read side is its read side. */
+static inline __attribute__((always_inline)) void lfrcu_memb_lock_inline(unsigned long *ctr)
+{
+    (void)ctr;
+    lfrcu_model_read_lock();
+}
+
+static inline __attribute__((always_inline)) void lfrcu_memb_unlock_inline(unsigned long *ctr)
+{
+    (void)ctr;
+    lfrcu_model_read_unlock();
+}
+
+/* A domain's read side.  The caller is registered with d's scheme. */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
-        lfrcu_model_read_lock();
+        lfrcu_memb_lock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_lock();
 }
 
-static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
-        lfrcu_model_read_unlock();
+        lfrcu_memb_unlock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_unlock();
+}
+
+static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
+{
+    lfrcu_domain_lock_at(d, NULL);
+}
+
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
+{
+    lfrcu_domain_unlock_at(d, NULL);
 }
 
 static inline void lfrcu_read_lock(void)
