@@ -759,6 +759,67 @@ START_TEST(path_freeze_loses_to_claimer)
 }
 END_TEST
 
+/* The first slot e of t such that e and e + 1 are both empty. */
+static size_t first_empty_pair(struct lfmap_table *t)
+{
+    for (size_t i = 0; i + 1 < t->nslots; i++)
+        if (slot_is(&t->slots[i], S_EMPTY) && slot_is(&t->slots[i + 1], S_EMPTY))
+            return i;
+    ck_abort_msg("no two adjacent empty slots");
+    return 0;
+}
+
+/* The consequence a user sees when a lost path freeze is not re-examined:
+ * y's path in the old table stays open, and an insert of y that started on
+ * it before the resize lands there after y was inserted in the successor.
+ * L (an insert of y) saw slot e empty and is stopped before claiming it; C
+ * (a put of c, same home) likewise; a shrink starts; W (an insert of y) is
+ * stopped before freezing e as the end of y's path; C claims e; W's freeze
+ * fails, and W must look at e again, freeze e + 1, and insert y in the
+ * successor.  Then L's claim of e fails too and L must meet the frozen e + 1,
+ * follow the migration and find y present: exactly one of the two inserts
+ * of y succeeds.  (A variant that stops at the lost freeze without counting
+ * it leaves e + 1 open: L claims it and also returns "inserted".) */
+START_TEST(path_freeze_loses_then_late_insert)
+{
+    setup(1, NULL, 0);
+    fill_to_shrink_edge();
+    struct lfmap_table *t = current();
+    size_t e = first_empty_pair(t);
+    uint64_t c = fresh_key_with_home(t->mask, e);
+    uint64_t y = fresh_key_with_home(t->mask, e);
+    struct rule *rl = stop_at(ROLE_A, LFMAP_HOOK_BEFORE_CLAIM, 0);
+    struct job jl = {.role = ROLE_A, .kind = OP_INSERT, .key = y, .value = 9};
+    spawn(&jl);
+    reached(rl);
+    struct rule *rc = stop_at(ROLE_C, LFMAP_HOOK_BEFORE_CLAIM, 0);
+    struct job jc = {.role = ROLE_C, .kind = OP_PUT, .key = c, .value = 7};
+    spawn(&jc);
+    reached(rc);
+    ck_assert_ptr_eq(start_shrink(), t);
+    park_cursor(t, e, e + 1);
+    struct rule *rw = stop_at(ROLE_B, LFMAP_HOOK_BEFORE_PATH_FREEZE, 0);
+    struct job jw = {.role = ROLE_B, .kind = OP_INSERT, .key = y, .value = 8};
+    spawn(&jw);
+    reached(rw);
+    ck_assert_uint_eq(atomic_load(&t->slots[e].key), KEY_EMPTY);
+    ck_assert_uint_eq(atomic_load(&t->slots[e + 1].key), KEY_EMPTY);
+    release(rc);
+    join(&jc);
+    ck_assert_uint_eq(atomic_load(&t->slots[e].key), mix(c));
+    atomic_store(&watch, t);
+    release(rw);
+    join(&jw); /* W's insert of y returned 1 (m_insert checks it) */
+    release(rl);
+    join(&jl); /* L's insert of y must return 0: y is present (m_insert checks it) */
+    ck_assert_msg(atomic_load(&t->slots[e + 1].key) == KEY_FROZEN,
+                  "the insert of y did not freeze slot e + 1, the end of y's path in the old table");
+    check_moved_count(t);
+    check_contents();
+    teardown();
+}
+END_TEST
+
 /* ---- (h) a stale candidate and a new resize attempt -------------------- */
 
 static struct test_alloc ta;
@@ -964,6 +1025,7 @@ int main(void)
     tcase_add_test(tc, copy_value_loses_to_later_write);
     tcase_add_test(tc, box_moved_loses_to_other_finisher);
     tcase_add_test(tc, path_freeze_loses_to_claimer);
+    tcase_add_test(tc, path_freeze_loses_then_late_insert);
     tcase_add_test(tc, stale_candidate_not_published_into_new_attempt);
     tcase_add_test(tc, helper_alloc_fails_while_owner_stalled);
     tcase_add_test(tc, owner_alloc_fails_helper_publishes);

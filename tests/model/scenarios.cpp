@@ -26,6 +26,7 @@
 // Usage: lfmap_model [--full] [--list] [--stop] [SCENARIO...]
 // Prints one line per scenario: executions explored, time, hook coverage.
 // Exits non-zero when any scenario fails (Relacy prints the failing trace).
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <csignal>
@@ -61,7 +62,7 @@ enum op_kind { INS, PUT, REM, CAS, GET, GOI, WALK };
 struct op {
     op_kind k;
     uint64_t key, val, exp;
-    int after_hook; // -1, or: start once some thread passed this hook
+    int after_hook; // -1, or: start once threads passed this hook max(1, after_count) times
     int after_thread; // -1, or: start once that thread completed after_count operations
     unsigned after_count;
 };
@@ -118,6 +119,13 @@ op walk() { return op{WALK, 0, 0, 0, -1, -1, 0}; }
 op after(int hook, op o)
 {
     o.after_hook = hook;
+    return o;
+}
+// after(), counting: start once threads passed the hook `count` times.
+op after_n(int hook, unsigned count, op o)
+{
+    o.after_hook = hook;
+    o.after_count = count;
     return o;
 }
 const int ALL_OTHERS = 99; // after_ops: every other thread completed count operations
@@ -357,6 +365,63 @@ std::vector<spec> make_specs()
                          {{rem(1)}, {after(PUBLISH, ins(20, 20)), ins(21, 21), ins(22, 22), ins(23, 23), ins(24, 24), get(1)}, {}},
                          5000, 100000});
         s.back().stalls = {stall{0, PUBLISH, PUBLISH, -1, 2, 4000}, stall{1, PUBLISH, -1, 0, 1, 2000}};
+    }
+    {
+        // A writer's freeze of the empty end of its key's path loses to a
+        // claimer (tests/unit_interleavings_cas.c has the same recipe): an
+        // 8-slot table holds 4 keys, leaving slot 0 and two adjacent slots
+        // h, h + 1 empty.  L (thread 2) inserts y, whose home is h, and
+        // stalls before claiming h; C (thread 0) inserts c, home h too, and
+        // stalls likewise; W (thread 1) inserts z (home 0), which passes
+        // the grow limit and starts the migration (8 -> 16, chunks of 1; z's
+        // path ends at slot 0, frozen by its own chunk), then inserts y and
+        // stalls before freezing h, the end of y's path, until C is done.
+        // C claims h, W's freeze fails, and W must look at h again and
+        // freeze h + 1; L's claim of h fails and it must meet the frozen
+        // h + 1 and find y in the successor.  A W that stops at its lost
+        // freeze leaves h + 1 open: L claims it and both inserts of y
+        // succeed (no linearization).
+        const int CLAIMING = LFMAP_HOOK_BEFORE_CLAIM, PATH_FREEZE = LFMAP_HOOK_BEFORE_PATH_FREEZE;
+        std::vector<std::pair<uint64_t, uint64_t>> pre;
+        uint64_t h = 0, c = 0, y = 0, z = 0;
+        bool used[8] = {false};
+        for (uint64_t k = 1; k < 100000 && pre.size() < 4; k++) {
+            // Preload keys that leave slot 0 and one pair h, h + 1 (2 <= h <= 6) empty.
+            bool try_used[8];
+            std::copy(used, used + 8, try_used);
+            uint64_t i = lf_model_mix(MODEL_SEED, k) & 7;
+            while (try_used[i])
+                i = (i + 1) & 7;
+            try_used[i] = true;
+            bool pair = false;
+            for (uint64_t j = 2; j <= 6; j++)
+                pair |= !try_used[j] && !try_used[j + 1];
+            if (try_used[0] || !pair)
+                continue;
+            std::copy(try_used, try_used + 8, used);
+            pre.push_back({k, 100 + k});
+        }
+        for (uint64_t j = 2; j <= 6 && !h; j++)
+            if (!used[j] && !used[j + 1])
+                h = j;
+        for (uint64_t k = 1000; k < 200000 && !(c && y && z); k++) {
+            uint64_t home = lf_model_mix(MODEL_SEED, k) & 7;
+            if (home == h && !c)
+                c = k;
+            else if (home == h && !y)
+                y = k;
+            else if (home == 0 && !z)
+                z = k;
+        }
+        if (pre.size() == 4 && h && c && y && z) {
+            s.push_back(spec{"path_freeze_vs_late_insert", "a path-end freeze lost to a claimer must be redone one slot "
+                                                           "on, or an insert of the same key that started before "
+                                                           "the resize lands in the old table too",
+                             3, 5, 1, 0, 0, pre, {},
+                             {{ins(c, 3)}, {after_n(CLAIMING, 2, ins(z, 5)), ins(y, 2)}, {ins(y, 1)}}, 20000, 200000});
+            s.back().stalls = {stall{0, CLAIMING, PATH_FREEZE, -1, 1, 3000}, stall{1, PATH_FREEZE, -1, 0, 1, 3000},
+                               stall{2, CLAIMING, -1, 1, 2, 4000}};
+        }
     }
     // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
@@ -701,7 +766,7 @@ void scenario_thread(unsigned idx)
         lf_model_fail("lfmap_thread_register failed");
     for (const op &o : cur->ops[idx]) {
         if (o.after_hook >= 0)
-            for (unsigned spins = 0; spins < 400 && exec_hooks[o.after_hook] == 0; spins++)
+            for (unsigned spins = 0; spins < 400 && exec_hooks[o.after_hook] < std::max(1u, o.after_count); spins++)
                 lf_model_spin();
         if (o.after_thread >= 0 && o.after_thread != ALL_OTHERS)
             for (unsigned spins = 0; spins < 400 && exec_done[o.after_thread] < o.after_count; spins++)
