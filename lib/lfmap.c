@@ -77,6 +77,7 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     m->value_free = cfg->value_free;
     m->value_free_ctx = cfg->value_free_ctx;
     m->protect_values = cfg->value_free && rcu.hazards;
+    m->live_asym = lf_asym_fence_available();
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
     lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
@@ -700,8 +701,7 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struc
      * in-flight insert per registered thread, so with many threads and few
      * keys it may be as large as t: migrating then would only copy t into
      * its twin, again every SHRINK_CHECK_PERIOD removes, forever. */
-    size_t reserve;
-    if (lf_table_successor_slots(m, &reserve) < t->nslots)
+    if (lf_table_successor_slots_estimate(m) < t->nslots)
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 

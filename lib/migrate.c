@@ -177,11 +177,21 @@ static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *
     }
 }
 
+/* Keys live now, plus one operation in flight per thread that may add a key
+ * after it was counted, plus one spare (paper-notes.md, "Sizing the
+ * successor").  Sized from live keys, not claimed slots, so that tombstones
+ * are dropped and a sparse table shrinks (pitfall 2). */
+static size_t successor_slots_for(size_t live, size_t threads, size_t *reserve)
+{
+    *reserve = live + threads + 1;
+    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+}
+
 size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
 {
-    /* seq_cst load, before the fence.  A thread this count no longer
-     * includes unregistered before the load, hence before the fence, so
-     * every live-count store it made precedes the fence and the stripe sum
+    /* seq_cst load, before the fences.  A thread this count no longer
+     * includes unregistered before the load, hence before the fences, so
+     * every live-count store it made precedes them and the stripe sum
      * below sees it.  A thread whose registration the count misses
      * registered after the load, hence after the sentinel, and its first
      * load of t->next sees the sentinel.  Every other thread is counted and
@@ -190,15 +200,19 @@ size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
      * finish and unregister in between (tests/unit_sizing.c). */
     size_t threads = lf_registered_threads();
     LFMAP_HOOK(SIZING_THREADS_READ);
-    /* seq_cst fence: orders the stripe loads below after the sentinel in
-     * the single total order. */
+    /* The writers' half of the live-count fence (lf_live_add), then the
+     * resizer's: a seq_cst fence, which orders the stripe loads below after
+     * the sentinel in the single total order. */
+    if (m->live_asym && lf_asym_fence_heavy() != 0)
+        return 0;
     atomic_thread_fence(memory_order_seq_cst);
-    /* Keys live now, plus one operation in flight per thread that may add a
-     * key after it was counted, plus one spare (paper-notes.md, "Sizing the
-     * successor").  Sized from live keys, not claimed slots, so that
-     * tombstones are dropped and a sparse table shrinks (pitfall 2). */
-    *reserve = (size_t)lf_live_count(m) + threads + 1;
-    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+    return successor_slots_for((size_t)lf_live_count(m), threads, reserve);
+}
+
+size_t lf_table_successor_slots_estimate(struct lfmap *m)
+{
+    size_t reserve;
+    return successor_slots_for((size_t)lf_live_count(m), lf_registered_threads(), &reserve);
 }
 
 /* Sizes, allocates and publishes t's successor while `sentinel` is in
