@@ -690,12 +690,12 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_stat
     return PROBE_NOMEM; /* full: unreachable below the hard limit */
 }
 
-static void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
+/* Every SHRINK_CHECK_PERIOD-th remove of a thread (maybe_shrink) checks
+ * whether t should shrink; out of line, so that the removes in between pay
+ * an increment and a test. */
+static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap_table *t)
 {
-    if ((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
-        t->nslots <= LFMAP_MIN_SLOTS)
-        return;
-    if ((size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
+    if (t->nslots <= LFMAP_MIN_SLOTS || (size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
         return;
     /* Shrink only to a smaller table.  The successor keeps room for one
      * in-flight insert per registered thread, so with many threads and few
@@ -705,16 +705,20 @@ static void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struc
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
 }
 
+LF_WRITE_PATH void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
+{
+    if (__builtin_expect((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
+        shrink_check(m, t);
+}
+
 /* Maps with a destructor: the record that will retire the value this write
  * may replace, allocated before any CAS, so that ENOMEM leaves the map as
  * it was.  Kept for the thread's next write when unused. */
-static __attribute__((noinline)) int value_rec_take(struct write_op *op)
+static __attribute__((noinline)) struct lf_value_rec *value_rec_take(struct lfmap_thread_state *self)
 {
-    op->rec = op->self->spare;
-    op->self->spare = NULL;
-    if (!op->rec)
-        op->rec = malloc(sizeof *op->rec);
-    return op->rec ? 0 : -ENOMEM;
+    struct lf_value_rec *r = self->spare;
+    self->spare = NULL;
+    return r ? r : malloc(sizeof *r); /* NULL: -ENOMEM */
 }
 
 LF_WRITE_PATH void value_rec_keep(struct write_op *op)
@@ -739,7 +743,10 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     if (__builtin_expect(m->value_free != NULL, 0) && op->kind != W_INSERT) {
         if (op->kind == W_FETCH_ADD)
             return -EINVAL; /* values are owned objects, not counters */
-        if (value_rec_take(op))
+        /* Returned, not stored through op: op must not escape, or the
+         * compiler keeps it in memory and cannot fold decide() per kind. */
+        op->rec = value_rec_take(self);
+        if (!op->rec)
             return -ENOMEM;
     }
     uint64_t h = lf_mix(&m->hasher, key);
@@ -816,7 +823,10 @@ static bool value_ok(uint64_t v)
 
 int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
 {
-    return lfmap_get_or_insert(m, key, value, NULL);
+    if (!value_ok(value))
+        return -EINVAL;
+    struct write_op op = {.kind = W_INSERT, .value = value};
+    return write_run(m, key, &op); /* its own copy of the engine: no call to get_or_insert */
 }
 
 int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)
