@@ -50,10 +50,12 @@ LFB_LDLIBS  := $(LFB_PKG_LIBS) $(LDLIBS_ALL) -ldl
 
 LFB_C_SRC   := $(wildcard $(LFB_DIR)/*.c) $(wildcard $(LFB_DIR)/maps/*.c) experiments/common/cli.c
 LFB_CXX_SRC := $(wildcard $(LFB_DIR)/maps/*.cc)
-# map_lfmap.c compiled a second time against the renamed archive (above).
+# map_lfmap.c compiled a second time against the renamed archive (above),
+# and map_plain.c with locked writes (plain-locked).
 LFB_STATIC_ADAPTER := $(BUILD)/obj/$(LFB_DIR)/maps/map_lfmap_static.o
+LFB_PLAIN_LOCKED := $(BUILD)/obj/$(LFB_DIR)/maps/map_plain_locked.o
 LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC)) \
-               $(LFB_STATIC_ADAPTER)
+               $(LFB_STATIC_ADAPTER) $(LFB_PLAIN_LOCKED)
 LFB_MAIN_OBJ := $(BUILD)/obj/$(LFB_DIR)/main.o
 # Everything but main: what the unit tests link.
 LFB_LIB_OBJ := $(filter-out $(LFB_MAIN_OBJ),$(LFB_OBJ))
@@ -84,6 +86,9 @@ $(LFB_STATIC_NAMES): $(LFB_STATIC_SYMS)
 $(LFB_STATIC_ARCHIVE): $(BUILD)/liblfmap.a $(LFB_STATIC_SYMS)
 	objcopy --redefine-syms=$(LFB_STATIC_SYMS) --wildcard --remove-section='.gnu.lto_*' \
 	    --remove-section='.gnu.debuglto_*' $(BUILD)/liblfmap.a $@
+$(LFB_PLAIN_LOCKED): $(LFB_DIR)/maps/map_plain.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -DPLAIN_LOCKED_WRITES -MMD -MP -c $< -o $@
 $(LFB_STATIC_ADAPTER): $(LFB_DIR)/maps/map_lfmap.c $(LFB_STATIC_NAMES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LFB_CFLAGS) -DLFB_LFMAP_STATIC -include $(LFB_STATIC_NAMES) -MMD -MP -c $< -o $@

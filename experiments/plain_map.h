@@ -35,6 +35,22 @@
 
 #include "hash.h" /* lfmap's own mixer: the two maps hash at identical cost */
 
+/* The store that makes an insert or a remove take effect (the key word of
+ * the slot claimed or emptied).  A plain store by default.  The harness's
+ * plain-locked map (experiments/lfbench/maps/map_plain.c compiled with
+ * PLAIN_LOCKED_WRITES) makes it one atomic exchange, a locked instruction on
+ * x86: the one read-modify-write that every effective write of a concurrent
+ * map pays at least (lfmap's CAS, a bucket lock's acquire), with nothing
+ * else of a concurrent map, so that its cost alone can be measured.  On x86
+ * a locked instruction also keeps later loads from running ahead of it,
+ * which removes the overlap of one operation's cache miss with the next
+ * one's when the table does not fit in the cache. */
+#ifdef PLAIN_LOCKED_WRITES
+#define PLAIN_COMMIT_KEY(slot, k) ((void)__atomic_exchange_n(&(slot)->key, (k), __ATOMIC_SEQ_CST))
+#else
+#define PLAIN_COMMIT_KEY(slot, k) ((slot)->key = (k))
+#endif
+
 /* Grow when a key would take the array past 3/4 of its slots: lfmap's
  * trigger (a table holds up to grow_limit = slots/4*3 claimed slots; the next
  * claim starts a migration, lib/lfmap.c reserve_claim).  Like lfmap_new, a
@@ -214,8 +230,8 @@ static inline int plain_insert(struct plain_map *m, uint64_t key, uint64_t value
             return -1;
         plain_place(m->slots, m->mask, h, value);
     } else {
-        m->slots[i].key = h;
         m->slots[i].value = value;
+        PLAIN_COMMIT_KEY(&m->slots[i], h);
     }
     m->size++;
     return 1;
@@ -255,7 +271,7 @@ static inline int plain_remove(struct plain_map *m, uint64_t key, uint64_t *old)
             hole = j;
         }
     }
-    m->slots[hole].key = 0;
+    PLAIN_COMMIT_KEY(&m->slots[hole], 0);
     m->slots[hole].value = 0;
     m->size--;
     return 1;

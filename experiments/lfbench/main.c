@@ -55,8 +55,22 @@
 #define LFB_CHECK_KEYS 1000u
 /* Operation streams per thread: 2^20 entries (8 MiB, larger than the
  * caches, cycled) and at most 2^24 in all. */
-#define LFB_STREAM_LEN_MAX ((size_t)1 << 20)
-#define LFB_STREAM_TOTAL_MAX ((size_t)1 << 24)
+/* Each worker replays a precomputed stream of operations, cyclically (no
+ * random-number generation in the timed loop).  The stream must be long
+ * enough that replaying it does not shrink the set of keys a run touches:
+ * with 1M operations and a range of 1e6 keys, inserts reached only about a
+ * third of the range, so a map with tombstones never claimed the slots that
+ * real churn makes it claim (lfmap then skipped the cleaning migrations it
+ * pays in steady state).  So a stream holds LFB_STREAM_PER_KEY operations
+ * per key of the range (every key is drawn about that many times, and the
+ * chance that a key is never inserted is about e^-8 at 10/90), at least
+ * LFB_STREAM_LEN_MIN and at most LFB_STREAM_LEN_MAX, rounded up to a power of
+ * two, and all of a point's streams together at most LFB_STREAM_TOTAL_MAX
+ * operations (1 GiB). */
+#define LFB_STREAM_PER_KEY 16u
+#define LFB_STREAM_LEN_MIN ((size_t)1 << 20)
+#define LFB_STREAM_LEN_MAX ((size_t)1 << 24)
+#define LFB_STREAM_TOTAL_MAX ((size_t)1 << 27)
 /* Maps of a point are distinguished in the hash seed too. */
 #define LFB_MAP_SEED_SALT 0x6d6170ull
 /* Per-map results kept for the median line (--repeat is at most 101). */
@@ -247,7 +261,9 @@ static void run_point(struct session *ss, const struct point *p)
         fprintf(stderr, "lfbench: %s\n", err.msg);
         exit(EXIT_FAILURE);
     }
-    size_t len = LFB_STREAM_LEN_MAX;
+    size_t len = LFB_STREAM_LEN_MIN;
+    while (len < LFB_STREAM_LEN_MAX && len < (size_t)p->w.range * LFB_STREAM_PER_KEY)
+        len <<= 1;
     while (len > 1 && len * p->threads > LFB_STREAM_TOTAL_MAX)
         len >>= 1;
     uint64_t **streams = calloc(p->threads, sizeof *streams);
@@ -290,6 +306,7 @@ static void run_point(struct session *ss, const struct point *p)
                 .timer_interval_ns = ss->ctx.timer_interval_ns,
                 .scheme = se->scheme, .pointer_values = m == &lfb_map_lfmap_pointer,
                 .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
+                .warmup_s = o->warmup_s,
             };
             ss->ctx.series = se->name;
             ss->ctx.scheme = se->scheme;

@@ -66,6 +66,11 @@ static const struct lfcli_option_doc docs[] = {
     {"--values KIND", "int (default) or pointer: lfmap's values are pointers to heap objects\n"
                       "that its value destructor frees; reads dereference them inside\n"
                       "lfmap_read_lock; writes allocate new ones (lfmap only)"},
+    {"--warmup S", "before each timed run, the prefilling thread runs the workload's own\n"
+                   "operations on the map for S seconds, untimed (default 0), so that the\n"
+                   "run measures the map's steady state (its tombstones and the table\n"
+                   "sizes that churn leads to) rather than the freshly prefilled map\n"
+                   "(read/write and hotkeys workloads only)"},
     {"--stall S", "a stalled reader: one more thread holds lfmap_read_lock for S seconds\n"
                   "from the start of each run while the workers run (lfmap only; S below\n"
                   "--duration); implies --timeseries"},
@@ -95,7 +100,7 @@ void lfb_options_help(FILE *f)
 enum {
     OPT_WRITE_MIX = 256, OPT_DIST, OPT_ZIPF_S, OPT_HOT_KEYS, OPT_REPEAT, OPT_PIN, OPT_MEM,
     OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS, OPT_SCHEME, OPT_LIST_SCHEMES,
-    OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_LAST
+    OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_WARMUP, OPT_LAST
 };
 
 static const struct option long_opts[] = {
@@ -120,6 +125,7 @@ static const struct option long_opts[] = {
     {"scheme", required_argument, NULL, OPT_SCHEME},
     {"values", required_argument, NULL, OPT_VALUES},
     {"stall", required_argument, NULL, OPT_STALL},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
     {"timeseries", no_argument, NULL, OPT_TIMESERIES},
     {"monitor-ms", required_argument, NULL, OPT_MONITOR_MS},
     {"list-schemes", no_argument, NULL, OPT_LIST_SCHEMES},
@@ -291,6 +297,8 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
             return -1;
         o->values = (enum lfb_values)e;
         return 0;
+    case OPT_WARMUP:
+        return lfcli_parse_double("--warmup", arg, 0, LFB_WARMUP_MAX_S, &o->warmup_s, err);
     case OPT_STALL:
         if (lfcli_parse_double("--stall", arg, 0.001, LFB_STALL_MAX_S, &o->stall_s, err) != 0)
             return -1;
@@ -375,6 +383,9 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
     if (o->stall_s > 0 && o->stall_s >= o->duration_s)
         return lfcli_fail(err, "--stall %g must be shorter than --duration %g (the experiment watches "
                                "the writers after the reader leaves)", o->stall_s, o->duration_s);
+    if (o->warmup_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD) || has_kind(o, LFB_KIND_CHURN)))
+        return lfcli_fail(err, "--warmup runs with read/write and hotkeys workloads, not bulkload or churn (they "
+                               "measure a map's whole life)");
     if (o->stall_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD)))
         return lfcli_fail(err, "--stall runs with read/write, hotkeys or churn workloads, not bulkload");
     if (seen[OPT_WRITE_MIX] && has_kind(o, LFB_KIND_CHURN))

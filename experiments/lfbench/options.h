@@ -27,6 +27,7 @@ extern const char *const lfb_values_names[]; /* "int", "pointer" */
 #define LFB_SCHEME_NAME_MAX 32
 /* The stalled reader (--stall) at most this long. */
 #define LFB_STALL_MAX_S 3600.0
+#define LFB_WARMUP_MAX_S 3600.0
 
 struct lfb_options {
     const struct lfb_map_ops *maps[LFB_MAX_LIST];
@@ -58,6 +59,7 @@ struct lfb_options {
     const char *scheme_opt; /* "--scheme" or "--rcu", for messages */
     enum lfb_values values;
     double stall_s;        /* --stall: a reader holds a read-side section this long; 0 = none */
+    double warmup_s;       /* --warmup: untimed operations before each run; 0 = none */
     bool timeseries;       /* --timeseries (implied by --stall): memory samples in the record */
     double monitor_ms;     /* --monitor-ms: memory sampling interval */
     bool no_check;

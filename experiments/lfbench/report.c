@@ -119,8 +119,13 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     fprintf(f, ",\"threads\":%u,\"cpus\":[", s->threads);
     for (unsigned t = 0; t < s->threads; t++)
         fprintf(f, "%s%d", t ? "," : "", s->cpus[t]);
-    fprintf(f, "],\"duration_s\":%.6g,\"wall_s\":%.6f,\"prefill_s\":%.6f,\"completed\":%s",
+    fprintf(f, "],\"duration_s\":%.6g,\"wall_s\":%.6f,\"prefill_s\":%.6f,\"completed\":%s,\"stream_len\":",
             s->duration_s, r->wall_s, r->prefill_s, r->completed ? "true" : "false");
+    if (s->streams && s->streams[0])
+        fprintf(f, "%zu", s->stream_len);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"warmup_s\":%.6g", s->warmup_s);
 
     const struct lfb_counts *c = &r->c;
     fprintf(f, ",\"ops\":{\"total\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"read_hits\":%" PRIu64
@@ -155,10 +160,11 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     fputc('}', f);
 
     uint64_t size = r->map_stats.size;
-    int64_t expected = (int64_t)(r->prefilled + c->added - c->removed);
-    fprintf(f, ",\"size\":{\"prefilled\":%" PRIu64 ",\"final\":%" PRIu64 ",\"expected\":%" PRId64
-               ",\"conserved\":%s}",
-            r->prefilled, size, expected, (int64_t)size == expected ? "true" : "false");
+    int64_t warmed = (int64_t)r->warmup.added - (int64_t)r->warmup.removed;
+    int64_t expected = (int64_t)(r->prefilled + c->added - c->removed) + warmed;
+    fprintf(f, ",\"size\":{\"prefilled\":%" PRIu64 ",\"warmup_ops\":%" PRIu64 ",\"warmup_net\":%" PRId64
+               ",\"final\":%" PRIu64 ",\"expected\":%" PRId64 ",\"conserved\":%s}",
+            r->prefilled, r->warmup.ops, warmed, size, expected, (int64_t)size == expected ? "true" : "false");
 
     fputs(",\"memory\":{\"before\":", f);
     mem(f, &r->mem_before);

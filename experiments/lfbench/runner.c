@@ -412,6 +412,26 @@ static int prefill(const struct lfb_run_spec *s, void *m, uint64_t *loaded, stru
     return 0;
 }
 
+/* --warmup: the prefilling thread replays stream 0 for warmup_s seconds,
+ * untimed, so that the timed run starts from the map's steady state.  Its
+ * counts go to *c, for the size check only. */
+static void warm_up(const struct lfb_run_spec *s, void *m, struct lfb_counts *c)
+{
+    const struct lfb_map_ops *ops = s->ops;
+    size_t mask = s->stream_len - 1;
+    uint64_t end = bench_now_ns() + (uint64_t)(s->warmup_s * 1e9);
+    for (uint64_t i = 0;; i++) {
+        if (i % LFB_STOP_CHECK_EVERY == 0) {
+            if (bench_now_ns() >= end)
+                break;
+            if (ops->quiescent)
+                ops->quiescent(m);
+        }
+        c->ops++;
+        do_op(ops, m, s->streams[0][i & mask], i, c);
+    }
+}
+
 int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfcli_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -451,6 +471,8 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
     uint64_t t0 = bench_now_ns();
     int rc = prefill(s, m, &out->prefilled, err);
     out->prefill_s = (double)(bench_now_ns() - t0) / 1e9;
+    if (rc == 0 && s->warmup_s > 0 && s->streams && s->streams[0])
+        warm_up(s, m, &out->warmup);
     if (ops->thread_exit)
         ops->thread_exit(m);
     lfb_mem_sample(&out->mem_prefilled);

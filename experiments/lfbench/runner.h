@@ -37,6 +37,7 @@ struct lfb_run_spec {
     double monitor_ms;        /* memory monitor interval (0 = the default, 10 ms) */
     bool timeseries;          /* keep every monitor sample; sample on after the run until drained */
     double stall_s;           /* > 0: a stalled reader holds a read-side section this long */
+    double warmup_s;          /* > 0: untimed operations of stream 0 on the prefilling thread first */
 };
 
 /* One sample of the memory monitor; t_s from the start barrier. */
@@ -86,6 +87,7 @@ struct lfb_run_result {
     struct lfb_mem mem_before, mem_prefilled, mem_end;
     struct lfb_map_stats map_stats;
     uint64_t prefilled;
+    struct lfb_counts warmup; /* the --warmup operations (their keys added and removed) */
     struct lfb_lock_profile lock;
     bool completed; /* bulkload: every key loaded before the cap */
     struct lfb_monitor monitor;
