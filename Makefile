@@ -160,6 +160,9 @@ EXP_SRC    := $(wildcard experiments/*.c)
 # bench_readpath is built twice: against liblfmap.a and against liblfmap.so.
 EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC)) \
               $(BUILD)/experiments/bench_readpath_shared
+# Benchmarks of lfmap as users link it: built as a user's program is (-O2, no
+# LTO, lfmap.h only) against the shared library, by the rule below.
+USER_BUILT_EXPS := bench_first bench_scheme_get
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
@@ -233,8 +236,15 @@ $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(CLI_SRC) $
 	$(CC) $(ALL_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 # The read-path benchmark, compiled as a user's program would be (no LTO, only
-# lfmap.h), once against each library.
+# lfmap.h), once against each library; the other user-built benchmarks against
+# the shared library (their records say "lfmap_linked":"shared").
 READPATH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+USER_LINK_SHARED := -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap
+$(patsubst %,$(BUILD)/experiments/%,$(USER_BUILT_EXPS)): $(BUILD)/experiments/%: experiments/%.c \
+        $(wildcard experiments/*.h) lib/lfmap.h lib/hash.h $(CLI_SRC) $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(READPATH_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_LINKED='"shared"' \
+	    -DLFMAP_BUILD_CFLAGS='"$(strip $(READPATH_CFLAGS))"' -o $@ $< experiments/common/cli.c $(USER_LINK_SHARED) -lm
 $(BUILD)/experiments/bench_readpath: experiments/bench_readpath.c lib/lfmap.h $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(READPATH_CFLAGS) -Iexperiments/common -DLFMAP_LINKED='"static"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
