@@ -306,7 +306,7 @@ mutants:
 MODEL_BUILD := $(BUILD)/model
 MODEL_DEFS := -DLFMAP_MODEL -DLFMAP_ASSERTIONS -DLFMAP_MIN_SLOTS=4u -DSENTINEL_PATIENCE=2u \
               -DSHRINK_CHECK_PERIOD=1u -DLFMAP_OWNED_STRIPES=4u -DLFMAP_SHARED_STRIPES=1u
-MODEL_C_SRC := lib/lfmap.c lib/migrate.c lib/table.c lib/thread.c lib/asym_fence.c tests/model/model_checks.c
+MODEL_C_SRC := lib/lfmap.c lib/migrate.c lib/table.c lib/thread.c lib/asym_fence.c lib/key.c tests/model/model_checks.c
 MODEL_CXX_SRC := tests/model/lf_model_rt.cpp tests/model/scenarios.cpp
 MODEL_OBJ := $(patsubst %.c,$(MODEL_BUILD)/%.o,$(MODEL_C_SRC)) $(patsubst %.cpp,$(MODEL_BUILD)/%.o,$(MODEL_CXX_SRC))
 MODEL_INC := -Itests/model/shim -Ilib -Itests/model

@@ -39,7 +39,7 @@ static uint64_t random_seed(void)
     return seed ? seed : 1;
 }
 
-lfmap *lfmap_new(const struct lfmap_config *cfg)
+static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
 {
     static const struct lfmap_config defaults;
     if (!cfg)
@@ -77,6 +77,7 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     m->value_free = cfg->value_free;
     m->value_free_ctx = cfg->value_free_ctx;
     m->protect_values = cfg->value_free && rcu.hazards;
+    m->byte_keys = byte_keys;
     m->live_asym = lf_asym_fence_available();
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
@@ -93,6 +94,11 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     /* relaxed: the map is not shared yet; the caller publishes m. */
     atomic_store_explicit(&m->current, t, memory_order_relaxed);
     return m;
+}
+
+lfmap *lfmap_new(const struct lfmap_config *cfg)
+{
+    return map_new(cfg, false);
 }
 
 static void value_free_callback(struct lfrcu_head *head)
@@ -183,16 +189,23 @@ void lfmap_free(lfmap *m)
 /* ------------------------------------------------------------------ */
 /* Lookup                                                               */
 
-/* Probes one table for h.  Returns the value word that decides the lookup in
- * t: live (present), VALUE_UNSET or VALUE_TOMB (absent), or a frozen word (a
- * box, or VALUE_MOVED: h now lives in t->next).  *slot is h's slot, or NULL
- * when h's path ended at an empty or frozen slot.  Bounded by the table's
- * slot count: wait-free per table. */
-static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_table *t, uint64_t h,
+/* A uint64_t map's key: its mix is both its key word and its home. */
+static inline __attribute__((always_inline)) struct lf_key u64_key(const struct lfmap *m, uint64_t key)
+{
+    uint64_t h = lf_mix(&m->hasher, key);
+    return (struct lf_key){.word = h, .hash = h};
+}
+
+/* Probes one table for key.  Returns the value word that decides the lookup
+ * in t: live (present), VALUE_UNSET or VALUE_TOMB (absent), or a frozen word
+ * (a box, or VALUE_MOVED: the key now lives in t->next).  *slot is the key's
+ * slot, or NULL when its path ended at an empty or frozen slot.  Bounded by
+ * the table's slot count: wait-free per table. */
+static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_table *t, const struct lf_key *key,
                                                                   struct lfmap_slot **slot)
 {
     const uint64_t mask = t->mask; /* immutable: load it once */
-    size_t i = h & mask;
+    size_t i = key->hash & mask;
     *slot = NULL;
     for (size_t n = mask + 1; n; n--, i = (i + 1) & mask) {
         struct lfmap_slot *s = &t->slots[i];
@@ -206,7 +219,7 @@ static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_t
          * ARMv8.0 (LDAR); more than ARMv8.3's RCpc acquire (LDAPR), which
          * would allow the store buffering. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
-        if (k == h) {
+        if (lf_key_matches(k, key)) {
             LFMAP_HOOK(READ_KEY_BEFORE_VALUE);
             *slot = s;
             /* seq_cst: the linearization point of a lookup that ends here
@@ -216,7 +229,7 @@ static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_t
             return atomic_load_explicit(&s->value, memory_order_seq_cst);
         }
         if (k == KEY_EMPTY)
-            return VALUE_UNSET; /* an unfrozen empty slot ends h's path: absent */
+            return VALUE_UNSET; /* an unfrozen empty slot ends the key's path: absent */
         if (k == KEY_FROZEN)
             return VALUE_MOVED; /* a frozen empty slot ends it: look in next */
     }
@@ -228,7 +241,7 @@ static inline __attribute__((always_inline)) uint64_t table_probe(struct lfmap_t
  * (s its slot, or NULL).  A boxed value is the answer while the slot still
  * shows the same box; otherwise h lives in a newer table. */
 static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struct lfmap_slot *s, uint64_t w,
-                                                    uint64_t h, uint64_t *value)
+                                                    struct lf_key key, uint64_t *value)
 {
     for (;;) {
         if (value_is_box(w)) {
@@ -257,7 +270,7 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
          * before this load, which returns the successor (t->next never
          * changes again) with its contents visible. */
         t = atomic_load_explicit(&t->next, memory_order_relaxed);
-        w = table_probe(t, h, &s);
+        w = table_probe(t, &key, &s);
         if (value_is_live(w)) {
             *value = value_decode(w);
             return true;
@@ -269,40 +282,40 @@ static __attribute__((noinline)) bool lookup_frozen(struct lfmap_table *t, struc
 
 /* Looks h up starting at table t, following successors: wait-free per table,
  * moving on only past slots a resize froze during the call. */
-static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_table *t, uint64_t h,
+static inline __attribute__((always_inline)) bool lf_table_lookup(struct lfmap_table *t, const struct lf_key *key,
                                                                 uint64_t *value)
 {
     struct lfmap_slot *s;
-    uint64_t w = table_probe(t, h, &s);
+    uint64_t w = table_probe(t, key, &s);
     if (__builtin_expect(value_is_live(w), 1)) {
         *value = value_decode(w);
         return true;
     }
     if (!value_is_frozen(w))
         return false; /* unset or tombstone, or an empty slot: absent */
-    return lookup_frozen(t, s, w, h, value);
+    return lookup_frozen(t, s, w, *key, value);
 }
 
 /* A lookup for schemes that go through their function pointers, inside the
  * caller's section.  Under hazard pointers every table is protected before
  * use (lf_current, lf_protect_next) and the lookup starts again from the
  * current table when one it follows was replaced meanwhile. */
-static bool lookup_any(struct lfmap *m, uint64_t h, uint64_t *value)
+static bool lookup_any(struct lfmap *m, const struct lf_key *key, uint64_t *value)
 {
-    if (h < KEY_RESERVED) {
+    if (!key->bytes && key->word < KEY_RESERVED) {
         /* seq_cst: the linearization point (seq_cst as in table_probe);
          * as an acquire it pairs with the CAS that stored the value. */
-        uint64_t w = atomic_load_explicit(&m->side_value[h], memory_order_seq_cst);
+        uint64_t w = atomic_load_explicit(&m->side_value[key->word], memory_order_seq_cst);
         *value = value_is_live(w) ? value_decode(w) : 0;
         return value_is_live(w);
     }
     if (!m->rcu.hazards)
-        return lf_table_lookup(lf_current(m), h, value);
+        return lf_table_lookup(lf_current(m), key, value);
 restart:;
     struct lfmap_table *t = lf_current(m);
     for (;;) {
         struct lfmap_slot *s;
-        uint64_t w = table_probe(t, h, &s);
+        uint64_t w = table_probe(t, key, &s);
         if (value_is_live(w)) {
             *value = value_decode(w);
             return true;
@@ -328,13 +341,15 @@ restart:;
 }
 
 /* lfmap_get's rare paths, out of line: a key whose mix is reserved, and
- * every scheme but the inline memb one and leak. */
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+ * every scheme but the inline memb one and leak.  (The key is passed by
+ * value to the out-of-line functions: its address does not escape the entry
+ * point, whose common path the compiler then keeps in registers.) */
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
                                               uint64_t *value)
 {
     uint64_t v = 0;
     lf_read_lock(m, self);
-    bool found = lookup_any(m, h, &v);
+    bool found = lookup_any(m, &key, &v);
     if (found && m->protect_values) {
         /* Hazard pointers, map with a destructor: protect the value, then
          * look the key up again.  If it still holds the value, the CAS that
@@ -343,7 +358,7 @@ static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thr
         for (;;) {
             uint64_t again;
             m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)v);
-            found = lookup_any(m, h, &again);
+            found = lookup_any(m, &key, &again);
             if (!found || again == v)
                 break;
             v = again;
@@ -357,26 +372,25 @@ static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thr
 
 /* A lookup that met a frozen word in the current table: a resize is
  * running.  Out of line, inside the caller's section, which it ends; it
- * looks h up again from the current table, all the way (so that lfmap_get
- * passes it four registers and tail-calls it). */
-static __attribute__((noinline)) bool get_frozen(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+ * looks the key up again from the current table, all the way. */
+static __attribute__((noinline)) bool get_frozen(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
                                                 uint64_t *value)
 {
     uint64_t v = 0;
     /* acquire: pairs with the promoting CAS (table contents visible). */
-    bool found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), h, &v);
+    bool found = lf_table_lookup(atomic_load_explicit(&m->current, memory_order_acquire), &key, &v);
     lf_read_unlock(m, self);
     if (found && value)
         *value = v;
     return found;
 }
 
-/* lfmap_get for a thread registered with m's scheme and a map whose read
- * side is inline (urcu-memb) or absent (leak).  Every call it makes on its
- * common path is a tail call or the unlock's rare wake-up, with nothing live
- * across it, so it saves no register. */
+/* A lookup by a thread registered with m's scheme, in a map whose read side
+ * is inline (urcu-memb) or absent (leak).  Every call it makes on its common
+ * path is a tail call or the unlock's rare wake-up, with nothing live across
+ * it, so it saves no register. */
 static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, struct lfmap_thread_state *self,
-                                                             uint64_t h, uint64_t *value)
+                                                             const struct lf_key *key, uint64_t *value)
 {
     /* Read once: the compiler must not reload the kind after the atomic
      * loads below and keep the other schemes' calls on this path. */
@@ -387,7 +401,7 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
     /* acquire: pairs with the promoting CAS (table contents visible). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
     struct lfmap_slot *s;
-    uint64_t w = table_probe(t, h, &s);
+    uint64_t w = table_probe(t, key, &s);
     if (__builtin_expect(value_is_live(w), 1)) {
         if (value)
             *value = value_decode(w); /* a copy of the word: before the unlock is as good */
@@ -400,11 +414,11 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
             lfrcu_memb_unlock_inline(ctr); /* unset or tombstone, or an empty slot: absent */
         return false;
     }
-    return get_frozen(m, self, h, value);
+    return get_frozen(m, self, *key, value);
 }
 
 /* The thread's first use of m's scheme (or an unregistered thread). */
-static __attribute__((noinline)) bool get_attach(struct lfmap *m, struct lfmap_thread_state *self, uint64_t key,
+static __attribute__((noinline)) bool get_attach(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
                                                 uint64_t *value)
 {
     int rc = lf_attach_slow(m, self); /* or -EPERM */
@@ -412,21 +426,27 @@ static __attribute__((noinline)) bool get_attach(struct lfmap *m, struct lfmap_t
         errno = -rc;
         return false;
     }
-    uint64_t h = lf_mix(&m->hasher, key);
-    if (h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS)
-        return get_slow(m, self, h, value);
-    return get_inline(m, self, h, value);
+    if ((!key.bytes && key.word < KEY_RESERVED) || m->rcu.kind == LFRCU_CALLS)
+        return get_slow(m, self, key, value);
+    return get_inline(m, self, &key, value);
+}
+
+/* lfmap_get and lfmap_bytes_get. */
+static inline __attribute__((always_inline)) bool get_key(struct lfmap *m, const struct lf_key *key,
+                                                          uint64_t *value)
+{
+    struct lfmap_thread_state *self = lf_thread(); /* the one thread-local access */
+    if (__builtin_expect(!(self->schemes & m->rcu.bit), 0))
+        return get_attach(m, self, *key, value);
+    if (__builtin_expect((!key->bytes && key->word < KEY_RESERVED) || m->rcu.kind == LFRCU_CALLS, 0))
+        return get_slow(m, self, *key, value);
+    return get_inline(m, self, key, value);
 }
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
-    struct lfmap_thread_state *self = lf_thread(); /* the one thread-local access */
-    if (__builtin_expect(!(self->schemes & m->rcu.bit), 0))
-        return get_attach(m, self, key, value);
-    uint64_t h = lf_mix(&m->hasher, key);
-    if (__builtin_expect(h < KEY_RESERVED || m->rcu.kind == LFRCU_CALLS, 0))
-        return get_slow(m, self, h, value);
-    return get_inline(m, self, h, value);
+    const struct lf_key k = u64_key(m, key);
+    return get_key(m, &k, value);
 }
 
 /* ------------------------------------------------------------------ */
@@ -648,11 +668,14 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
     return PROBE_NOMEM;
 }
 
-/* Finds h's slot in t, claiming an empty one if `claim`. */
+/* Finds the key's slot in t, claiming an empty one if `claim`.  A byte map's
+ * claim publishes a key object, allocated here on the first claim of the
+ * operation (before the claim is reserved: -ENOMEM changes nothing) and
+ * owned by the table once its CAS succeeds (key->obj is then cleared). */
 LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t,
-                                       uint64_t h, bool claim, struct lfmap_slot **out)
+                                       struct lf_key *key, bool claim, struct lfmap_slot **out)
 {
-    size_t i = h & t->mask;
+    size_t i = key->hash & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
         /* seq_cst: an empty key word with !claim answers "absent" (remove,
@@ -662,22 +685,26 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_stat
          * frozen key word orders the caller's next load of t->next after
          * the freezer's, so that it finds the successor at once. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
-        if (k == h) {
+        if (lf_key_matches(k, key)) {
             *out = s;
             return PROBE_FOUND;
         }
         if (k == KEY_FROZEN)
-            return PROBE_REDIRECT; /* h's path ends at a frozen slot */
+            return PROBE_REDIRECT; /* the key's path ends at a frozen slot */
         if (k == KEY_EMPTY) {
             if (!claim)
                 return PROBE_ABSENT;
+            if (key->bytes && !key->obj && !lf_bkey_new(key))
+                return PROBE_NOMEM;
             enum probe_outcome r = reserve_claim(m, self, t);
             if (r != PROBE_FOUND)
                 return r;
             LFMAP_HOOK(BEFORE_CLAIM);
-            /* seq_cst: first claimer of the slot wins; the loser rereads. */
-            if (atomic_compare_exchange_strong(&s->key, &k, h)) {
+            /* seq_cst: first claimer of the slot wins; the loser rereads.
+             * As a release it publishes a byte map's key object. */
+            if (atomic_compare_exchange_strong(&s->key, &k, key->word)) {
                 LFMAP_HOOK(CLAIMED_BEFORE_VALUE);
+                key->obj = NULL; /* the table's now */
                 *out = s;
                 return PROBE_FOUND;
             }
@@ -734,7 +761,17 @@ LF_WRITE_PATH void value_rec_keep(struct write_op *op)
     }
 }
 
-LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
+/* The end of every write: the retire record kept for the next write, and a
+ * byte map's key object freed if no claim published it. */
+LF_WRITE_PATH int write_done(struct write_op *op, struct lf_key *key, int result)
+{
+    value_rec_keep(op);
+    if (__builtin_expect(key->obj != NULL, 0))
+        lf_bkey_discard(key);
+    return result;
+}
+
+LF_WRITE_PATH int write_run(struct lfmap *m, struct lf_key *key, struct write_op *op)
 {
     struct lfmap_thread_state *self = op->self = lf_thread(); /* the one thread-local access */
     int result = lf_attach(m, self);
@@ -749,13 +786,11 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         if (!op->rec)
             return -ENOMEM;
     }
-    uint64_t h = lf_mix(&m->hasher, key);
-    if (__builtin_expect(h < KEY_RESERVED, 0)) {
+    if (__builtin_expect(!key->bytes && key->word < KEY_RESERVED, 0)) {
         lf_read_lock(m, self); /* no table is read, but ck-hp clears the *old hazard at the unlock */
-        apply_to_word(m, &m->side_value[h], op, &result); /* never frozen */
+        apply_to_word(m, &m->side_value[key->word], op, &result); /* never frozen */
         lf_read_unlock(m, self);
-        value_rec_keep(op);
-        return result;
+        return write_done(op, key, result);
     }
     /* Would this op store into an absent key?  Decided before claiming, so
      * that a failing op (e.g. fetch_add overflow) claims nothing. */
@@ -779,20 +814,20 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
             continue;
         }
         if (nt) {
-            /* A migration is running: move a chunk, then make sure h can
-             * only be in nt, and work there. */
+            /* A migration is running: move a chunk, then make sure the key
+             * can only be in nt, and work there. */
             if (!lf_protect_next(m, t, nt)) {
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
             lf_table_help_migration(m, t, nt);
-            lf_table_freeze_key_path(m, t, nt, h);
+            lf_table_freeze_key_path(m, t, nt, key);
             lf_advance(m, nt);
             t = nt;
             continue;
         }
         struct lfmap_slot *s = NULL;
-        enum probe_outcome r = probe(m, self, t, h, claim, &s);
+        enum probe_outcome r = probe(m, self, t, key, claim, &s);
         if (r == PROBE_REDIRECT || r == PROBE_RETRY)
             continue;
         if (r == PROBE_ABSENT) {
@@ -812,8 +847,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
         /* frozen under us: the loop top sees t->next and moves on. */
     }
     lf_read_unlock(m, self);
-    value_rec_keep(op);
-    return result;
+    return write_done(op, key, result);
 }
 
 static bool value_ok(uint64_t v)
@@ -821,15 +855,9 @@ static bool value_ok(uint64_t v)
     return v <= LFMAP_VALUE_MAX;
 }
 
-int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
-{
-    if (!value_ok(value))
-        return -EINVAL;
-    struct write_op op = {.kind = W_INSERT, .value = value};
-    return write_run(m, key, &op); /* its own copy of the engine: no call to get_or_insert */
-}
-
-int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)
+/* The write operations, once for both kinds of keys (each forced inline into
+ * its entry points, so that every API function gets its own engine). */
+LF_WRITE_PATH int do_get_or_insert(struct lfmap *m, struct lf_key *key, uint64_t value, uint64_t *current)
 {
     if (!value_ok(value))
         return -EINVAL;
@@ -840,7 +868,7 @@ int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *curren
     return rc;
 }
 
-int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old)
+LF_WRITE_PATH int do_put(struct lfmap *m, struct lf_key *key, uint64_t value, uint64_t *old)
 {
     if (!value_ok(value))
         return -EINVAL;
@@ -851,7 +879,7 @@ int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old)
     return rc;
 }
 
-int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
+LF_WRITE_PATH int do_remove(struct lfmap *m, struct lf_key *key, uint64_t *old)
 {
     struct write_op op = {.kind = W_REMOVE};
     int rc = write_run(m, key, &op);
@@ -860,7 +888,7 @@ int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
     return rc;
 }
 
-int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
+LF_WRITE_PATH int do_cas(struct lfmap *m, struct lf_key *key, uint64_t expected, uint64_t desired)
 {
     if (!value_ok(desired) || !value_ok(expected))
         return -EINVAL; /* every call given a reserved value, as the header says */
@@ -868,13 +896,49 @@ int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
     return write_run(m, key, &op);
 }
 
-int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old)
+LF_WRITE_PATH int do_fetch_add(struct lfmap *m, struct lf_key *key, uint64_t delta, uint64_t *old)
 {
     struct write_op op = {.kind = W_FETCH_ADD, .value = delta};
     int rc = write_run(m, key, &op);
     if (rc >= 0 && old)
         *old = op.before;
     return rc;
+}
+
+int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_get_or_insert(m, &k, value, NULL); /* its own copy of the engine */
+}
+
+int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_get_or_insert(m, &k, value, current);
+}
+
+int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_put(m, &k, value, old);
+}
+
+int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_remove(m, &k, old);
+}
+
+int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_cas(m, &k, expected, desired);
+}
+
+int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old)
+{
+    struct lf_key k = u64_key(m, key);
+    return do_fetch_add(m, &k, delta, old);
 }
 
 /* ------------------------------------------------------------------ */
@@ -885,7 +949,11 @@ size_t lfmap_size(lfmap *m)
     return (size_t)lf_live_count(m);
 }
 
-int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
+/* lfmap_foreach and lfmap_bytes_foreach: visit(m, key word, value, ctx) for
+ * each key, the key word being a side word (0, 1) for the side keys. */
+typedef int (*walk_visit)(const struct lfmap *m, uint64_t word, uint64_t value, void *ctx);
+
+static int walk(struct lfmap *m, walk_visit visit, void *ctx)
 {
     struct lfmap_thread_state *self = lf_thread();
     int rc = lf_attach(m, self);
@@ -906,19 +974,21 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
      * in t (or was a side key): each is reached below exactly once, since a
      * key has one slot per table.  The walk and the callbacks run outside
      * any read-side section, holding only t (a pin), so however long they
-     * take they delay the reclamation of no other table of any map. */
+     * take they delay the reclamation of no other table of any map.  The
+     * pin also keeps t's key objects (byte maps) until the walk is over. */
     lf_table_pin(t);
     lf_read_unlock(m, self);
     uint64_t w;
-    for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
+    for (unsigned r = 0; r < KEY_RESERVED && rc == 0 && !m->byte_keys; r++) {
         /* acquire: pairs with the CAS that stored the value. */
         w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
         if (value_is_live(w))
-            rc = fn(m->side_key[r], value_decode(w), arg);
+            rc = visit(m, r, value_decode(w), ctx);
     }
     for (size_t i = 0; i < t->nslots && rc == 0; i++) {
         struct lfmap_slot *s = &t->slots[i];
-        /* acquire: value after key. */
+        /* acquire: value after key (and a byte map's key object after its
+         * claim). */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         if (k < KEY_RESERVED)
             continue;
@@ -933,18 +1003,36 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
              * in a short read-side section: t's successors may already be
              * retired, and only a section opened before their retirement
              * may follow them. */
+            const struct lf_key key = lf_key_of_word(m->byte_keys, k);
             lf_read_lock(m, self);
-            bool found = lookup_any(m, k, &v); /* from the current table (acquire) */
+            bool found = lookup_any(m, &key, &v); /* from the current table (acquire) */
             lf_read_unlock(m, self);
             if (!found)
                 continue;
         } else {
             continue; /* absent now */
         }
-        rc = fn(lf_unmix(&m->hasher, k), v, arg);
+        rc = visit(m, k, v, ctx);
     }
     lf_table_unpin(t);
     return rc;
+}
+
+struct u64_walk {
+    int (*fn)(uint64_t key, uint64_t value, void *arg);
+    void *arg;
+};
+
+static int u64_visit(const struct lfmap *m, uint64_t word, uint64_t value, void *ctx)
+{
+    const struct u64_walk *w = ctx;
+    return w->fn(lf_unmix(&m->hasher, word), value, w->arg); /* side words unmix to the side keys */
+}
+
+int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
+{
+    struct u64_walk w = {fn, arg};
+    return walk(m, u64_visit, &w);
 }
 
 void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
@@ -1034,4 +1122,145 @@ void lfmap_thread_online(void)
     for (unsigned i = 0; all[i]; i++)
         if ((lf_self.schemes & (1u << i)) && all[i]->thread_online)
             all[i]->thread_online();
+}
+
+/* ------------------------------------------------------------------ */
+/* Byte-string keys (lfmap_bytes): the same map, engine and guarantees,
+ * with keys compared by their bytes (lib/key.h).  An lfmap_bytes is a
+ * struct lfmap whose byte_keys is set.                                  */
+
+static struct lfmap *bmap(lfmap_bytes *b)
+{
+    return (struct lfmap *)(void *)b;
+}
+
+/* The key for bytes [key, key + len): 0, or -EINVAL for a NULL key of
+ * positive length or a key longer than LFMAP_BYTES_KEY_MAX. */
+static inline __attribute__((always_inline)) int bytes_key(const struct lfmap *m, const void *key, size_t len,
+                                                           struct lf_key *out)
+{
+    if ((!key && len) || len > LFMAP_BYTES_KEY_MAX)
+        return -EINVAL;
+    static const unsigned char empty[1];
+    const unsigned char *bytes = key ? key : empty;
+    uint64_t hash = lf_bytes_hash(&m->hasher, bytes, len);
+#ifdef LFMAP_PERTURB
+    if (lf_test_bytes_hash) /* tests: keys that collide on their whole hash */
+        hash = lf_test_bytes_hash(bytes, len);
+#endif
+    *out = (struct lf_key){.word = LF_KEY_NONE, .hash = hash, .bytes = bytes, .len = len};
+    return 0;
+}
+
+lfmap_bytes *lfmap_bytes_new(const struct lfmap_config *cfg)
+{
+    return (lfmap_bytes *)(void *)map_new(cfg, true);
+}
+
+void lfmap_bytes_free(lfmap_bytes *m)
+{
+    lfmap_free(bmap(m));
+}
+
+bool lfmap_bytes_get(lfmap_bytes *b, const void *key, size_t len, uint64_t *value)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    if (bytes_key(m, key, len, &k) != 0) {
+        errno = EINVAL;
+        return false;
+    }
+    return get_key(m, &k, value);
+}
+
+int lfmap_bytes_insert(lfmap_bytes *b, const void *key, size_t len, uint64_t value)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_get_or_insert(m, &k, value, NULL);
+}
+
+int lfmap_bytes_get_or_insert(lfmap_bytes *b, const void *key, size_t len, uint64_t value, uint64_t *current)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_get_or_insert(m, &k, value, current);
+}
+
+int lfmap_bytes_put(lfmap_bytes *b, const void *key, size_t len, uint64_t value, uint64_t *old)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_put(m, &k, value, old);
+}
+
+int lfmap_bytes_remove(lfmap_bytes *b, const void *key, size_t len, uint64_t *old)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_remove(m, &k, old);
+}
+
+int lfmap_bytes_cas(lfmap_bytes *b, const void *key, size_t len, uint64_t expected, uint64_t desired)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_cas(m, &k, expected, desired);
+}
+
+int lfmap_bytes_fetch_add(lfmap_bytes *b, const void *key, size_t len, uint64_t delta, uint64_t *old)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_fetch_add(m, &k, delta, old);
+}
+
+size_t lfmap_bytes_size(lfmap_bytes *m)
+{
+    return lfmap_size(bmap(m));
+}
+
+struct bytes_walk {
+    int (*fn)(const void *key, size_t len, uint64_t value, void *arg);
+    void *arg;
+};
+
+static int bytes_visit(const struct lfmap *m, uint64_t word, uint64_t value, void *ctx)
+{
+    (void)m;
+    const struct bytes_walk *w = ctx;
+    const struct lf_bkey *o = lf_bkey_of(word);
+    return w->fn(o->bytes, o->len, value, w->arg);
+}
+
+int lfmap_bytes_foreach(lfmap_bytes *m, int (*fn)(const void *key, size_t len, uint64_t value, void *arg), void *arg)
+{
+    struct bytes_walk w = {fn, arg};
+    return walk(bmap(m), bytes_visit, &w);
+}
+
+void lfmap_bytes_get_stats(lfmap_bytes *m, struct lfmap_stats *out)
+{
+    lfmap_get_stats(bmap(m), out);
+}
+
+const char *lfmap_bytes_reclamation(const lfmap_bytes *m)
+{
+    return lfmap_reclamation((const struct lfmap *)(const void *)m);
+}
+
+void lfmap_bytes_read_lock(lfmap_bytes *m)
+{
+    lfmap_read_lock(bmap(m));
+}
+
+void lfmap_bytes_read_unlock(lfmap_bytes *m)
+{
+    lfmap_read_unlock(bmap(m));
 }

@@ -389,6 +389,60 @@ struct lfmap_stats {
 };
 LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
 
+/* ------------------------------------------------------------------
+ * Byte-string keys: lfmap_bytes
+ *
+ * The same map with keys that are byte strings (pointer + length, any bytes,
+ * NUL included, 0 .. LFMAP_BYTES_KEY_MAX bytes; the empty key is a key).
+ * Everything above holds for it: values, reserved values and value_free,
+ * reclamation schemes, registration, lfmap_read_lock's protection, progress,
+ * linearization points, memory ordering, resizing.  Each function below
+ * behaves as the uint64_t function of the same name, with these
+ * differences:
+ *
+ *   - A key is copied into the map when an insert (or put, get_or_insert,
+ *     fetch_add) adds it; the caller's buffer is never kept and may be
+ *     reused as soon as the call returns.  Keys are compared by their bytes:
+ *     two keys whose hashes are equal (the hash is seeded, random per map
+ *     unless lfmap_config.seed is given) are two keys.
+ *   - Bad keys: a NULL key with len > 0, or len > LFMAP_BYTES_KEY_MAX, is
+ *     -EINVAL (lfmap_bytes_get: false with errno EINVAL), map unchanged.
+ *   - Memory: each key present, and each key removed whose slot the table
+ *     still keeps (a tombstone), holds one copy of its bytes (malloc'd: 16
+ *     bytes of header plus the key); a resize drops the tombstones and their
+ *     copies are freed once no reader can see them, through the map's
+ *     reclamation scheme.  So key storage is bounded by the slots the map's
+ *     tables have claimed: at most 3/4 of the current table's slots (and
+ *     of its successor's during a resize), live keys included.  -ENOMEM
+ *     when a key's copy cannot be allocated: map unchanged.
+ *   - lfmap_bytes_foreach passes the key's bytes; the pointer is valid
+ *     during the callback only.
+ *   - lfmap_bytes_free frees every key's copy (after retiring the values,
+ *     as lfmap_free).
+ */
+typedef struct lfmap_bytes lfmap_bytes;
+
+/* Longest key, in bytes. */
+#define LFMAP_BYTES_KEY_MAX ((size_t)1 << 20)
+
+LFMAP_API lfmap_bytes *lfmap_bytes_new(const struct lfmap_config *cfg);
+LFMAP_API void lfmap_bytes_free(lfmap_bytes *m);
+LFMAP_API bool lfmap_bytes_get(lfmap_bytes *m, const void *key, size_t len, uint64_t *value);
+LFMAP_API int lfmap_bytes_insert(lfmap_bytes *m, const void *key, size_t len, uint64_t value);
+LFMAP_API int lfmap_bytes_get_or_insert(lfmap_bytes *m, const void *key, size_t len, uint64_t value,
+                                        uint64_t *current);
+LFMAP_API int lfmap_bytes_put(lfmap_bytes *m, const void *key, size_t len, uint64_t value, uint64_t *old);
+LFMAP_API int lfmap_bytes_remove(lfmap_bytes *m, const void *key, size_t len, uint64_t *old);
+LFMAP_API int lfmap_bytes_cas(lfmap_bytes *m, const void *key, size_t len, uint64_t expected, uint64_t desired);
+LFMAP_API int lfmap_bytes_fetch_add(lfmap_bytes *m, const void *key, size_t len, uint64_t delta, uint64_t *old);
+LFMAP_API size_t lfmap_bytes_size(lfmap_bytes *m);
+LFMAP_API int lfmap_bytes_foreach(lfmap_bytes *m,
+                                  int (*fn)(const void *key, size_t len, uint64_t value, void *arg), void *arg);
+LFMAP_API void lfmap_bytes_get_stats(lfmap_bytes *m, struct lfmap_stats *out);
+LFMAP_API const char *lfmap_bytes_reclamation(const lfmap_bytes *m);
+LFMAP_API void lfmap_bytes_read_lock(lfmap_bytes *m);
+LFMAP_API void lfmap_bytes_read_unlock(lfmap_bytes *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,7 @@
 
 #include "lfmap.h"
 #include "hash.h"
+#include "key.h"
 #include "lfrcu.h"
 
 #include "lf_atomic.h"
@@ -142,6 +143,7 @@ struct lfmap_table {
     struct lfmap *map;
     struct lfmap_table *from; /* the table migrating into this one */
     uint64_t serial;        /* unique per table in the process */
+    bool byte_keys;         /* the map's: key words name key objects (lib/key.h) */
 
     /* Claimed slots, counted when reserved: every insert reserves before it
      * claims, and a successor starts with a reservation for every key that
@@ -191,6 +193,8 @@ struct lfmap {
     void (*value_free)(uint64_t value, void *ctx);
     void *value_free_ctx;
     bool protect_values; /* value_free under a hazard-pointer scheme */
+    /* An lfmap_bytes: keys are byte strings (lib/key.h); fixed at creation. */
+    bool byte_keys;
     /* The live-count stripes use the asymmetric fence (lib/asym_fence.c):
      * fixed at lfmap_new, for the life of the map. */
     bool live_asym;
@@ -342,7 +346,7 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
  * seq_cst) or published it; finish_migration also takes a sentinel (it then
  * helps publish and loads t->next again) or NULL (nothing to do). */
 void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
-void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h);
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, const struct lf_key *key);
 void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 
 static inline int64_t lf_live_count(struct lfmap *m)

@@ -26,29 +26,38 @@
 
 #include <errno.h>
 
-/* Copies (h, stored) into nt unless h already holds a value there.  The
- * caller guarantees room: nt was sized, and its used count reserved, for
- * every key that can be copied (publish_successor). */
+/* Copies (key word h, stored) into nt unless h's key already holds a value
+ * there.  The caller guarantees room: nt was sized, and its used count
+ * reserved, for every key that can be copied (publish_successor).  In a
+ * byte map the key may have a slot in nt under another object (a writer
+ * that inserted it there after h's slot was frozen): the comparison is by
+ * key, and the copy then finds that slot, as for equal words. */
 static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
 {
-    size_t i = h & nt->mask;
+    const struct lf_key key = lf_key_of_word(nt->byte_keys, h);
+    size_t i = key.hash & nt->mask;
     for (size_t n = 0; n < nt->nslots; n++, i = (i + 1) & nt->mask) {
         struct lfmap_slot *s = &nt->slots[i];
-        /* relaxed: nothing is read through the key word.  A key word is
-         * written once (a claim; KEY_FROZEN is never written here, see
-         * below), and the two CASes below, which read the latest value,
-         * decide: a stale KEY_EMPTY makes the claim fail and return the
-         * winner's key. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+        /* acquire: a byte map compares keys by reading the object a key word
+         * names, which its claimer initialised before the CAS that wrote the
+         * word (for uint64_t maps nothing is read through the word, and the
+         * order costs what relaxed does on x86).  A key word is written once
+         * (a claim; KEY_FROZEN is never written here, see below), and the
+         * two CASes below, which read the latest value, decide: a stale
+         * KEY_EMPTY makes the claim fail and return the winner's key. */
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         if (k == KEY_EMPTY) {
             LFMAP_HOOK(BEFORE_COPY_CLAIM);
             /* seq_cst: claims of one slot are totally ordered with the other
              * claims (first claimer wins; the loser reads the winner's key
              * and looks at this slot again). */
-            if (atomic_compare_exchange_strong(&s->key, &k, h))
+            if (atomic_compare_exchange_strong(&s->key, &k, h)) {
                 k = h;
+                if (nt->byte_keys)
+                    lf_bkey_ref(h); /* nt now names the object too */
+            }
         }
-        if (k == h) {
+        if (k != KEY_EMPTY && k != KEY_FROZEN && lf_key_matches(k, &key)) {
             uint64_t unset = VALUE_UNSET;
             LFMAP_HOOK(BEFORE_COPY_VALUE);
             /* seq_cst: the copy must precede (in the total order) the CAS
@@ -313,23 +322,23 @@ void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfma
     account(m, t, nt, moved);
 }
 
-void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h)
+void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, const struct lf_key *key)
 {
     lf_assert(nt && !lf_table_next_is_sentinel(nt));
     size_t moved = 0;
-    size_t i = h & t->mask;
+    size_t i = key->hash & t->mask;
     for (size_t n = 0; n < t->nslots;) {
         struct lfmap_slot *s = &t->slots[i];
         /* seq_cst: a KEY_FROZEN seen here ends h's path in t with no CAS of
          * ours, and the caller then writes h in nt: the freeze must precede
          * that write in the total order (as in slot_migrate). */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_seq_cst);
-        if (k == h) {
+        if (k == KEY_FROZEN)
+            break; /* the key's path already ends at a frozen slot */
+        if (k != KEY_EMPTY && lf_key_matches(k, key)) {
             moved += slot_migrate(t, nt, i);
             break;
         }
-        if (k == KEY_FROZEN)
-            break; /* h's path already ends at a frozen slot */
         if (k == KEY_EMPTY) {
             /* The first empty slot ends h's probe path: freezing its key word
              * stops any late insert of h into t (an insert that meets a

@@ -21,6 +21,7 @@
 #define MAX_SPIN 4096u
 
 static _Atomic unsigned long fired[LFMAP_HOOK_COUNT];
+lf_test_bytes_hash_fn lf_test_bytes_hash;
 static _Atomic(lf_hook_fn) hook_fn;
 static void *_Atomic hook_arg;
 

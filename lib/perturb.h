@@ -15,6 +15,9 @@
 #ifndef LFMAP_PERTURB_H
 #define LFMAP_PERTURB_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Hooks passed once per operation come first; the once-per-resize hooks from
  * LFMAP_HOOK_BEFORE_PUBLISH on (lib/perturb.c relies on this order). */
 enum lf_hook {
@@ -50,6 +53,11 @@ void lf_hook_set(lf_hook_fn fn, void *arg);
 void lf_perturb(enum lf_hook hook);
 /* Times each hook fired a perturbation (for tests that check coverage). */
 unsigned long lf_perturb_count(enum lf_hook hook);
+/* Test-only: when set, byte maps hash keys with this function instead of
+ * lf_bytes_hash, so that tests can make distinct keys collide on their
+ * whole hash (tests/unit_bytes.c).  Set it while no map exists. */
+typedef uint64_t (*lf_test_bytes_hash_fn)(const void *key, size_t len);
+extern lf_test_bytes_hash_fn lf_test_bytes_hash;
 #define LFMAP_HOOK(name) lf_perturb(LFMAP_HOOK_##name)
 #elif defined(LFMAP_MODEL)
 /* The model check (tests/model) counts hook passages to show which states

@@ -122,12 +122,14 @@ struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots)
     t->bytes = bytes;
     t->allocator = m->allocator;
     t->map = m;
+    t->byte_keys = m->byte_keys;
     t->serial = atomic_fetch_add_explicit(&next_serial, 1, memory_order_relaxed);
     return t;
 }
 
 void lf_table_free(struct lfmap_table *t)
 {
+    lf_bkey_table_release(t); /* byte maps: the key objects its slots name */
     struct lfmap_allocator a = t->allocator;
     lf_dealloc(&a, t, t->bytes);
 }
@@ -142,6 +144,7 @@ static void table_release(struct lfmap_table *t)
     struct lfmap *m = t->map;
     size_t bytes = t->bytes;
     struct lfmap_allocator a = t->allocator;
+    lf_bkey_table_release(t); /* byte maps: the key objects its slots name */
     /* relaxed: a statistic. */
     atomic_fetch_sub_explicit(&m->retired_bytes, bytes, memory_order_relaxed);
 #ifdef LFMAP_ASSERTIONS

@@ -20,6 +20,11 @@
  * wrong churn result, on an unexpected error, or if the churn did not make
  * the table resize.  passed = keys whose history was checked linearizable.
  *
+ * The same program runs the byte-string map (lfmap_bytes): stress_lincheck_bytes
+ * is this file built with TEST_BYTE_KEYS (tests/support/keys.h: each key
+ * stands for a byte string, the empty one and prefixes of each other among
+ * them, and in perturbed builds keys share their whole hash).
+ *
  * Environment: LFMAP_LINCHECK_SECONDS (default 3) bounds the wall time (at
  * least MIN_ROUNDS rounds run); LFMAP_LINCHECK_ROUNDS caps the rounds;
  * LFMAP_LINCHECK_THREADS (default 4); LFMAP_TEST_SCALE scales each round's
@@ -33,6 +38,7 @@
 #include <string.h>
 
 #include "lfmap.h"
+#include "keys.h"
 #include "lincheck.h"
 #include "testutil.h"
 
@@ -95,7 +101,7 @@ static const struct {
 static const size_t chunks[] = {0, 1, 7, SIZE_MAX};
 
 struct round {
-    lfmap *map;
+    tmap *map;
     uint64_t seed, index;
     size_t chunk;
     uint64_t hot[HOT_KEYS];
@@ -140,7 +146,7 @@ struct seen {
 /* One recorded call on a hot key. */
 static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct seen *seen)
 {
-    lfmap *m = w->r->map;
+    tmap *m = w->r->map;
     size_t ki = (size_t)tu_below(g, HOT_KEYS);
     uint64_t key = w->r->hot[ki];
     enum lc_kind kind = pick_kind(g);
@@ -149,7 +155,7 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
     switch (kind) {
     case LC_GET: {
         t0 = lc_now();
-        bool found = lfmap_get(m, key, &out);
+        bool found = tmap_get(m, key, &out);
         t1 = lc_now();
         rc = found;
         arg = 0;
@@ -157,23 +163,23 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
     }
     case LC_INSERT:
         t0 = lc_now();
-        rc = lfmap_insert(m, key, arg);
+        rc = tmap_insert(m, key, arg);
         t1 = lc_now();
         break;
     case LC_GET_OR_INSERT:
         t0 = lc_now();
-        rc = lfmap_get_or_insert(m, key, arg, &out);
+        rc = tmap_get_or_insert(m, key, arg, &out);
         t1 = lc_now();
         break;
     case LC_PUT:
         t0 = lc_now();
-        rc = lfmap_put(m, key, arg, &out);
+        rc = tmap_put(m, key, arg, &out);
         t1 = lc_now();
         break;
     case LC_REMOVE:
         arg = 0;
         t0 = lc_now();
-        rc = lfmap_remove(m, key, &out);
+        rc = tmap_remove(m, key, &out);
         t1 = lc_now();
         break;
     case LC_CAS:
@@ -181,7 +187,7 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
          * that never was. */
         expected = seen[ki].known && !tu_one_in(g, 4) ? seen[ki].value : VAL(w->id, (*ctr)++);
         t0 = lc_now();
-        rc = lfmap_cas(m, key, expected, arg);
+        rc = tmap_cas(m, key, expected, arg);
         t1 = lc_now();
         break;
     case LC_FETCH_ADD:
@@ -190,7 +196,7 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
             ? LFMAP_VALUE_MAX - tu_below(g, UINT64_C(1) << VAL_WRITER_SHIFT)
             : (1 + tu_below(g, 1023)) << VAL_DELTA_SHIFT;
         t0 = lc_now();
-        rc = lfmap_fetch_add(m, key, arg, &out);
+        rc = tmap_fetch_add(m, key, arg, &out);
         t1 = lc_now();
         break;
     }
@@ -219,9 +225,9 @@ static void churn_call(struct worker *w, uint64_t *cursor)
     bool recorded = j < CHURN_RECORDED;
     t0 = recorded ? lc_now() : 0;
     if (inserting)
-        rc = lfmap_insert(w->r->map, key, v);
+        rc = tmap_insert(w->r->map, key, v);
     else
-        rc = lfmap_remove(w->r->map, key, &old);
+        rc = tmap_remove(w->r->map, key, &old);
     t1 = recorded ? lc_now() : 0;
     if (recorded && !lc_record(w->log, inserting ? LC_INSERT : LC_REMOVE, key, inserting ? v : 0,
                                0, rc, old, t0, t1))
@@ -237,7 +243,7 @@ static void churn_call(struct worker *w, uint64_t *cursor)
 static void sample_stats(struct worker *w)
 {
     struct lfmap_stats st;
-    lfmap_get_stats(w->r->map, &st);
+    tmap_get_stats(w->r->map, &st);
     w->resizing_samples += st.resizing;
     if (st.capacity_slots > w->peak_slots)
         w->peak_slots = st.capacity_slots;
@@ -298,17 +304,17 @@ static unsigned reports_left = MAX_REPORTS;
  * with liburcu): more than a round's work.  Maps are freed in batches, so
  * one wait serves them all. */
 #define FREE_BATCH 64
-static lfmap *dead[FREE_BATCH];
+static tmap *dead[FREE_BATCH];
 static size_t ndead;
 
 static void free_dead(void)
 {
     for (size_t i = 0; i < ndead; i++)
-        lfmap_free(dead[i]);
+        tmap_free(dead[i]);
     ndead = 0;
 }
 
-static void free_later(lfmap *m)
+static void free_later(tmap *m)
 {
     if (ndead == FREE_BATCH)
         free_dead();
@@ -340,7 +346,7 @@ static void run_round(uint64_t seed, struct worker *w, uint64_t hot_ops, uint64_
     struct round r = {.seed = seed, .index = rounds, .chunk = chunk, .hot_ops = hot_ops,
                       .churn_keys = churn_keys};
     struct lfmap_config cfg = {.capacity = 0, .seed = seed, .migration_chunk = chunk};
-    r.map = lfmap_new(&cfg);
+    r.map = tmap_new(&cfg);
     if (!r.map) {
         perror("lfmap_new");
         exit(2);
@@ -360,13 +366,13 @@ static void run_round(uint64_t seed, struct worker *w, uint64_t hot_ops, uint64_
         } while (dup);
         if (tu_one_in(&g, 2)) {
             init[ninit] = (struct lc_initial){r.hot[i], VAL(nthreads, (uint64_t)i)};
-            if (lfmap_insert(r.map, init[ninit].key, init[ninit].value) != 1)
+            if (tmap_insert(r.map, init[ninit].key, init[ninit].value) != 1)
                 tu_fail_at(__FILE__, __LINE__, "prefill of %#llx failed", X(r.hot[i]));
             ninit++;
         }
     }
     struct lfmap_stats st0;
-    lfmap_get_stats(r.map, &st0);
+    tmap_get_stats(r.map, &st0);
 
     pthread_t th[MAX_THREADS];
     for (int t = 0; t < nthreads; t++) {
@@ -386,12 +392,12 @@ static void run_round(uint64_t seed, struct worker *w, uint64_t hot_ops, uint64_
      * have started a shrink that no later write completed), and every key
      * left must be a hot one. */
     struct leftover left = {.r = &r};
-    int frc = lfmap_foreach(r.map, check_leftover, &left);
+    int frc = tmap_foreach(r.map, check_leftover, &left);
     if (frc != 0 || left.stray)
         tu_fail_at(__FILE__, __LINE__, "round %llu: foreach = %d, %llu keys left that are not hot",
                    X(rounds), frc, X(left.stray));
     struct lfmap_stats st;
-    lfmap_get_stats(r.map, &st);
+    tmap_get_stats(r.map, &st);
     uint64_t peak = st0.capacity_slots;
     for (int t = 0; t < nthreads; t++) {
         peak = w[t].peak_slots > peak ? w[t].peak_slots : peak;
@@ -516,6 +522,7 @@ int main(void)
     double share = total.ops ? 100.0 * (double)total.overlapping / (double)total.ops : 0.0;
     printf("recorded ops that overlap another op on their key: %llu (%.1f%%)\n",
            X(total.overlapping), share);
+    printf("keys: %s\n", TMAP_KIND);
     printf("violations %llu, unknown %llu, linearizable %llu\n", X(total.violations),
            X(total.unknown), X(total.keys_ok));
     if (dropped)

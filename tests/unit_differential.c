@@ -6,6 +6,9 @@
  * count swings between a few keys and a peak of ~50k, so a capacity-0 map
  * grows and shrinks through many resizes.
  *
+ * unit_differential_bytes runs the same test on the byte-string map
+ * (lfmap_bytes): this file built with TEST_BYTE_KEYS (tests/support/keys.h).
+ *
  * The reference is direct-indexed: keys come from a fixed universe
  * tu_key(0..K-1) (which contains 0 and UINT64_MAX), so a plain array per
  * index plus a dense list of present indices is enough and obviously right.
@@ -19,6 +22,7 @@
 
 #include "ck_fast.h"
 #include "lfmap.h"
+#include "keys.h"
 #include "testutil.h"
 
 #define X(v) ((unsigned long long)(v))
@@ -140,27 +144,27 @@ static int cmp_cb(uint64_t key, uint64_t value, void *arg)
 }
 
 /* Full comparison: foreach both ways round, then a get on every key. */
-static void compare_all(lfmap *m, struct ref *r, uint8_t *seen)
+static void compare_all(tmap *m, struct ref *r, uint8_t *seen)
 {
     struct cmp c = {.r = r, .seen = seen};
     memset(seen, 0, r->k);
-    CK_REQUIRE(lfmap_foreach(m, cmp_cb, &c) == 0, "foreach failed");
+    CK_REQUIRE(tmap_foreach(m, cmp_cb, &c) == 0, "foreach failed");
     CK_REQUIRE(c.errors == 0, "foreach: %llu unexpected keys or values", X(c.errors));
     CK_REQUIRE(c.visited == r->n, "foreach visited %llu keys, reference has %llu", X(c.visited),
                X(r->n));
     for (uint64_t j = 0; j < r->k; j++) {
         uint64_t v = 0;
-        bool found = lfmap_get(m, tu_key(j), &v);
+        bool found = tmap_get(m, tu_key(j), &v);
         CK_REQUIRE(found == r->present[j], "get(%#llx): found=%d, reference %d", X(tu_key(j)),
                    found, r->present[j]);
         CK_REQUIRE(!found || v == r->val[j], "get(%#llx) = %#llx, reference %#llx",
                    X(tu_key(j)), X(v), X(r->val[j]));
     }
-    CK_REQUIRE(lfmap_size(m) == r->n, "size %zu, reference %llu", lfmap_size(m), X(r->n));
+    CK_REQUIRE(tmap_size(m) == r->n, "size %zu, reference %llu", tmap_size(m), X(r->n));
 }
 
 /* One random operation on both maps; every result is compared. */
-static void step(lfmap *m, struct ref *r, struct tu_rng *g, bool growing)
+static void step(tmap *m, struct ref *r, struct tu_rng *g, bool growing)
 {
     /* Growing: mostly random keys (mostly absent); shrinking: mostly present. */
     uint64_t j;
@@ -182,30 +186,30 @@ static void step(lfmap *m, struct ref *r, struct tu_rng *g, bool growing)
 
     if (op < 15) {
         bool with_value = !tu_one_in(g, 8);
-        bool found = lfmap_get(m, key, with_value ? &out : NULL);
+        bool found = tmap_get(m, key, with_value ? &out : NULL);
         CK_REQUIRE(found == had, "get(%#llx): %d, want %d", X(key), found, had);
         CK_REQUIRE(!found || !with_value || out == cur, "get(%#llx) = %#llx, want %#llx",
                    X(key), X(out), X(cur));
     } else if (op < 35) {
-        rc = lfmap_insert(m, key, v);
+        rc = tmap_insert(m, key, v);
         CK_REQUIRE(rc == !had, "insert(%#llx) = %d, had=%d", X(key), rc, had);
         if (!had)
             ref_set(r, j, v);
     } else if (op < 47) {
-        rc = lfmap_put(m, key, v, &out);
+        rc = tmap_put(m, key, v, &out);
         CK_REQUIRE(rc == !had, "put(%#llx) = %d, had=%d", X(key), rc, had);
         CK_REQUIRE(!had || out == cur, "put(%#llx) old %#llx, want %#llx", X(key), X(out),
                    X(cur));
         ref_set(r, j, v);
     } else if (op < 55) {
-        rc = lfmap_get_or_insert(m, key, v, &out);
+        rc = tmap_get_or_insert(m, key, v, &out);
         CK_REQUIRE(rc == !had, "get_or_insert(%#llx) = %d, had=%d", X(key), rc, had);
         CK_REQUIRE(out == (had ? cur : v), "get_or_insert(%#llx) current %#llx", X(key), X(out));
         if (!had)
             ref_set(r, j, v);
     } else if (op < 65) {
         uint64_t d = rand_delta(g, had ? cur : 0), sum = (had ? cur : 0) + d;
-        rc = lfmap_fetch_add(m, key, d, &out);
+        rc = tmap_fetch_add(m, key, d, &out);
         if (sum > LFMAP_VALUE_MAX) {
             CK_REQUIRE(rc == -EOVERFLOW, "fetch_add(%#llx, %#llx) on %#llx = %d, want -EOVERFLOW",
                        X(key), X(d), X(cur), rc);
@@ -217,7 +221,7 @@ static void step(lfmap *m, struct ref *r, struct tu_rng *g, bool growing)
     } else if (op < 80) {
         /* right expected, wrong expected, or absent key */
         uint64_t expected = had && tu_below(g, 3) ? cur : rand_value(g);
-        rc = lfmap_cas(m, key, expected, v);
+        rc = tmap_cas(m, key, expected, v);
         bool want = had && expected == cur;
         CK_REQUIRE(rc == want, "cas(%#llx, %#llx, %#llx) = %d, want %d (had=%d cur=%#llx)",
                    X(key), X(expected), X(v), rc, want, had, X(cur));
@@ -227,22 +231,22 @@ static void step(lfmap *m, struct ref *r, struct tu_rng *g, bool growing)
         uint64_t bad = rand_reserved(g);
         /* (a reserved *expected* for cas is unit_api's test_reserved_expected) */
         switch (tu_below(g, 4)) {
-        case 0: rc = lfmap_insert(m, key, bad); break;
-        case 1: rc = lfmap_put(m, key, bad, &out); break;
-        case 2: rc = lfmap_get_or_insert(m, key, bad, &out); break;
-        default: rc = lfmap_cas(m, key, cur, bad); break;
+        case 0: rc = tmap_insert(m, key, bad); break;
+        case 1: rc = tmap_put(m, key, bad, &out); break;
+        case 2: rc = tmap_get_or_insert(m, key, bad, &out); break;
+        default: rc = tmap_cas(m, key, cur, bad); break;
         }
         CK_REQUIRE(rc == -EINVAL, "reserved value %#llx accepted: %d", X(bad), rc);
     } else {
         bool with_old = !tu_one_in(g, 4);
-        rc = lfmap_remove(m, key, with_old ? &out : NULL);
+        rc = tmap_remove(m, key, with_old ? &out : NULL);
         CK_REQUIRE(rc == had, "remove(%#llx) = %d, had=%d", X(key), rc, had);
         CK_REQUIRE(!had || !with_old || out == cur, "remove(%#llx) old %#llx, want %#llx",
                    X(key), X(out), X(cur));
         ref_del(r, j);
     }
     /* the key itself, right after the operation */
-    bool found = lfmap_get(m, key, &got);
+    bool found = tmap_get(m, key, &got);
     CK_REQUIRE(found == r->present[j] && (!found || got == r->val[j]),
                "after op %u on %#llx: found=%d value %#llx, reference %d %#llx", op, X(key),
                found, X(found ? got : 0), r->present[j], X(r->val[j]));
@@ -261,7 +265,7 @@ START_TEST(test_differential)
     struct tu_rng g;
     tu_rng_seed(&g, seed);
     struct lfmap_config cfg = {.capacity = 0, .seed = seed};
-    lfmap *m = lfmap_new(&cfg);
+    tmap *m = tmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
 
     bool growing = true;
@@ -280,19 +284,19 @@ START_TEST(test_differential)
             cycles++;
         }
         if (i % 64 == 0)
-            CK_REQUIRE(lfmap_size(m) == r.n, "op %llu: size %zu, reference %llu", X(i),
-                       lfmap_size(m), X(r.n));
+            CK_REQUIRE(tmap_size(m) == r.n, "op %llu: size %zu, reference %llu", X(i),
+                       tmap_size(m), X(r.n));
         if (i % compare_every == 0)
             compare_all(m, &r, seen);
     }
     compare_all(m, &r, seen);
     struct lfmap_stats st;
-    lfmap_get_stats(m, &st);
+    tmap_get_stats(m, &st);
     printf("differential: %llu ops, %llu cycles, %llu resizes, final size %zu\n", X(i), X(cycles),
            X(st.resizes), st.size);
     ck_assert_uint_eq(st.size, r.n);
     ck_assert_msg(st.resizes > 20, "only %llu resizes", X(st.resizes));
-    lfmap_free(m);
+    tmap_free(m);
     free(seen);
     ref_free(&r);
     lfmap_thread_unregister();
@@ -312,7 +316,7 @@ static void run_chunk(size_t chunk, uint64_t seed)
     struct tu_rng g;
     tu_rng_seed(&g, seed);
     struct lfmap_config cfg = {.migration_chunk = chunk};
-    lfmap *m = lfmap_new(&cfg);
+    tmap *m = tmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
     bool growing = true;
     for (uint64_t i = 0; i < ops; i++) {
@@ -324,9 +328,9 @@ static void run_chunk(size_t chunk, uint64_t seed)
     }
     compare_all(m, &r, seen);
     struct lfmap_stats st;
-    lfmap_get_stats(m, &st);
+    tmap_get_stats(m, &st);
     ck_assert_uint_gt(st.resizes, 5);
-    lfmap_free(m);
+    tmap_free(m);
     free(seen);
     ref_free(&r);
     lfmap_thread_unregister();

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * unit_bytes: lfmap_bytes, the byte-string-key map (lib/lfmap.h), against
+ * its contract: every operation, bad input (map unchanged), keys that a
+ * careless map would merge (prefixes of each other, the empty key, NUL
+ * bytes, keys sharing a home slot and a tag, keys sharing the whole hash
+ * through the test-only hash of perturbed builds), resize churn against a
+ * reference map, pointer values with a destructor, and threads racing to
+ * insert one key.  White box only to find keys that collide.
+ */
+#include <check.h>
+
+#include "ck_run.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfmap.h"
+#include "lfmap_internal.h"
+#include "perturb.h"
+#include "testutil.h"
+
+#define SEED 0xb17e5ull
+#define SENTINEL UINT64_C(0x5e5e5e5e5e5e5e5e)
+
+static void setup(void)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+}
+
+static void teardown(void)
+{
+    lfmap_thread_unregister();
+}
+
+static lfmap_bytes *new_map(size_t capacity)
+{
+    struct lfmap_config cfg = {.capacity = capacity, .seed = SEED};
+    lfmap_bytes *m = lfmap_bytes_new(&cfg);
+    ck_assert_msg(m != NULL, "lfmap_bytes_new: %s", strerror(errno));
+    return m;
+}
+
+static void expect_val(lfmap_bytes *m, const void *k, size_t len, uint64_t v)
+{
+    uint64_t got = SENTINEL;
+    ck_assert_msg(lfmap_bytes_get(m, k, len, &got), "key of %zu bytes missing", len);
+    ck_assert_msg(got == v, "key of %zu bytes: got %llu, want %llu", len, (unsigned long long)got,
+                  (unsigned long long)v);
+}
+
+static void expect_absent(lfmap_bytes *m, const void *k, size_t len)
+{
+    uint64_t got = SENTINEL;
+    ck_assert_msg(!lfmap_bytes_get(m, k, len, &got), "key of %zu bytes present (%llu), want absent", len,
+                  (unsigned long long)got);
+    ck_assert_uint_eq(got, SENTINEL);
+}
+
+/* ---- every operation --------------------------------------------------- */
+
+START_TEST(test_operations)
+{
+    lfmap_bytes *m = new_map(0);
+    const char *a = "session:1234", *b = "session:1235";
+    uint64_t old = 0, cur = 0;
+    expect_absent(m, a, strlen(a));
+    ck_assert_int_eq(lfmap_bytes_insert(m, a, strlen(a), 10), 1);
+    ck_assert_int_eq(lfmap_bytes_insert(m, a, strlen(a), 11), 0);
+    expect_val(m, a, strlen(a), 10);
+    ck_assert_int_eq(lfmap_bytes_get_or_insert(m, a, strlen(a), 12, &cur), 0);
+    ck_assert_uint_eq(cur, 10);
+    ck_assert_int_eq(lfmap_bytes_get_or_insert(m, b, strlen(b), 20, &cur), 1);
+    ck_assert_uint_eq(cur, 20);
+    ck_assert_int_eq(lfmap_bytes_put(m, a, strlen(a), 13, &old), 0);
+    ck_assert_uint_eq(old, 10);
+    ck_assert_int_eq(lfmap_bytes_cas(m, a, strlen(a), 99, 14), 0);
+    ck_assert_int_eq(lfmap_bytes_cas(m, a, strlen(a), 13, 14), 1);
+    expect_val(m, a, strlen(a), 14);
+    ck_assert_int_eq(lfmap_bytes_fetch_add(m, a, strlen(a), 6, &old), 0);
+    ck_assert_uint_eq(old, 14);
+    expect_val(m, a, strlen(a), 20);
+    ck_assert_int_eq(lfmap_bytes_fetch_add(m, "counter", 7, 5, &old), 1);
+    ck_assert_uint_eq(old, 0);
+    expect_val(m, "counter", 7, 5);
+    ck_assert_uint_eq(lfmap_bytes_size(m), 3);
+    ck_assert_int_eq(lfmap_bytes_remove(m, a, strlen(a), &old), 1);
+    ck_assert_uint_eq(old, 20);
+    ck_assert_int_eq(lfmap_bytes_remove(m, a, strlen(a), &old), 0);
+    expect_absent(m, a, strlen(a));
+    ck_assert_int_eq(lfmap_bytes_put(m, a, strlen(a), 30, NULL), 1); /* a tombstone revived */
+    expect_val(m, a, strlen(a), 30);
+    ck_assert_uint_eq(lfmap_bytes_size(m), 3);
+    struct lfmap_stats st;
+    lfmap_bytes_get_stats(m, &st);
+    ck_assert_uint_eq(st.size, 3);
+    ck_assert_str_eq(lfmap_bytes_reclamation(m), "urcu-memb");
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* The caller's buffer is not kept: changing it after the call changes
+ * nothing in the map. */
+START_TEST(test_key_is_copied)
+{
+    lfmap_bytes *m = new_map(0);
+    char buf[32];
+    strcpy(buf, "volatile-key");
+    ck_assert_int_eq(lfmap_bytes_insert(m, buf, strlen(buf), 7), 1);
+    memset(buf, 'x', sizeof buf);
+    expect_val(m, "volatile-key", 12, 7);
+    expect_absent(m, buf, 12);
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* ---- keys a careless map would merge ------------------------------------ */
+
+START_TEST(test_prefixes_empty_and_nul)
+{
+    lfmap_bytes *m = new_map(0);
+    static const char keys[][6] = {"", "a", "ab", "abc", "abcd"};
+    for (unsigned i = 0; i < 5; i++)
+        ck_assert_int_eq(lfmap_bytes_insert(m, keys[i], strlen(keys[i]), i), 1);
+    /* NUL is a byte like any other: "a\0" and "a\0\0" are keys of their own. */
+    ck_assert_int_eq(lfmap_bytes_insert(m, "a\0", 2, 100), 1);
+    ck_assert_int_eq(lfmap_bytes_insert(m, "a\0\0", 3, 101), 1);
+    ck_assert_int_eq(lfmap_bytes_insert(m, "\0", 1, 102), 1);
+    /* The empty key by a NULL pointer is the same key as by "". */
+    ck_assert_int_eq(lfmap_bytes_insert(m, NULL, 0, 55), 0);
+    for (unsigned i = 0; i < 5; i++)
+        expect_val(m, keys[i], strlen(keys[i]), i);
+    expect_val(m, NULL, 0, 0);
+    expect_val(m, "a\0", 2, 100);
+    expect_val(m, "a\0\0", 3, 101);
+    expect_val(m, "\0", 1, 102);
+    ck_assert_uint_eq(lfmap_bytes_size(m), 8);
+    ck_assert_int_eq(lfmap_bytes_remove(m, "ab", 2, NULL), 1);
+    expect_absent(m, "ab", 2);
+    expect_val(m, "a", 1, 1);
+    expect_val(m, "abc", 3, 3);
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* Two keys whose hashes share the home slot of a 64-slot table and the tag
+ * (the hash's top 16 bits), found by trying keys (22 bits to match: a pair
+ * turns up after a few thousand): the map must compare their bytes.  The
+ * hash is the map's own (seed SEED). */
+static void colliding_pair(char out[2][24])
+{
+    struct lfmap_hasher h;
+    lf_hasher_init(&h, SEED);
+    enum { BUCKETS = 1 << 22 };
+    uint32_t *first = calloc(BUCKETS, sizeof *first); /* 1 + the first key index seen in each (home, tag) */
+    ck_assert_ptr_nonnull(first);
+    for (uint32_t i = 0; i < BUCKETS; i++) {
+        char k[24];
+        int len = snprintf(k, sizeof k, "key-%u", i);
+        uint64_t x = lf_bytes_hash(&h, k, (size_t)len);
+        uint32_t bucket = (uint32_t)((x & 63) | (x >> 48) << 6);
+        if (first[bucket]) {
+            snprintf(out[0], 24, "key-%u", first[bucket] - 1);
+            snprintf(out[1], 24, "%s", k);
+            free(first);
+            return;
+        }
+        first[bucket] = i + 1;
+    }
+    ck_abort_msg("no two keys share a home slot and a tag");
+}
+
+START_TEST(test_home_and_tag_collisions)
+{
+    char keys[2][24];
+    colliding_pair(keys);
+    size_t n = 2;
+    lfmap_bytes *m = new_map(0); /* 64 slots */
+    ck_assert_uint_eq(((struct lfmap *)(void *)m)->current->nslots, 64);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(lfmap_bytes_insert(m, keys[i], strlen(keys[i]), i + 1), 1);
+    for (size_t i = 0; i < n; i++)
+        expect_val(m, keys[i], strlen(keys[i]), i + 1);
+    ck_assert_int_eq(lfmap_bytes_remove(m, keys[0], strlen(keys[0]), NULL), 1);
+    expect_absent(m, keys[0], strlen(keys[0]));
+    expect_val(m, keys[1], strlen(keys[1]), 2);
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+#ifdef LFMAP_PERTURB
+/* Every key hashes to the same 64 bits (the test-only hash): the map is one
+ * long probe chain through content comparisons, and stays exact. */
+static uint64_t constant_hash(const void *key, size_t len)
+{
+    (void)key, (void)len;
+    return 0x1234567812345678ull;
+}
+
+START_TEST(test_whole_hash_collisions)
+{
+    lf_test_bytes_hash = constant_hash;
+    lfmap_bytes *m = new_map(0);
+    char k[16];
+    for (unsigned i = 0; i < 200; i++) {
+        int len = snprintf(k, sizeof k, "c%u", i);
+        ck_assert_int_eq(lfmap_bytes_insert(m, k, (size_t)len, i), 1);
+    }
+    for (unsigned i = 0; i < 200; i++) {
+        int len = snprintf(k, sizeof k, "c%u", i);
+        expect_val(m, k, (size_t)len, i);
+        if (i % 3 == 0)
+            ck_assert_int_eq(lfmap_bytes_remove(m, k, (size_t)len, NULL), 1);
+    }
+    for (unsigned i = 0; i < 200; i++) {
+        int len = snprintf(k, sizeof k, "c%u", i);
+        if (i % 3 == 0)
+            expect_absent(m, k, (size_t)len);
+        else
+            expect_val(m, k, (size_t)len, i);
+    }
+    ck_assert_uint_eq(lfmap_bytes_size(m), 200 - 67);
+    lfmap_bytes_free(m);
+    lf_test_bytes_hash = NULL;
+}
+END_TEST
+#endif
+
+/* ---- bad input ---------------------------------------------------------- */
+
+START_TEST(test_bad_keys)
+{
+    lfmap_bytes *m = new_map(0);
+    ck_assert_int_eq(lfmap_bytes_insert(m, "k", 1, 1), 1);
+    size_t too_long = LFMAP_BYTES_KEY_MAX + 1;
+    char *big = calloc(1, too_long);
+    ck_assert_ptr_nonnull(big);
+    uint64_t v = SENTINEL;
+    errno = 0;
+    ck_assert(!lfmap_bytes_get(m, NULL, 3, &v));
+    ck_assert_int_eq(errno, EINVAL);
+    errno = 0;
+    ck_assert(!lfmap_bytes_get(m, big, too_long, &v));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_uint_eq(v, SENTINEL);
+    ck_assert_int_eq(lfmap_bytes_insert(m, NULL, 3, 1), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_insert(m, big, too_long, 1), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_get_or_insert(m, NULL, 1, 1, &v), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_put(m, big, too_long, 1, &v), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_remove(m, NULL, 2, &v), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_cas(m, NULL, 2, 1, 2), -EINVAL);
+    ck_assert_int_eq(lfmap_bytes_fetch_add(m, big, too_long, 1, &v), -EINVAL);
+    ck_assert_uint_eq(v, SENTINEL);
+    /* The longest key is a key. */
+    ck_assert_int_eq(lfmap_bytes_insert(m, big, LFMAP_BYTES_KEY_MAX, 9), 1);
+    expect_val(m, big, LFMAP_BYTES_KEY_MAX, 9);
+    /* Reserved values, as for uint64_t keys. */
+    ck_assert_int_eq(lfmap_bytes_insert(m, "r", 1, UINT64_MAX), -EINVAL);
+    ck_assert_uint_eq(lfmap_bytes_size(m), 2);
+    expect_val(m, "k", 1, 1);
+    free(big);
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* An unregistered thread: -EPERM, as for uint64_t keys. */
+static void *unregistered(void *arg)
+{
+    lfmap_bytes *m = arg;
+    uint64_t v;
+    errno = 0;
+    bool found = lfmap_bytes_get(m, "k", 1, &v);
+    int e = errno;
+    int rc = lfmap_bytes_insert(m, "z", 1, 1);
+    return (void *)(intptr_t)(!found && e == EPERM && rc == -EPERM);
+}
+
+START_TEST(test_unregistered_thread)
+{
+    lfmap_bytes *m = new_map(0);
+    ck_assert_int_eq(lfmap_bytes_insert(m, "k", 1, 1), 1);
+    pthread_t t;
+    void *ok;
+    ck_assert_int_eq(pthread_create(&t, NULL, unregistered, m), 0);
+    pthread_join(t, &ok);
+    ck_assert(ok);
+    ck_assert_uint_eq(lfmap_bytes_size(m), 1);
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* ---- churn through resizes against a reference ------------------------- */
+
+#define CHURN_KEYS 3000u
+static int key_of(unsigned i, char *out)
+{
+    /* Lengths 0 .. 63, prefixes of each other for nearby i. */
+    unsigned len = i % 64;
+    for (unsigned j = 0; j < len; j++)
+        out[j] = (char)('a' + j % 26); /* lengths 0-3: "", "a", "ab", "abc" */
+    if (len >= 4)
+        memcpy(out, &i, sizeof i); /* distinct keys of one length */
+    return (int)len;
+}
+
+static int count_visit(const void *key, size_t len, uint64_t value, void *arg)
+{
+    (void)key;
+    unsigned *n = arg;
+    ck_assert_uint_eq(value % 1000u, len % 1000u); /* each value encodes its key's length */
+    ++*n;
+    return 0;
+}
+
+START_TEST(test_churn_against_reference)
+{
+    lfmap_bytes *m = new_map(0);
+    static bool present[CHURN_KEYS];
+    static uint64_t val[CHURN_KEYS];
+    memset(present, 0, sizeof present);
+    uint64_t rng = 7;
+    char k[64];
+    for (unsigned round = 0; round < 200000; round++) {
+        unsigned i = (unsigned)(lf_splitmix64(&rng) % CHURN_KEYS);
+        int len = key_of(i, k);
+        /* Keys of lengths 0-3 repeat across i: map them to their first i. */
+        if (len < 4)
+            i = (unsigned)len;
+        uint64_t v = (uint64_t)round * 1000u + (uint64_t)len;
+        switch (lf_splitmix64(&rng) % 4) {
+        case 0:
+            ck_assert_int_eq(lfmap_bytes_insert(m, k, (size_t)len, v), present[i] ? 0 : 1);
+            if (!present[i])
+                val[i] = v;
+            present[i] = true;
+            break;
+        case 1:
+            ck_assert_int_eq(lfmap_bytes_put(m, k, (size_t)len, v, NULL), present[i] ? 0 : 1);
+            val[i] = v;
+            present[i] = true;
+            break;
+        default:
+            ck_assert_int_eq(lfmap_bytes_remove(m, k, (size_t)len, NULL), present[i] ? 1 : 0);
+            present[i] = false;
+        }
+    }
+    unsigned n = 0;
+    for (unsigned i = 0; i < CHURN_KEYS; i++) {
+        int len = key_of(i, k);
+        unsigned j = len < 4 ? (unsigned)len : i;
+        if (len < 4 && i != j)
+            continue;
+        if (present[j]) {
+            expect_val(m, k, (size_t)len, val[j]);
+            n++;
+        } else {
+            expect_absent(m, k, (size_t)len);
+        }
+    }
+    ck_assert_uint_eq(lfmap_bytes_size(m), n);
+    unsigned walked = 0;
+    ck_assert_int_eq(lfmap_bytes_foreach(m, count_visit, &walked), 0);
+    ck_assert_uint_eq(walked, n);
+    struct lfmap_stats st;
+    lfmap_bytes_get_stats(m, &st);
+    ck_assert_uint_gt(st.resizes, 3); /* the churn went through resizes */
+    lfmap_bytes_free(m);
+}
+END_TEST
+
+/* ---- pointer values with a destructor ------------------------------------ */
+
+static atomic_ulong freed;
+static void free_value(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    free((void *)(uintptr_t)v);
+    atomic_fetch_add(&freed, 1);
+}
+
+START_TEST(test_value_destructor)
+{
+    atomic_store(&freed, 0);
+    struct lfmap_config cfg = {.seed = SEED, .value_free = free_value};
+    lfmap_bytes *m = lfmap_bytes_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    char k[16];
+    for (unsigned i = 0; i < 1000; i++) {
+        int len = snprintf(k, sizeof k, "obj%u", i % 100);
+        uint64_t *o = malloc(sizeof *o);
+        ck_assert_ptr_nonnull(o);
+        *o = i;
+        ck_assert_int_ge(lfmap_bytes_put(m, k, (size_t)len, (uint64_t)(uintptr_t)o, NULL), 0);
+    }
+    lfmap_bytes_read_lock(m);
+    uint64_t v;
+    ck_assert(lfmap_bytes_get(m, "obj7", 4, &v));
+    ck_assert_uint_eq(*(uint64_t *)(uintptr_t)v, 907);
+    lfmap_bytes_read_unlock(m);
+    lfmap_bytes_free(m);
+    /* lfmap_free waits for reclamation where it may (section schemes), and
+     * every value but those in the map at the end was replaced. */
+    lfmap_quiescent();
+    ck_assert_uint_le(atomic_load(&freed), 1000);
+}
+END_TEST
+
+/* ---- threads racing to insert one key ------------------------------------ */
+
+static int count_any(const void *key, size_t len, uint64_t value, void *arg)
+{
+    (void)key, (void)len, (void)value;
+    ++*(unsigned *)arg;
+    return 0;
+}
+
+#define RACERS 4
+struct race {
+    lfmap_bytes *m;
+    atomic_int start;
+    atomic_int won;
+};
+
+static void *racer(void *arg)
+{
+    struct race *r = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    while (!atomic_load(&r->start))
+        ;
+    char k[32];
+    for (unsigned i = 0; i < 2000; i++) {
+        int len = snprintf(k, sizeof k, "contended-%u", i);
+        if (lfmap_bytes_insert(r->m, k, (size_t)len, i) == 1)
+            atomic_fetch_add(&r->won, 1);
+    }
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(test_racing_inserts)
+{
+    struct race r = {.m = new_map(0)};
+    pthread_t t[RACERS];
+    for (int i = 0; i < RACERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, racer, &r), 0);
+    atomic_store(&r.start, 1);
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(t[i], NULL);
+    /* Each key inserted exactly once, through resizes (64 -> 4096 slots). */
+    ck_assert_int_eq(atomic_load(&r.won), 2000);
+    ck_assert_uint_eq(lfmap_bytes_size(r.m), 2000);
+    unsigned walked = 0;
+    ck_assert_int_eq(lfmap_bytes_foreach(r.m, count_any, &walked), 0);
+    ck_assert_uint_eq(walked, 2000);
+    lfmap_bytes_free(r.m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("bytes");
+    TCase *tc = tcase_create("bytes");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_operations);
+    tcase_add_test(tc, test_key_is_copied);
+    tcase_add_test(tc, test_prefixes_empty_and_nul);
+    tcase_add_test(tc, test_home_and_tag_collisions);
+#ifdef LFMAP_PERTURB
+    tcase_add_test(tc, test_whole_hash_collisions);
+#endif
+    tcase_add_test(tc, test_bad_keys);
+    tcase_add_test(tc, test_unregistered_thread);
+    tcase_add_test(tc, test_churn_against_reference);
+    tcase_add_test(tc, test_value_destructor);
+    tcase_add_test(tc, test_racing_inserts);
+    suite_add_tcase(s, tc);
+    return ck_run_suite(s, true);
+}
