@@ -309,7 +309,7 @@ MODEL_DEFS := -DLFMAP_MODEL -DLFMAP_ASSERTIONS -DLFMAP_MIN_SLOTS=4u -DSENTINEL_P
 MODEL_C_SRC := lib/lfmap.c lib/migrate.c lib/table.c lib/thread.c lib/asym_fence.c lib/key.c tests/model/model_checks.c
 MODEL_CXX_SRC := tests/model/lf_model_rt.cpp tests/model/scenarios.cpp
 MODEL_OBJ := $(patsubst %.c,$(MODEL_BUILD)/%.o,$(MODEL_C_SRC)) $(patsubst %.cpp,$(MODEL_BUILD)/%.o,$(MODEL_CXX_SRC))
-MODEL_INC := -Itests/model/shim -Ilib -Itests/model
+MODEL_INC := -Itests/model/shim -Ilib -Itests/model -Itests/support
 MODEL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(MODEL_DEFS) $(MODEL_INC)
 MODEL_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow $(WERROR) -O2 -g $(MODEL_DEFS) $(MODEL_INC)
 MODEL_ARGS := $(if $(filter-out 0 false no,$(FULL)),--full)

@@ -46,10 +46,15 @@
 /* A byte map's key object.  Written once before the CAS that publishes it
  * (a release), read by whoever loads a key word that names it (acquire or
  * seq_cst loads, or ordered after one). */
+#ifndef LFMAP_MODEL
+typedef uint32_t lf_bkey_count; /* a handful of tables at most: 16 bytes of header in all */
+#else
+typedef uint64_t lf_bkey_count; /* the model check's atomics are 8 bytes */
+#endif
 struct lf_bkey {
-    uint64_t hash;          /* lf_bytes_hash of the bytes under the map's seed */
+    uint64_t hash;              /* lf_bytes_hash of the bytes under the map's seed */
+    _Atomic lf_bkey_count refs; /* tables whose slot names it */
     uint32_t len;
-    _Atomic uint32_t refs;  /* tables whose slot names it */
     unsigned char bytes[];
 };
 

@@ -72,9 +72,22 @@ const char *lf_model_check_map(lfmap *m)
         if (lf_model_is_freed(t))
             return "the current table (or its successor) was freed";
         size_t claimed = 0;
-        for (size_t i = 0; i < t->nslots; i++)
-            if (PEEK(t->slots[i].key) >= KEY_RESERVED)
-                claimed++;
+        for (size_t i = 0; i < t->nslots; i++) {
+            uint64_t k = PEEK(t->slots[i].key);
+            if (k < KEY_RESERVED)
+                continue;
+            claimed++;
+            /* A byte map compares keys by their bytes: two slots of one
+             * table must not hold the same key under two objects. */
+            if (t->byte_keys) {
+                const struct lf_key key = lf_key_of_word(true, k);
+                for (size_t j = i + 1; j < t->nslots; j++) {
+                    uint64_t k2 = PEEK(t->slots[j].key);
+                    if (k2 >= KEY_RESERVED && lf_key_matches(k2, &key))
+                        return "a byte key has two slots in one table";
+                }
+            }
+        }
         if (claimed > PEEK(t->used))
             return "claimed slots exceed the table's used count (successor-sizing bound broken)";
         struct lfmap_table *next = PEEK(t->next);

@@ -53,6 +53,7 @@
 extern "C" {
 #include "lfrcu.h"
 #include "perturb.h"
+#include "keys.h"
 }
 
 namespace {
@@ -99,6 +100,7 @@ struct spec {
     unsigned long iterations_full; // make modelcheck FULL=1
     bool full_only = false;        // a larger variant run by FULL=1 only
     std::vector<stall> stalls = {}; // set after the spec is built, as full_only
+    bool bytes = false;             // an lfmap_bytes: each key k is the byte string tkey_bytes(k)
 };
 
 op ins(uint64_t k, uint64_t v) { return op{INS, k, v, 0, -1, -1, 0}; }
@@ -423,6 +425,26 @@ std::vector<spec> make_specs()
                                stall{2, CLAIMING, -1, 1, 2, 4000}};
         }
     }
+    // Byte-string keys (lfmap_bytes): the same protocol with keys compared
+    // by their bytes; key k is tkey_bytes(k), so keys 0..4 are "", "p", "pp",
+    // "ppp", "pppp": the empty key and prefixes of each other.  Claims,
+    // copies of key objects into the successor, and a copy racing a writer
+    // that inserts the same key under an object of its own.
+    s.push_back(spec{"bytes_grow_insert_put", "byte keys: inserts and a put racing a grow (4 -> 16 slots, chunks of 2)",
+                     2, 0, 2, 0, 0, keys(1, 2), {}, {{ins(3, 3), ins(4, 4)}, {ins(0, 5), after(PUBLISHED, put(1, 11))}, {}},
+                     50000, 500000});
+    s.back().bytes = true;
+    s.push_back(spec{"bytes_copy_vs_insert", "byte keys: 3 threads; a put of a preloaded key and an insert of a new "
+                                             "one race the copies of a grow (chunks of 1), a remove and a get",
+                     3, 0, 1, 0, 0, keys(1, 2), {},
+                     {{ins(3, 3), ins(4, 4)}, {after(PUBLISHED, put(1, 11)), rem(2)}, {after(PUBLISHED, ins(0, 7)), get(1)}},
+                     50000, 500000});
+    s.back().bytes = true;
+    s.push_back(spec{"bytes_clean_same_size", "byte keys: a same-size clean of tombstones (8 -> 8 slots) racing a put, "
+                                              "cas, remove (dropped tombstones' key objects freed with the old table)",
+                     2, 5, 2, 0, 0, keys(1, 6), {2, 3, 4, 5, 6},
+                     {{ins(7, 7), get(1)}, {after(PUBLISHED, put(2, 22)), cas(1, 101, 11), rem(1)}, {}}, 50000, 500000});
+    s.back().bytes = true;
     // FULL=1 only: a third thread in the grow race.
     s.push_back(spec{"grow_insert_put_3", "three threads insert, put and remove while a 4-slot table grows", 3, 0, 2, 0,
                      0, keys(1, 2), {},
@@ -455,9 +477,71 @@ unsigned threads_done;                       // scenario threads that returned
 
 int walk_visit(uint64_t key, uint64_t value, void *arg);
 
+// Byte-key scenarios (spec.bytes): the same operations on an lfmap_bytes,
+// key k standing for tkey_bytes(k) (tests/support/keys.h).
+lfmap_bytes *as_bytes(lfmap *m) { return (lfmap_bytes *)(void *)m; }
+struct bytes_walk {
+    int (*fn)(uint64_t key, uint64_t value, void *arg);
+    void *arg;
+};
+int bytes_visit(const void *key, size_t len, uint64_t value, void *arg)
+{
+    const bytes_walk *w = (const bytes_walk *)arg;
+    uint64_t k = 0;
+    if (!tkey_of_bytes(key, len, &k))
+        lf_model_fail("lfmap_bytes_foreach reported a key no operation wrote");
+    return w->fn(k, value, w->arg);
+}
+int map_foreach(lfmap *m, int (*fn)(uint64_t, uint64_t, void *), void *arg)
+{
+    if (!cur->bytes)
+        return lfmap_foreach(m, fn, arg);
+    bytes_walk w = {fn, arg};
+    return lfmap_bytes_foreach(as_bytes(m), bytes_visit, &w);
+}
+bool map_get(lfmap *m, uint64_t key, uint64_t *out)
+{
+    if (!cur->bytes)
+        return lfmap_get(m, key, out);
+    unsigned char b[TKEY_MAX];
+    size_t n = tkey_bytes(key, b);
+    return lfmap_bytes_get(as_bytes(m), b, n, out);
+}
+int map_insert(lfmap *m, uint64_t key, uint64_t val)
+{
+    if (!cur->bytes)
+        return lfmap_insert(m, key, val);
+    unsigned char b[TKEY_MAX];
+    size_t n = tkey_bytes(key, b);
+    return lfmap_bytes_insert(as_bytes(m), b, n, val);
+}
+int map_remove(lfmap *m, uint64_t key, uint64_t *out)
+{
+    if (!cur->bytes)
+        return lfmap_remove(m, key, out);
+    unsigned char b[TKEY_MAX];
+    size_t n = tkey_bytes(key, b);
+    return lfmap_bytes_remove(as_bytes(m), b, n, out);
+}
+
 int run_op(lfmap *m, const op &o, uint64_t *out)
 {
     *out = 0;
+    if (cur->bytes) {
+        unsigned char b[TKEY_MAX];
+        size_t n = tkey_bytes(o.key, b);
+        lfmap_bytes *bm = as_bytes(m);
+        switch (o.k) {
+        case INS: return lfmap_bytes_insert(bm, b, n, o.val);
+        case PUT: return lfmap_bytes_put(bm, b, n, o.val, out);
+        case REM: return lfmap_bytes_remove(bm, b, n, out);
+        case CAS: return lfmap_bytes_cas(bm, b, n, o.exp, o.val);
+        case GET: return lfmap_bytes_get(bm, b, n, out) ? 1 : 0;
+        case GOI: return lfmap_bytes_get_or_insert(bm, b, n, o.val, out);
+        case WALK: return map_foreach(m, walk_visit, nullptr);
+        }
+        return -1;
+    }
     switch (o.k) {
     case INS: return lfmap_insert(m, o.key, o.val);
     case PUT: return lfmap_put(m, o.key, o.val, out);
@@ -726,7 +810,7 @@ void scenario_before()
     cfg.capacity = cur->capacity;
     cfg.migration_chunk = cur->chunk;
     cfg.allocator = &a;
-    cur_map = lfmap_new(&cfg);
+    cur_map = cur->bytes ? (lfmap *)(void *)lfmap_bytes_new(&cfg) : lfmap_new(&cfg);
     if (!cur_map) {
         lf_model_fail("lfmap_new failed");
         return;
@@ -737,10 +821,10 @@ void scenario_before()
     payloads_create();
     for (auto &kv : cur->preload) {
         payload_write(kv.second);
-        lfmap_insert(cur_map, kv.first, kv.second);
+        map_insert(cur_map, kv.first, kv.second);
     }
     for (uint64_t k : cur->preremove)
-        lfmap_remove(cur_map, k, nullptr);
+        map_remove(cur_map, k, nullptr);
     lfmap_thread_unregister();
     lf_model_threads_running(true);
 }
@@ -807,10 +891,10 @@ void scenario_after()
     check_invariants("at the end");
     lfmap_thread_register();
     state seen;
-    lfmap_foreach(cur_map, collect, &seen);
+    map_foreach(cur_map, collect, &seen);
     for (auto &kv : seen) {
         uint64_t v = 0;
-        if (!lfmap_get(cur_map, kv.first, &v) || v != kv.second)
+        if (!map_get(cur_map, kv.first, &v) || v != kv.second)
             lf_model_fail("lfmap_get disagrees with lfmap_foreach at the end");
     }
     if (lfmap_size(cur_map) != seen.size())

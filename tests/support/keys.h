@@ -46,7 +46,7 @@ static inline size_t tkey_bytes(uint64_t k, unsigned char *out)
 
 static inline bool tkey_of_bytes(const void *bytes, size_t len, uint64_t *k)
 {
-    const unsigned char *b = bytes;
+    const unsigned char *b = (const unsigned char *)bytes;
     if (len < 64 && (len == 0 || b[0] == 'p')) {
         for (size_t i = 0; i < len; i++)
             if (b[i] != 'p')
