@@ -141,8 +141,11 @@ SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic $(SHARED_TLS_DIALECT)
 ALL_CFLAGS := $(STATIC_CFLAGS)
 LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
 # The shared library must resolve every symbol at link time (not with
-# sanitizers, whose runtime the executable brings).
-SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) $(if $(SANITIZE),,-Wl,-z,defs)
+# sanitizers, whose runtime the executable brings).  -z nodelete: once
+# loaded it stays loaded, and with it liburcu, whose call_rcu threads run on
+# after the dlclose() of a plugin that used lfmap (lfmap.h, "Plugins";
+# tests/plugin_unload.sh).
+SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete $(if $(SANITIZE),,-Wl,-z,defs)
 
 # ------------------------------------------------------------------ files
 LIB_SRC    := $(wildcard lib/*.c) $(wildcard rcu/*.c)
@@ -187,11 +190,12 @@ deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model:
 # ---------------------------------------------------------------- library
 # Each object set is rebuilt when its flags change (a different CC, OPT,
 # SHARED_TLS_DIALECT...): the flags are kept in a file that changes only
-# then, and every object of the set depends on it.
+# then, and every object of the set depends on it (the shared library too,
+# whose link flags are in its set's file).
+SET_FLAGS = $(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS) $(SHLIB_LDFLAGS))
 $(BUILD)/obj/%.flags: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' | cmp -s - $@ || \
-	    echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' > $@
+	@echo '$(SET_FLAGS)' | cmp -s - $@ || echo '$(SET_FLAGS)' > $@
 FORCE:
 .PRECIOUS: $(BUILD)/obj/%.flags
 .PHONY: FORCE
@@ -212,8 +216,8 @@ $(BUILD)/liblfmap.a: $(STATIC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/$(SHLIB): $(SHARED_OBJ)
-	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/$(SHLIB): $(SHARED_OBJ) $(BUILD)/obj/shared.flags
+	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $(SHARED_OBJ) $(LDLIBS_ALL)
 
 $(BUILD)/$(SONAME): $(BUILD)/$(SHLIB)
 	ln -sf $(SHLIB) $@
@@ -234,7 +238,8 @@ $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(CLI_SRC) $
 
 # The read-path benchmark, compiled as a user's program would be (no LTO, only
 # lfmap.h), once against each library.
-READPATH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+READPATH_CFLAGS := $(USER_CFLAGS)
 $(BUILD)/experiments/bench_readpath: experiments/bench_readpath.c lib/lfmap.h $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(READPATH_CFLAGS) -Iexperiments/common -DLFMAP_LINKED='"static"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
@@ -245,6 +250,17 @@ $(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfm
 $(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+
+# examples/plugin/: a host that links nothing of lfmap and a plugin linked
+# with liblfmap.so, as a user builds them (tests/plugin_unload.sh builds its
+# own, under ASan).
+$(BUILD)/examples/plugin/host: examples/plugin/host.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -ldl
+$(BUILD)/examples/plugin/plugin.so: examples/plugin/plugin.c lib/lfmap.h $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -llfmap -lpthread
+EX_BINS += $(BUILD)/examples/plugin/host $(BUILD)/examples/plugin/plugin.so
 
 # The shell tests run the example and benchmark programs too (their option
 # parsing: tests/programs_reject_bad_input.sh), so they are part of the suite.
