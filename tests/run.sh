@@ -103,23 +103,24 @@ done
 # LFMAP_TEST_SCHEMES="a b" restricts the list (it must name registered
 # schemes); LFMAP_TEST_SCHEMES=none skips this part.
 schemes=${LFMAP_TEST_SCHEMES:-}
-if [ -z "$schemes" ]; then
-    if [ -x "$BUILD/tests/prog_schemes" ]; then
-        schemes=$("$BUILD/tests/prog_schemes" | tail -n +2)
-    else
-        echo "FAIL prog_schemes: $BUILD/tests/prog_schemes not built"
-        fail=$((fail + 1))
-        failed_names+=(prog_schemes)
-    fi
+never_frees=
+if [ -x "$BUILD/tests/prog_schemes" ]; then
+    [ -z "$schemes" ] && schemes=$("$BUILD/tests/prog_schemes" | tail -n +2)
+    never_frees=" $("$BUILD/tests/prog_schemes" --never-frees | tr '\n' ' ') "
+elif [ -z "$schemes" ]; then
+    echo "FAIL prog_schemes: $BUILD/tests/prog_schemes not built"
+    fail=$((fail + 1))
+    failed_names+=(prog_schemes)
 fi
 [ "$schemes" = none ] && schemes=
 base_scale=${LFMAP_TEST_SCALE:-1}
 scheme_scale=$(awk -v a="$base_scale" -v b="${LFMAP_SCHEME_SCALE:-0.25}" 'BEGIN { print a * b }')
 for scheme in $schemes; do
-    # `leak` keeps everything on purpose (some of it in mmap()ed tables,
-    # which LeakSanitizer does not scan): no leak report for it.
+    # A scheme that declares never_frees (leak) keeps everything on
+    # purpose (some of it in mmap()ed tables, which LeakSanitizer does not
+    # scan): no leak report for it.
     scheme_asan=$ASAN_OPTIONS
-    [ "$scheme" = leak ] && scheme_asan="$ASAN_OPTIONS:detect_leaks=0"
+    case "$never_frees" in *" $scheme "*) scheme_asan="$ASAN_OPTIONS:detect_leaks=0" ;; esac
     for bin in "$BUILD"/tests/unit_* "$BUILD"/tests/stress_*; do
         if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then continue; fi
         case "$(basename "$bin")" in unit_lfbench_*) continue ;; esac
