@@ -25,7 +25,11 @@
 #   make demo            installs the lib group if missing, then a 4-thread example job
 #   make bench           the benchmarks (experiments/)
 #   make install [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [PKGCONFIGDIR=]
-#   make uninstall       (same variables) removes exactly what install installs
+#                [DATADIR=] [MANDIR=] [CMAKEDIR=]   header, libraries, lfmap.pc, CMake
+#                        package, man pages, TSan suppressions
+#   make install-tsan    (same variables) a ThreadSanitizer build of the library instead
+#   make uninstall       (same variables) removes exactly what install installs, and
+#                        the directories it created once they are empty
 #   make help            this text
 #
 # Conventions (the rules below are generic, so new files need no Makefile edit):
@@ -52,6 +56,10 @@ PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATADIR      ?= $(PREFIX)/share
+MANDIR       ?= $(DATADIR)/man
+CMAKEDIR     ?= $(LIBDIR)/cmake/lfmap
+PKGDATADIR   := $(DATADIR)/lfmap
 DESTDIR      ?=
 
 # ---------------------------------------------------------------- version
@@ -153,6 +161,7 @@ STATIC_OBJ := $(patsubst %.c,$(BUILD)/obj/static/%.o,$(LIB_SRC))
 SHARED_OBJ := $(patsubst %.c,$(BUILD)/obj/shared/%.o,$(LIB_SRC))
 VERSION_OBJ := $(BUILD)/obj/static/lib/version.o $(BUILD)/obj/shared/lib/version.o
 PUBLIC_HEADERS := lib/lfmap.h
+MAN_PAGES  := $(wildcard man/*.3)
 
 UNIT_SRC   := $(wildcard tests/unit_*.c)
 STRESS_SRC := $(wildcard tests/stress_*.c)
@@ -167,7 +176,7 @@ EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
 .PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
-        demo bench figures quick install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
+        demo bench figures quick install install-tsan uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
         deps-harness deps-model need-lib need-check modelcheck modelcheck-seeded model-build
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
@@ -361,24 +370,68 @@ bench: $(EXP_BINS)
 
 # ----------------------------------------------------------------- install
 # Installs the header, liblfmap.a, liblfmap.so.MAJOR.MINOR.PATCH with its
-# SONAME link liblfmap.so.MAJOR and development link liblfmap.so, and
-# lfmap.pc; uninstall removes exactly these files.
+# SONAME link liblfmap.so.MAJOR and development link liblfmap.so, lfmap.pc,
+# the CMake package (find_package(lfmap)), the man pages and the TSan
+# suppressions; uninstall removes exactly these files, and then the
+# directories install created (listed in $(PKGDATADIR)/created-dirs) that
+# are empty.  lfmap.pc and lfmapConfig.cmake name every path relative to
+# their own directory, so an installed tree can be moved as a whole.
 INSTALLED := $(INCLUDEDIR)/lfmap.h $(LIBDIR)/liblfmap.a $(LIBDIR)/$(SHLIB) $(LIBDIR)/$(SONAME) \
-             $(LIBDIR)/liblfmap.so $(PKGCONFIGDIR)/lfmap.pc
+             $(LIBDIR)/liblfmap.so $(PKGCONFIGDIR)/lfmap.pc $(PKGDATADIR)/tsan.supp \
+             $(CMAKEDIR)/lfmapConfig.cmake $(CMAKEDIR)/lfmapConfigVersion.cmake \
+             $(addprefix $(MANDIR)/man3/,$(notdir $(MAN_PAGES)))
+INSTALL_DIRS := $(INCLUDEDIR) $(LIBDIR) $(PKGCONFIGDIR) $(PKGDATADIR) $(CMAKEDIR) $(MANDIR)/man3
+CREATED_DIRS := $(PKGDATADIR)/created-dirs
+# The path of $(2) relative to the directory $(1), symbolic links kept.
+relpath = $(shell realpath -s -m --relative-to='$(1)' '$(2)')
+# liblfmap.a's dependencies as -l/-L flags: the .pc's Libs.private and the
+# CMake static target.  Not Requires.private: pkg-config would then hand
+# every user liburcu's Cflags (-D__x86_64__ -I/usr/include/x86_64-linux-gnu)
+# and fail without liburcu-dev, although lfmap.h includes nothing of it.
+STATIC_DEPS := $(strip $(URCU_LIBS) -lpthread -lm)
+PKG_SED = -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@SONAME@|$(SONAME)|g' -e 's|@SHLIB@|$(SHLIB)|g' \
+    -e 's|@STATIC_DEPS@|$(STATIC_DEPS)|g' -e 's|@STATIC_DEPS_LIST@|$(subst $(space),;,$(strip $(STATIC_DEPS)))|g'
+empty :=
+space := $(empty) $(empty)
 
 install: lib
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	@for d in $(INSTALL_DIRS); do \
+	    while [ "$$d" != / ] && [ "$$d" != . ] && ! [ -d "$(DESTDIR)$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done > $(BUILD)/created-dirs.new
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
+	@cat $(BUILD)/created-dirs.new $(wildcard $(DESTDIR)$(CREATED_DIRS)) | sort -u > $(BUILD)/created-dirs.all
+	@mv $(BUILD)/created-dirs.all $(DESTDIR)$(CREATED_DIRS); rm -f $(BUILD)/created-dirs.new
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(BUILD)/liblfmap.a $(DESTDIR)$(LIBDIR)/liblfmap.a
 	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB)
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblfmap.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' lfmap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/lfmap.pc
+	sed $(PKG_SED) -e 's|@PREFIX@|$(call relpath,$(PKGCONFIGDIR),$(PREFIX))|g' \
+	    -e 's|@LIBDIR@|$(call relpath,$(PKGCONFIGDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relpath,$(PKGCONFIGDIR),$(INCLUDEDIR))|g' \
+	    -e 's|@PKGDATADIR@|$(call relpath,$(PKGCONFIGDIR),$(PKGDATADIR))|g' \
+	    lfmap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/lfmap.pc
+	sed $(PKG_SED) -e 's|@LIBDIR@|$(call relpath,$(CMAKEDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relpath,$(CMAKEDIR),$(INCLUDEDIR))|g' \
+	    -e 's|@PKGDATADIR@|$(call relpath,$(CMAKEDIR),$(PKGDATADIR))|g' \
+	    packaging/lfmapConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/lfmapConfig.cmake
+	sed $(PKG_SED) packaging/lfmapConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/lfmapConfigVersion.cmake
+	install -m 644 packaging/tsan.supp $(DESTDIR)$(PKGDATADIR)/tsan.supp
+	for f in $(MAN_PAGES); do sed $(PKG_SED) $$f > $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
 	@echo "lfmap $(VERSION) installed in $(DESTDIR)$(LIBDIR); run ldconfig if that is a system directory"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ -f $(DESTDIR)$(CREATED_DIRS) ]; then \
+	    dirs=$$(sort -r $(DESTDIR)$(CREATED_DIRS)); rm -f $(DESTDIR)$(CREATED_DIRS); \
+	    for d in $$dirs; do rmdir "$(DESTDIR)$$d" 2>/dev/null || :; done; \
+	fi
+
+# A ThreadSanitizer build of the library, installed like the normal one
+# (same variables): link a -fsanitize=thread program with it, and run it
+# with TSAN_OPTIONS=suppressions=$(PKGDATADIR)/tsan.supp (README, "TSan").
+install-tsan:
+	$(MAKE) BUILD=build/tsan-lib OPT=-O1 SANITIZE=-fsanitize=thread install
 
 clean:
 	rm -rf build

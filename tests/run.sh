@@ -32,16 +32,18 @@ esac
 # Check's per-test timeout (default 4 s) is too short for the longer unit tests
 # on a loaded 2-core machine; the outer `timeout` still bounds each program.
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
-# A sanitizer report must fail the test, not just print.
-export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$PWD/tests/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+# A sanitizer report must fail the test, not just print.  TSan suppressions:
+# the ones installed for users (packaging/tsan.supp) and the suite's own.
+cat packaging/tsan.supp tests/tsan.supp >"$logdir/tsan.supp"
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$(cd "$logdir" && pwd)/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
 export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 # ASan's options are ':'-separated, TSan's accept spaces.
 ASAN_OPTIONS=${ASAN_OPTIONS// /:}
 UBSAN_OPTIONS=${UBSAN_OPTIONS// /:}
 
-logdir=$BUILD/test-logs
-mkdir -p "$logdir"
 pass=0
 fail=0
 skip=0

@@ -25,7 +25,7 @@ die() {
 }
 src=$tmp/src
 mkdir -p "$src/tests" "$src/experiments"
-cp -r Makefile fuzz.mk VERSION lib rcu "$src/" || die "cannot copy the sources"
+cp -r Makefile fuzz.mk VERSION lib rcu packaging "$src/" || die "cannot copy the sources"
 cp -r tests/support tests/run.sh tests/tsan.supp tests/prog_schemes.c tests/unit_schemes.c tests/unit_alloc.c \
     "$src/tests/" || die "cannot copy the tests"
 cp experiments/harness.mk "$src/experiments/"
