@@ -260,6 +260,14 @@ $(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
+# The examples a user copies (session_store, cache), built as a user builds
+# them: lfmap.h alone, linked with liblfmap.so (README, "Using lfmap in your
+# program").  The other examples/*.c use the rule above.
+USER_EXAMPLES := $(BUILD)/examples/session_store $(BUILD)/examples/cache
+$(USER_EXAMPLES): $(BUILD)/examples/%: examples/%.c lib/lfmap.h $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap -lpthread
+
 # examples/plugin/: a host that links nothing of lfmap and a plugin linked
 # with liblfmap.so, as a user builds them (tests/plugin_unload.sh builds its
 # own, under ASan).
