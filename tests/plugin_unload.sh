@@ -10,19 +10,7 @@
 # without).  Now the host must exit 0 with no sanitizer report, and every
 # value must have been freed (the plugin checks).  Needs BUILD and CC.
 set -u
-BUILD=${BUILD:-build}
-CC=${CC:-cc}
-cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-case "$BUILD" in
-/*) build_abs=$BUILD ;;
-*) build_abs=$PWD/$BUILD ;;
-esac
+. "$(dirname "$0")/support/shell_test.sh"
 [ -e "$build_abs/liblfmap.so" ] || die "$BUILD/liblfmap.so not built (make lib)"
 case "$BUILD" in
 *tsan*) san=-fsanitize=thread ;;

@@ -14,15 +14,7 @@
 # Needs BUILD and CC; builds with the flags of the tree it tests (sanitizers
 # included), without LTO.
 set -u
-BUILD=${BUILD:-build}
-CC=${CC:-cc}
-cd "$(dirname "$0")/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
+. "$(dirname "$0")/support/shell_test.sh"
 src=$tmp/src
 mkdir -p "$src/tests" "$src/experiments"
 cp -r Makefile fuzz.mk VERSION lib rcu packaging "$src/" || die "cannot copy the sources"

@@ -10,25 +10,13 @@
 # Runs in ThreadSanitizer trees (make tsan); elsewhere a skip (77).
 # Needs BUILD and CC.
 set -u
-BUILD=${BUILD:-build}
-CC=${CC:-cc}
-cd "$(dirname "$0")/.." || exit 2
+. "$(dirname "$0")/support/shell_test.sh"
 case "$BUILD" in
 *tsan*) ;;
 *)
     echo "skipped: needs a ThreadSanitizer build of the library (make tsan runs it)"
     exit 77
     ;;
-esac
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
-case "$BUILD" in
-/*) build_abs=$BUILD ;;
-*) build_abs=$PWD/$BUILD ;;
 esac
 flags=(-std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Ilib)
 link=(-L"$build_abs" -Wl,-rpath,"$build_abs" -llfmap -lpthread)

@@ -10,23 +10,14 @@
 #   version major soname  from the VERSION file
 # Sanitizer builds skip (exit 77): their libraries need the sanitizer runtime
 # in the loading program, which the programs built here do not have.
-# Needs BUILD, CC; defines die().
-BUILD=${BUILD:-build}
-CC=${CC:-cc}
-export BUILD CC
-case "$BUILD" in
+# Needs BUILD, CC; defines die() and tmp (tests/support/shell_test.sh).
+case "${BUILD:-build}" in
 *tsan* | *asan*)
     echo "skipped: installed-library tests do not run in sanitizer builds"
     exit 77
     ;;
 esac
-cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-die() {
-    echo "FAIL: $*"
-    exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/shell_test.sh"
 version=$(cat VERSION)
 major=${version%%.*}
 soname=liblfmap.so.$major
