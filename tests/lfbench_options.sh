@@ -177,11 +177,12 @@ fi
 
 # Without -o the records go beside the program ($BUILD/records/), never into
 # the current directory or the source tree (they went to results/tmp/).
-records=$(cd "$BUILD" && pwd)/records
+build_dir=$(cd "$BUILD" && pwd)
+records=$build_dir/records
 record_lines() { cat "$records"/*.jsonl 2>/dev/null | wc -l; }
 before=$(record_lines)
 cwd=$(mktemp -d)
-if (cd "$cwd" && "$records/../lfbench" -m lfmap -w 95/5 -n 1 -i 1000 -d 0.02 --repeat 1 --no-check >/dev/null 2>&1); then
+if (cd "$cwd" && "$build_dir/lfbench" -m lfmap -w 95/5 -n 1 -i 1000 -d 0.02 --repeat 1 --no-check >/dev/null 2>&1); then
     [ -z "$(ls -A "$cwd")" ] || { echo "FAIL: lfbench without -o wrote into the current directory: $(ls -A "$cwd")"; fail=1; }
     [ "$(record_lines)" -gt "$before" ] || { echo "FAIL: lfbench without -o wrote no record into $records"; fail=1; }
 else
