@@ -59,6 +59,9 @@ static void memb_read_lock(void)
 
 static void memb_read_unlock(void)
 {
+#ifdef LFRCU_TSAN
+    lfrcu_tsan_read_unlock(); /* as the inline path does (rcu/lfrcu.h) */
+#endif
     urcu_memb_read_unlock();
 }
 
