@@ -97,6 +97,10 @@ struct lfrcu_scheme {
     /* Optional: reads need no section at all (leak); lets lfmap skip the
      * calls on the read path. */
     bool no_read_side;
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
@@ -139,6 +143,9 @@ void lfrcu_read_lock_slow(void);
 void lfrcu_read_unlock_slow(void);
 extern struct lfrcu_domain lfrcu_default_domain;
 
+/* The out-of-line parts of the inline memb read side below (rcu/registry.c,
+ * so that every scheme file defines nothing but its struct and a renamed
+ * copy of any scheme links: tests/scheme_copies.sh). */
 void lfrcu_tsan_read_unlock(void);
 void lfrcu_memb_wake_gp(void);
 
@@ -163,6 +170,8 @@ void lfrcu_memb_wake_gp(void);
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 #define lfrcu_tsan_acquire(p) __tsan_acquire((void *)(p))
+/* Released by every memb read-side exit, acquired by memb's callbacks. */
+extern char lfrcu_memb_tsan_grace_period;
 #define lfrcu_tsan_release(p) __tsan_release((void *)(p))
 #else
 #define lfrcu_tsan_acquire(p) ((void)(p))

@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh [GROUP...]     (default: all)
 #
 #   lib      build the library and the demo: build-essential pkg-config liburcu-dev libck-dev
-#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh)
+#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh),
+#            cmake (tests/cmake_package.sh), man-db (tests/man_pages.sh)
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
 #   harness  the experiments harness: peer maps, allocators, topology
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 group_lib=(build-essential pkg-config liburcu-dev libck-dev)
-group_test=(check python3 gdb)
+group_test=(check python3 gdb cmake man-db)
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.
 group_fuzz=(clang libclang-rt-14-dev)
@@ -28,7 +29,7 @@ group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libje
 group_model=(g++ relacy-dev)
 
 usage() {
-    sed -n '3,14s/^# \{0,1\}//p' "$0"
+    sed -n '3,15s/^# \{0,1\}//p' "$0"
 }
 
 [ $# -eq 0 ] && set -- all

@@ -6,7 +6,8 @@
 # exactly rcu/schemes.def's); a tiny real run writes valid JSON lines, and so
 # do short runs of every reclamation scheme side by side (--scheme all), with
 # pointer values (every object freed once the map is), and with a stalled
-# reader.  Needs BUILD.
+# reader; without -o the records go to $BUILD/records/, not into the current
+# directory.  Needs BUILD.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
@@ -113,15 +114,19 @@ else
     fail=1
 fi
 # Every scheme side by side: one series lfmap/NAME per scheme, each record
-# naming the scheme the map really used.  `leak` runs separately: it never
-# frees by design, so in sanitizer trees LeakSanitizer is off for it alone.
+# naming the scheme the map really used.  The schemes that declare
+# never_frees (leak; tests/prog_schemes --never-frees) run separately: they
+# never free by design, so in sanitizer trees LeakSanitizer is off for them.
 rm -f "$out.jsonl"
-freeing=$(grep -vx leak <<<"$schemes" | paste -sd, -)
+never=$("$BUILD/tests/prog_schemes" --never-frees) || { echo "FAIL: $BUILD/tests/prog_schemes --never-frees"; exit 1; }
+freeing=$(grep -vxF -e "$never" <<<"$schemes" | paste -sd, -)
+[ -z "$never" ] && freeing=$(paste -sd, - <<<"$schemes")
+never=$(paste -sd, - <<<"$never")
 leak_env=()
 case "$BUILD" in *asan*) leak_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0") ;; esac
 if "$bin" -m lfmap --scheme "$freeing" -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 --allocator glibc \
-    -o "$out.jsonl" >"$out" 2>&1 && { ! grep -qx leak <<<"$schemes" ||
-    "${leak_env[@]}" "$bin" -m lfmap --scheme leak -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 \
+    -o "$out.jsonl" >"$out" 2>&1 && { [ -z "$never" ] ||
+    "${leak_env[@]}" "$bin" -m lfmap --scheme "$never" -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 \
         --allocator glibc -o "$out.jsonl" >>"$out" 2>&1; }; then
     lines=$(wc -l <"$out.jsonl")
     [ "$lines" -eq $((2 * nschemes)) ] || { echo "FAIL: --scheme all: $lines records, expected $((2 * nschemes))"; fail=1; }
@@ -169,6 +174,22 @@ else
     tail -n 20 "$out"
     fail=1
 fi
+
+# Without -o the records go beside the program ($BUILD/records/), never into
+# the current directory or the source tree (they went to results/tmp/).
+build_dir=$(cd "$BUILD" && pwd)
+records=$build_dir/records
+record_lines() { cat "$records"/*.jsonl 2>/dev/null | wc -l; }
+before=$(record_lines)
+cwd=$(mktemp -d)
+if (cd "$cwd" && "$build_dir/lfbench" -m lfmap -w 95/5 -n 1 -i 1000 -d 0.02 --repeat 1 --no-check >/dev/null 2>&1); then
+    [ -z "$(ls -A "$cwd")" ] || { echo "FAIL: lfbench without -o wrote into the current directory: $(ls -A "$cwd")"; fail=1; }
+    [ "$(record_lines)" -gt "$before" ] || { echo "FAIL: lfbench without -o wrote no record into $records"; fail=1; }
+else
+    echo "FAIL: lfbench without -o failed"
+    fail=1
+fi
+rm -rf "$cwd"
 
 [ $fail -eq 0 ] && echo "ok: bad options rejected with exit 64, tiny run wrote its records, $nschemes scheme(s) side by side"
 exit $fail

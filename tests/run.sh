@@ -32,16 +32,18 @@ esac
 # Check's per-test timeout (default 4 s) is too short for the longer unit tests
 # on a loaded 2-core machine; the outer `timeout` still bounds each program.
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
-# A sanitizer report must fail the test, not just print.
-export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$PWD/tests/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+logdir=$BUILD/test-logs
+mkdir -p "$logdir"
+# A sanitizer report must fail the test, not just print.  TSan suppressions:
+# the ones installed for users (packaging/tsan.supp) and the suite's own.
+cat packaging/tsan.supp tests/tsan.supp >"$logdir/tsan.supp"
+export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$(cd "$logdir" && pwd)/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
 export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 # ASan's options are ':'-separated, TSan's accept spaces.
 ASAN_OPTIONS=${ASAN_OPTIONS// /:}
 UBSAN_OPTIONS=${UBSAN_OPTIONS// /:}
 
-logdir=$BUILD/test-logs
-mkdir -p "$logdir"
 pass=0
 fail=0
 skip=0
@@ -103,23 +105,24 @@ done
 # LFMAP_TEST_SCHEMES="a b" restricts the list (it must name registered
 # schemes); LFMAP_TEST_SCHEMES=none skips this part.
 schemes=${LFMAP_TEST_SCHEMES:-}
-if [ -z "$schemes" ]; then
-    if [ -x "$BUILD/tests/prog_schemes" ]; then
-        schemes=$("$BUILD/tests/prog_schemes" | tail -n +2)
-    else
-        echo "FAIL prog_schemes: $BUILD/tests/prog_schemes not built"
-        fail=$((fail + 1))
-        failed_names+=(prog_schemes)
-    fi
+never_frees=
+if [ -x "$BUILD/tests/prog_schemes" ]; then
+    [ -z "$schemes" ] && schemes=$("$BUILD/tests/prog_schemes" | tail -n +2)
+    never_frees=" $("$BUILD/tests/prog_schemes" --never-frees | tr '\n' ' ') "
+elif [ -z "$schemes" ]; then
+    echo "FAIL prog_schemes: $BUILD/tests/prog_schemes not built"
+    fail=$((fail + 1))
+    failed_names+=(prog_schemes)
 fi
 [ "$schemes" = none ] && schemes=
 base_scale=${LFMAP_TEST_SCALE:-1}
 scheme_scale=$(awk -v a="$base_scale" -v b="${LFMAP_SCHEME_SCALE:-0.25}" 'BEGIN { print a * b }')
 for scheme in $schemes; do
-    # `leak` keeps everything on purpose (some of it in mmap()ed tables,
-    # which LeakSanitizer does not scan): no leak report for it.
+    # A scheme that declares never_frees (leak) keeps everything on
+    # purpose (some of it in mmap()ed tables, which LeakSanitizer does not
+    # scan): no leak report for it.
     scheme_asan=$ASAN_OPTIONS
-    [ "$scheme" = leak ] && scheme_asan="$ASAN_OPTIONS:detect_leaks=0"
+    case "$never_frees" in *" $scheme "*) scheme_asan="$ASAN_OPTIONS:detect_leaks=0" ;; esac
     for bin in "$BUILD"/tests/unit_* "$BUILD"/tests/stress_*; do
         if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then continue; fi
         case "$(basename "$bin")" in unit_lfbench_*) continue ;; esac

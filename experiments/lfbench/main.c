@@ -163,9 +163,16 @@ static FILE *open_output(const struct lfb_options *o, char *path, size_t len)
         gmtime_r(&now, &tm);
         char stamp[32];
         strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        mkdir("results", 0777);
-        mkdir("results/tmp", 0777);
-        snprintf(path, len, "results/tmp/lfbench-%s.jsonl", stamp);
+        /* Beside the program (build/records/ for build/lfbench), a build
+         * directory, whatever the current directory is. */
+        char dir[448];
+        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir);
+        char *slash = n > 0 && (size_t)n < sizeof dir - sizeof "/records" ? memrchr(dir, '/', (size_t)n) : NULL;
+        if (!slash)
+            usage_error("cannot find the program's directory for the default output: give -o FILE");
+        strcpy(slash, "/records");
+        mkdir(dir, 0777);
+        snprintf(path, len, "%s/lfbench-%s.jsonl", dir, stamp);
     }
     FILE *f = fopen(path, "a");
     if (!f) {

@@ -77,8 +77,9 @@ static const struct lfcli_option_doc docs[] = {
     {"--timeseries", "write the memory monitor's samples (retired bytes and values, RSS)\n"
                      "into each record; after the run it samples on until nothing is pending"},
     {"--monitor-ms MS", "memory monitor interval, 1 .. 1000 ms (default 10)"},
-    {"-o, --output FILE", "JSON-lines results (default results/tmp/lfbench-DATE.jsonl);\n"
-                          "schema in experiments/RESULTS-SCHEMA.md"},
+    {"-o, --output FILE", "JSON-lines results (default records/lfbench-DATE.jsonl beside the\n"
+                          "lfbench program, build/records/ for build/lfbench: never the source\n"
+                          "tree); schema in experiments/RESULTS-SCHEMA.md"},
     {"--no-check", "skip the differential check against the plain map before timing"},
     {"--list-maps", "print the map names, one per line, and exit"},
     {"--list-schemes", "print lfmap's reclamation scheme names, one per line, and exit"},

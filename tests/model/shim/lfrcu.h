@@ -89,6 +89,10 @@ struct lfrcu_scheme {
     /* Optional: reads need no section at all (leak); lets lfmap skip the
      * calls on the read path. */
     bool no_read_side;
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
