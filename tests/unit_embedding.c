@@ -160,8 +160,13 @@ struct parked {
     pthread_t *th;
     unsigned n;
     atomic_uint ready;
-    atomic_bool release;
     atomic_int failures;
+    /* Parked threads sleep on a condition variable, not a polling loop: a
+     * thousand threads waking every millisecond starved the test's own
+     * thread past Check's timeout on a loaded 2-core CI machine. */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool release;
 };
 
 static void *park(void *p)
@@ -170,8 +175,10 @@ static void *park(void *p)
     if (lfmap_thread_register() != 0)
         atomic_fetch_add(&pk->failures, 1);
     atomic_fetch_add(&pk->ready, 1);
-    while (!atomic_load(&pk->release))
-        usleep(1000);
+    pthread_mutex_lock(&pk->lock);
+    while (!pk->release)
+        pthread_cond_wait(&pk->wake, &pk->lock);
+    pthread_mutex_unlock(&pk->lock);
     lfmap_thread_unregister();
     return NULL;
 }
@@ -182,8 +189,10 @@ static void park_threads(struct parked *pk, unsigned n)
     pk->th = calloc(n, sizeof *pk->th);
     ck_assert_ptr_nonnull(pk->th);
     atomic_store(&pk->ready, 0);
-    atomic_store(&pk->release, false);
     atomic_store(&pk->failures, 0);
+    pthread_mutex_init(&pk->lock, NULL);
+    pthread_cond_init(&pk->wake, NULL);
+    pk->release = false;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -197,9 +206,14 @@ static void park_threads(struct parked *pk, unsigned n)
 
 static void unpark_threads(struct parked *pk)
 {
-    atomic_store(&pk->release, true);
+    pthread_mutex_lock(&pk->lock);
+    pk->release = true;
+    pthread_cond_broadcast(&pk->wake);
+    pthread_mutex_unlock(&pk->lock);
     for (unsigned i = 0; i < pk->n; i++)
         pthread_join(pk->th[i], NULL);
+    pthread_cond_destroy(&pk->wake);
+    pthread_mutex_destroy(&pk->lock);
     free(pk->th);
 }
 
