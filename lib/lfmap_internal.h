@@ -330,10 +330,11 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 {
     return ((uintptr_t)next & 1u) != 0;
 }
-/* Slots of a successor sized now, and the keys it must hold (*reserve); 0
- * when the bound cannot be established (the heavy fence failed).  Called by
- * a thread that put a sentinel in t->next or read one with seq_cst. */
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve);
+/* Slots of t's successor sized now, and the claims it must reserve for the
+ * copies (*reserve): from the live count, or from t's hard limit when the
+ * heavy fence failed.  Called by a thread that put a sentinel in t->next or
+ * read one with seq_cst. */
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve);
 /* The same estimate without the fences, for the shrink heuristic only. */
 size_t lf_table_successor_slots_estimate(struct lfmap *m);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);

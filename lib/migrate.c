@@ -187,7 +187,20 @@ static size_t successor_slots_for(size_t live, size_t threads, size_t *reserve)
     return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
 }
 
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
+/* Without the live count: every key copied into the successor comes from a
+ * claimed slot of t, and t never holds more claimed slots than its hard
+ * limit (reserve_claim), so that many reserved claims always suffice.  No
+ * fence is needed, but tombstones are not subtracted: the successor is
+ * about twice t's size.  Used only when the kernel refuses the asymmetric
+ * fence after the map was created (a seccomp policy installed later);
+ * the map then keeps taking new keys, and pays memory under churn. */
+static size_t successor_slots_unfenced(const struct lfmap_table *t, size_t *reserve)
+{
+    *reserve = t->hard_limit;
+    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+}
+
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve)
 {
     /* seq_cst load, before the fences.  A thread this count no longer
      * includes unregistered before the load, hence before the fences, so
@@ -204,7 +217,7 @@ size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
      * resizer's: a seq_cst fence, which orders the stripe loads below after
      * the sentinel in the single total order. */
     if (m->live_asym && lf_asym_fence_heavy() != 0)
-        return 0;
+        return successor_slots_unfenced(t, reserve);
     atomic_thread_fence(memory_order_seq_cst);
     return successor_slots_for((size_t)lf_live_count(m), threads, reserve);
 }
@@ -226,7 +239,7 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * seq_cst order, and the live count it reads misses at most the one
      * operation each thread has in flight (lf_live_add). */
     size_t reserve;
-    size_t nslots = lf_table_successor_slots(m, &reserve);
+    size_t nslots = lf_table_successor_slots(m, t, &reserve);
     struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
