@@ -690,12 +690,18 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_stat
     return PROBE_NOMEM; /* full: unreachable below the hard limit */
 }
 
-/* Every SHRINK_CHECK_PERIOD-th remove of a thread (maybe_shrink) checks
- * whether t should shrink; out of line, so that the removes in between pay
- * an increment and a test. */
+/* Every SHRINK_CHECK_PERIOD-th remove of a thread from a map (maybe_shrink)
+ * checks whether t should shrink; out of line, so that the removes in
+ * between pay an increment and a test. */
 static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap_table *t)
 {
     if (t->nslots <= LFMAP_MIN_SLOTS || (size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
+        return;
+    /* Without the fence, successors are never smaller than their table
+     * (lf_table_successor_slots): a shrink would only copy t into its twin,
+     * every SHRINK_CHECK_PERIOD removes.  relaxed: a hint; a stale false
+     * costs one such migration. */
+    if (atomic_load_explicit(&m->unfenced, memory_order_relaxed))
         return;
     /* Shrink only to a smaller table.  The successor keeps room for one
      * in-flight insert per registered thread, so with many threads and few
@@ -707,7 +713,14 @@ static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap
 
 LF_WRITE_PATH void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
 {
-    if (__builtin_expect((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
+    /* Counted per map where the thread owns a stripe of it (a line its
+     * remove has just written): a thread counting once for all maps checked
+     * only the map of every 64th remove, so of two maps removed from in
+     * turn one never shrank (tests/unit_embedding.c).  Threads past the owned
+     * stripes share stripes, and count per thread. */
+    unsigned *removes = self->tid < LFMAP_OWNED_STRIPES ? &m->live[self->tid].removes_since_check
+                                                        : &self->removes_since_check;
+    if (__builtin_expect((++*removes & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
         shrink_check(m, t);
 }
 

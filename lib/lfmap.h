@@ -57,6 +57,19 @@
  *   lfmap_thread_unregister on every thread it registered that outlives
  *   the plugin.  examples/plugin/ is a plugin and a host that does this.
  *
+ * What lfmap does to the process
+ *   The first lfmap_new registers the process for the private expedited
+ *   sys_membarrier command (Linux 4.14 and later; liburcu-memb does the
+ *   same; it affects this process only).  Writers then keep the live
+ *   count with plain stores, and a resize pays one membarrier call.  Where
+ *   the kernel refuses the registration (older kernels, a seccomp policy)
+ *   every insert and remove pays one locked instruction more.  Where the
+ *   call itself fails later (a seccomp policy installed after the first
+ *   map), resizes size the new table from the old one's capacity instead
+ *   of the live count: nothing is lost and inserts keep working, but a
+ *   map under insert/remove churn then grows at each resize instead of
+ *   reusing its slots, so install such a policy before the first map.
+ *
  * Keys and values
  *   Every uint64_t key is valid, 0 and UINT64_MAX included.
  *   Values 0 .. LFMAP_VALUE_MAX are valid.  The LFMAP_RESERVED_VALUES values

@@ -142,6 +142,10 @@ struct lfmap_table {
     struct lfmap *map;
     struct lfmap_table *from; /* the table migrating into this one */
     uint64_t serial;        /* unique per table in the process */
+    /* A successor sized without the live count (the asymmetric fence
+     * failed): the claims reserved for copies, of which the promotion gives
+     * back those the copies did not take (copy_claims); 0 otherwise. */
+    size_t copy_reserve;
 
     /* Claimed slots, counted when reserved: every insert reserves before it
      * claims, and a successor starts with a reservation for every key that
@@ -156,6 +160,7 @@ struct lfmap_table {
     _Atomic uint64_t resize_attempts; /* generation of the next sentinel */
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
+    _Atomic size_t copy_claims;  /* slots copies claimed here, if copy_reserve */
     /* lfmap_foreach walks that hold this table outside a read-side section
      * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
      * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */
@@ -172,6 +177,10 @@ struct lfmap_counter_stripe {
      * (relaxed); lfmap_get_stats reads them. */
     _Atomic uint64_t claim_serial;
     _Atomic size_t claims_left;
+    /* Owned stripes only: the owner's removes from this map since its last
+     * shrink check (maybe_shrink).  Plain: only the owner reads or writes
+     * it, and ids are handed over with acquire/release (lib/thread.c). */
+    unsigned removes_since_check;
 };
 
 struct lfmap {
@@ -194,6 +203,10 @@ struct lfmap {
     /* The live-count stripes use the asymmetric fence (lib/asym_fence.c):
      * fixed at lfmap_new, for the life of the map. */
     bool live_asym;
+    /* The last sizing found the asymmetric fence failing (the kernel refused
+     * membarrier after the map was created): successors are then never
+     * smaller than their table, and shrink checks stand aside. */
+    _Atomic bool unfenced;
     _Atomic uint64_t retired_bytes;
     _Atomic uint64_t retired_values;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
@@ -331,10 +344,11 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
     return ((uintptr_t)next & 1u) != 0;
 }
 /* Slots of t's successor sized now, and the claims it must reserve for the
- * copies (*reserve): from the live count, or from t's hard limit when the
- * heavy fence failed.  Called by a thread that put a sentinel in t->next or
- * read one with seq_cst. */
-size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve);
+ * copies (*reserve): from the live count, or, when the heavy fence failed,
+ * from t's hard limit (*unfenced set: the promotion gives back what the
+ * copies did not take).  Called by a thread that put a sentinel in t->next
+ * or read one with seq_cst. */
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve, bool *unfenced);
 /* The same estimate without the fences, for the shrink heuristic only. */
 size_t lf_table_successor_slots_estimate(struct lfmap *m);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);

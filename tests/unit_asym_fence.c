@@ -179,14 +179,141 @@ START_TEST(forked_child_maps_grow)
 }
 END_TEST
 
+/* From an adversarial review: with the unfenced sizing as first written
+ * (every successor reserved t's hard limit, so it was twice t), each shrink
+ * check doubled the table (8,192 -> 262,144 slots for 16 live keys) and a
+ * churn with a constant live set doubled it at every cleaning migration
+ * (2,097,152 slots after 21,504 inserts).  Both must stay bounded. */
+static size_t capacity(lfmap *m)
+{
+    struct lfmap_stats st;
+    lfmap_get_stats(m, &st);
+    return st.capacity_slots;
+}
+
+/* 4,000 keys, then all but 16 removed, then 16 keys removed and inserted
+ * again and again: the live set is 16 keys.  Expected: the table shrinks
+ * (or at worst stays as it was).  Seen: every shrink check doubles it. */
+START_TEST(unfenced_shrink_does_not_grow)
+{
+#ifdef HAVE_SECCOMP_TEST
+    if (!membarrier_expedited_works()) {
+        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+        return;
+    }
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.reclamation = "ebr"};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    const uint64_t n = 4000;
+    for (uint64_t k = 0; k < n; k++)
+        ck_assert_int_eq(lfmap_insert(m, k, k), 1);
+    size_t start = capacity(m);
+    int rc = deny_membarrier();
+    if (rc != 0) {
+        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+        return;
+    }
+    for (uint64_t k = 16; k < n; k++)
+        ck_assert_int_eq(lfmap_remove(m, k, NULL), 1);
+    size_t worst = capacity(m);
+    for (int round = 0; round < 200; round++) {
+        for (uint64_t k = 0; k < 16; k++) {
+            CK_REQUIRE(lfmap_remove(m, k, NULL) == 1, "remove %llu", (unsigned long long)k);
+            int r = lfmap_insert(m, k, k);
+            CK_REQUIRE(r == 1, "reinsert %llu: %d", (unsigned long long)k, r);
+        }
+        size_t c = capacity(m);
+        if (c > worst)
+            worst = c;
+        if (c > 16 * start)
+            break; /* enough: do not actually exhaust the machine's memory */
+    }
+    printf("capacity: %zu slots with 4000 keys; %zu at worst with 16 live keys, now %zu\n", start, worst,
+           capacity(m));
+    ck_assert_uint_eq(lfmap_size(m), 16);
+    for (uint64_t j = 0; j < 16; j++) {
+        uint64_t v = 99;
+        CK_REQUIRE(lfmap_get(m, j, &v) && v == j, "key %llu lost", (unsigned long long)j);
+    }
+    CK_REQUIRE(worst <= start,
+               "with membarrier denied, the table of 16 live keys grew from %zu to %zu slots "
+               "(each shrink attempt doubles it)",
+               start, worst);
+    lfmap_free(m);
+    lfmap_thread_unregister();
+#else
+    puts("skipped: the seccomp filter here is written for x86-64 Linux");
+#endif
+}
+END_TEST
+
+/* A constant live set of 1,000 keys; each step removes the oldest key and
+ * inserts a new one (a cache, a session store).  Expected: a bounded table
+ * (the fenced sizing keeps it at 4,096 slots).  Seen: each cleaning
+ * migration doubles it, so memory grows with the keys ever inserted. */
+START_TEST(unfenced_churn_is_bounded)
+{
+#ifdef HAVE_SECCOMP_TEST
+    if (!membarrier_expedited_works()) {
+        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+        return;
+    }
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.reclamation = "ebr"};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    const uint64_t live = 1000;
+    for (uint64_t k = 0; k < live; k++)
+        ck_assert_int_eq(lfmap_insert(m, k, k), 1);
+    int rc = deny_membarrier();
+    if (rc != 0) {
+        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+        return;
+    }
+    size_t worst = capacity(m);
+    uint64_t k = live;
+    for (; k < live + 400000; k++) {
+        CK_REQUIRE(lfmap_remove(m, k - live, NULL) == 1, "remove %llu", (unsigned long long)(k - live));
+        int r = lfmap_insert(m, k, k);
+        CK_REQUIRE(r == 1, "insert %llu: %d", (unsigned long long)k, r);
+        if ((k & 1023) == 0) {
+            size_t c = capacity(m);
+            if (c > worst)
+                worst = c;
+            if (c > (1u << 20))
+                break;
+        }
+    }
+    printf("churn: %llu keys inserted in all, live %zu, table at worst %zu slots\n", (unsigned long long)k,
+           lfmap_size(m), worst);
+    ck_assert_uint_eq(lfmap_size(m), live);
+    for (uint64_t j = k - live + 1; j <= k && j < live + 400000; j++) {
+        uint64_t v = 0;
+        CK_REQUIRE(lfmap_get(m, j, &v) && v == j, "live key %llu lost after the churn", (unsigned long long)j);
+    }
+    CK_REQUIRE(worst <= 16384,
+               "with membarrier denied, a map of %llu live keys grew to %zu slots after %llu inserts "
+               "(every cleaning migration doubles it)",
+               (unsigned long long)live, worst, (unsigned long long)k);
+    lfmap_free(m);
+    lfmap_thread_unregister();
+#else
+    puts("skipped: the seccomp filter here is written for x86-64 Linux");
+#endif
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("asym_fence");
     TCase *tc = tcase_create("asym_fence");
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, membarrier_denied_after_start_map_still_grows);
     tcase_add_test(tc, membarrier_denied_map_stays_correct);
     tcase_add_test(tc, forked_child_maps_grow);
+    tcase_add_test(tc, unfenced_shrink_does_not_grow);
+    tcase_add_test(tc, unfenced_churn_is_bounded);
     suite_add_tcase(s, tc);
     return ck_run_suite(s, true); /* forked: the seccomp filter stays in its test's process */
 }

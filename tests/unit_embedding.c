@@ -254,6 +254,51 @@ static void churn_one_key_with_threads(unsigned registered)
     unpark_threads(&pk);
 }
 
+/* Two maps emptied by one thread removing from each in turn: both shrink.
+ * The shrink check once counted a thread's removes over all maps and
+ * checked the map of every SHRINK_CHECK_PERIOD-th remove, so every check
+ * of this thread landed on b and a kept its 262,144 slots for good (found
+ * by an adversarial review). */
+START_TEST(alternating_removes_shrink_both_maps)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *a = lfmap_new(NULL), *b = lfmap_new(NULL);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    const uint64_t n = 100000;
+    for (uint64_t k = 0; k < n; k++) {
+        ck_assert_int_eq(lfmap_insert(a, k, k), 1);
+        ck_assert_int_eq(lfmap_insert(b, k, k), 1);
+    }
+    size_t full = stats_of(b).capacity_slots;
+    /* Empty both, one remove from each in turn; then the same churn on a
+     * few keys, still in turn, which gives each map many more checks. */
+    for (uint64_t k = 0; k < n; k++) {
+        ck_assert_int_eq(lfmap_remove(a, k, NULL), 1);
+        ck_assert_int_eq(lfmap_remove(b, k, NULL), 1);
+    }
+    for (int round = 0; round < 1000; round++)
+        for (uint64_t k = 0; k < 8; k++) {
+            lfmap_insert(a, k, k);
+            lfmap_insert(b, k, k);
+            ck_assert_int_eq(lfmap_remove(a, k, NULL), 1);
+            ck_assert_int_eq(lfmap_remove(b, k, NULL), 1);
+        }
+    printf("capacity with %llu keys: %zu; empty: a %zu, b %zu\n", (unsigned long long)n, full, stats_of(a).capacity_slots,
+           stats_of(b).capacity_slots);
+    ck_assert_uint_eq(lfmap_size(a), 0);
+    ck_assert_uint_eq(lfmap_size(b), 0);
+    size_t ca = stats_of(a).capacity_slots, cb = stats_of(b).capacity_slots;
+    CK_REQUIRE(ca < full && cb < full,
+               "both maps emptied by 108,000 removes each; capacity a %zu, b %zu slots (%zu when full): "
+               "every shrink check of this thread lands on the same map",
+               ca, cb, full);
+    lfmap_free(a);
+    lfmap_free(b);
+    lfmap_thread_unregister();
+}
+END_TEST
+
 START_TEST(tiny_map_16_threads_no_thrash)
 {
     churn_one_key_with_threads(16);
@@ -675,6 +720,7 @@ int main(void)
     tcase_add_test(tc, tiny_map_16_threads_no_thrash);
     tcase_add_test(tc, tiny_map_64_threads_no_thrash);
     tcase_add_test(tc, tiny_map_1024_threads_no_thrash);
+    tcase_add_test(tc, alternating_removes_shrink_both_maps);
     tcase_add_test(tc, steady_live_count_resize_budget);
     tcase_add_test(tc, composes_with_a_liburcu_memb_program);
     tcase_add_test(tc, lfmap_gives_back_its_own_registration);
