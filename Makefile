@@ -181,7 +181,7 @@ USER_BUILT_EXPS := bench_first
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
+.PHONY: all lib tests lib-tests experiments examples test run-tests test-library run-library-tests tsan asan perturb stress mutants \
         demo bench figures quick install install-tsan uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
         deps-harness deps-model need-lib need-check modelcheck modelcheck-seeded model-build
 all: lib
@@ -240,17 +240,29 @@ $(BUILD)/liblfmap.so: $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
 
 # --------------------------------------------------------------- programs
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
+# The project's programs (tests, experiments, examples) are built without
+# link-time optimisation: they link liblfmap.a's regular code, as a program
+# built without -flto does (figures of lfmap are of the libraries as users
+# link them).  Tests link their support code compiled once.  (Compiling the
+# support files into every test, and an LTO link per program, was most of a
+# build tree's time.)
+PROG_CFLAGS := $(filter-out $(LTO),$(ALL_CFLAGS))
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+
+$(TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c | need-check
+	@mkdir -p $(dir $@)
+	$(CC) $(PROG_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 # Every program parses its options with experiments/common/cli.c (lfcli),
 # compiled into it.
 CLI_SRC := experiments/common/cli.c experiments/common/cli.h
 $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_LINKED='"static"' \
-	    -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_LINKED='"static"' \
+	    -DLFMAP_BUILD_CFLAGS='"$(strip $(PROG_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 # The read-path benchmark, compiled as a user's program would be (no LTO, only
 # lfmap.h), once against each library; the other user-built benchmarks against
@@ -272,7 +284,7 @@ $(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfm
 
 $(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 # The examples a user copies (session_store, cache), built as a user builds
 # them: lfmap.h alone, linked with liblfmap.so (README, "Using lfmap in your
@@ -296,6 +308,10 @@ EX_BINS += $(BUILD)/examples/plugin/host $(BUILD)/examples/plugin/plugin.so
 # The shell tests run the example and benchmark programs too (their option
 # parsing: tests/programs_reject_bad_input.sh), so they are part of the suite.
 tests: $(TEST_BINS) $(EXP_BINS) $(EX_BINS)
+# The library's suite (LFMAP_SUITE=library in tests/run.sh): no harness test,
+# so none of the experiments' programs (C++ peer maps, benchmarks) is built.
+LIB_TEST_BINS := $(filter-out $(BUILD)/tests/unit_lfbench_%,$(TEST_BINS))
+lib-tests: $(LIB_TEST_BINS) $(EX_BINS)
 experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
@@ -311,9 +327,19 @@ test:
 run-tests: lib tests
 	BUILD=$(BUILD) CC="$(CC)" tests/run.sh
 
-# Sanitizer suites: separate build trees, libc malloc, same tests.
+# The library's suite only: make tsan and make perturb (CI's time; the rest
+# is the same code in every tree and runs in make test and make asan).
+test-library:
+	scripts/install-deps.sh lib test
+	@$(MAKE) --no-print-directory run-library-tests
+
+run-library-tests: lib lib-tests
+	BUILD=$(BUILD) CC="$(CC)" LFMAP_SUITE=library tests/run.sh
+
+# Sanitizer suites: separate build trees, libc malloc.  ASan runs the whole
+# suite; TSan the library's (test-library, above).
 tsan:
-	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
+	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test-library
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
@@ -323,7 +349,7 @@ asan:
 # process without sys_membarrier gets (lib/asym_fence.c); the other trees run
 # the asymmetric one.
 perturb:
-	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS -DLFMAP_ASYM_FENCE_OFF" test
+	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS -DLFMAP_ASYM_FENCE_OFF" test-library
 
 # A longer linearizability run (tests/stress_lincheck.c).
 stress: lib tests

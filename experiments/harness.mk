@@ -115,17 +115,13 @@ $(BUILD)/lfbench: $(LFB_OBJ) $(LFB_LFMAP_DEPS)
 
 # Harness unit tests: the generic tests/% rule plus the harness objects,
 # linked with $(CXX) for the C++ adapters.
-LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT_OBJ) # compiled once (Makefile)
 $(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
 	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
 	    $(LFB_LFMAP_LIBS) $(CHECK_LIBS) $(LFB_LDLIBS)
 
-# The test support objects, compiled once for the harness tests.
-$(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 # The shell tests run build/lfbench.
 tests: $(BUILD)/lfbench

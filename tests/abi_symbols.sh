@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The installed shared library exports exactly the API: the dynamic symbols
 # it defines (`nm -D --defined-only`, functions, data and TLS alike) are the
 # functions that lib/lfmap.h declares with LFMAP_API, read from the installed

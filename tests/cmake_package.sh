@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The installed CMake package: a project that says find_package(lfmap 0.1
 # REQUIRED) and links lfmap::lfmap (the shared library) and
 # lfmap::lfmap_static configures, builds and runs against a staged install,

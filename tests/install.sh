@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # `make install` gives a usable package, laid out by the usual conventions:
 #   - staged with DESTDIR, it installs exactly the header, liblfmap.a,
 #     liblfmap.so.X.Y.Z with the links liblfmap.so.X and liblfmap.so,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # build/lfbench must refuse every bad option, value or combination with one
 # clear message (naming the option) and exit status 64, before running
 # anything; --help, --list-maps and --list-schemes succeed (the schemes are

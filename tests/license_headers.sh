@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # Every source file (.c .h .cc .cpp .hpp .def .py .sh .mk, Makefile, .ci/run) names its
 # license in an SPDX-License-Identifier line among its first three lines (a
 # shebang may come first), and LICENSE is there.

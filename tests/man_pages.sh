@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The installed man pages: `make install` puts lfmap(3) and one page per
 # function family in $(MANDIR)/man3, and a page (or a .so link to its
 # family's page) for every function lfmap.h exports, which `man` finds by

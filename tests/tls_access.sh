@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The shared library's thread-local accesses (Makefile, SHARED_TLS_DIALECT):
 # an operation makes at most one, and in a program linked with the library
 # at start-up none goes through __tls_get_addr.
