@@ -206,10 +206,15 @@ def env_line(runs):
     e = runs.env
     shas = sorted({(r["env"].get("git_sha") or "?")[:7] + ("-dirty" if r["env"].get("git_dirty") else "")
                    for r in runs.ok})
-    return ("host %s, %s, %s CPUs, %s NUMA node(s), kernel %s; %s %s; allocator %s; commit %s"
+    maps = {r.get("map") for r in runs.ok}
+    linked = ("; series lfmap: the shared library (liblfmap.so) as a program links it, through the PLT, no LTO"
+              if "lfmap" in maps else "")
+    if "lfmap-static" in maps:
+        linked += "; lfmap-static: liblfmap.a, no LTO"
+    return ("host %s, %s, %s CPUs, %s NUMA node(s), kernel %s; %s %s; allocator %s; commit %s%s"
             % (e.get("hostname"), e.get("cpu_model"), e.get("nproc_online"), e.get("numa_nodes"),
                (e.get("kernel") or "?").split(" #")[0], e.get("compiler"), e.get("compiler_version"),
-               runs.ok[0].get("allocator"), ", ".join(shas)))
+               runs.ok[0].get("allocator"), ", ".join(shas), linked))
 
 
 def rel(path):
