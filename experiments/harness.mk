@@ -54,8 +54,13 @@ LFB_CXX_SRC := $(wildcard $(LFB_DIR)/maps/*.cc)
 # and map_plain.c with locked writes (plain-locked).
 LFB_STATIC_ADAPTER := $(BUILD)/obj/$(LFB_DIR)/maps/map_lfmap_static.o
 LFB_PLAIN_LOCKED := $(BUILD)/obj/$(LFB_DIR)/maps/map_plain_locked.o
+# The lock-based maps (LFB_LOCK_MAP lines of maps.def) compiled a second time
+# with the contention profiler (maps/locks.h), for lfbench --profile-locks
+# only: the copies that throughput runs use take their locks with one call.
+LFB_LOCK_MAPS := $(shell sed -n 's/^LFB_LOCK_MAP(\(.*\))$$/\1/p' $(LFB_DIR)/maps/maps.def)
+LFB_PROFILED_OBJ := $(LFB_LOCK_MAPS:%=$(BUILD)/obj/$(LFB_DIR)/maps/profiled/map_%.o)
 LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC)) \
-               $(LFB_STATIC_ADAPTER) $(LFB_PLAIN_LOCKED)
+               $(LFB_STATIC_ADAPTER) $(LFB_PLAIN_LOCKED) $(LFB_PROFILED_OBJ)
 LFB_MAIN_OBJ := $(BUILD)/obj/$(LFB_DIR)/main.o
 # Everything but main: what the unit tests link.
 LFB_LIB_OBJ := $(filter-out $(LFB_MAIN_OBJ),$(LFB_OBJ))
@@ -67,6 +72,10 @@ bench: $(BUILD)/lfbench
 $(BUILD)/obj/$(LFB_DIR)/%.o: $(LFB_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LFB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/$(LFB_DIR)/maps/profiled/%.o: $(LFB_DIR)/maps/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -DLFB_PROFILE_LOCKS -MMD -MP -c $< -o $@
 
 # lfmap-static: the API names of liblfmap.a, read from the shared library's
 # exports (tests/abi_symbols.sh checks that they are exactly lfmap.h's), each

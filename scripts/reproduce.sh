@@ -56,7 +56,7 @@ else
     growth_keys=1e7 growth_reps=5 mb_min_time=0.2
     figdir=${FIGDIR:-figures} notes=${NOTES:-paper-notes.md} tag=
 fi
-nmaps=$(grep -c "^LFB_MAP(" experiments/lfbench/maps/maps.def)
+nmaps=$(grep -c "^LFB_\(LOCK_\)\{0,1\}MAP(" experiments/lfbench/maps/maps.def)
 nthreads=$(tr ',' '\n' <<<"$threads" | wc -l)
 nsizes=$(tr ',' '\n' <<<"$sizes" | wc -l)
 nmt=$(tr ',' '\n' <<<"$threads" | grep -vc '^1$' || true)
