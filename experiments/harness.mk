@@ -169,6 +169,30 @@ microbench: $(MB_BIN)
 	$$py scripts/plot_harness.py --microbench $$out/microbench.json -o $$out/figures; \
 	echo "microbench: records in $$out/microbench.json, figures in $$out/figures/index.html"
 
+# The Go maps (experiments/go/: sync.Map, Mutex, RWMutex, 64-shard and
+# copy-on-write maps on lfbench's workloads and key streams, standard
+# library only).  `make go` builds $(BUILD)/lfbench-go when Go is installed
+# (Debian: golang-go, Go 1.19; `scripts/install-deps.sh go`) and says so
+# when it is not.  `make tests` builds it too where Go is found, for the
+# tests that compare it with lfbench (tests/go_*.sh; they skip without Go).
+# The build cache lives in the build tree, so a build writes nothing else.
+GO ?= go
+HAVE_GO := $(shell command -v $(GO) >/dev/null 2>&1 && echo yes)
+LFB_GO_DIR := experiments/go
+LFB_GO_SRC := $(wildcard $(LFB_GO_DIR)/*.go) $(LFB_GO_DIR)/go.mod
+LFB_GO_FLAGS := -trimpath
+.PHONY: go need-go
+need-go:
+	$(if $(HAVE_GO),@:,$(error lfmap: Go not found (`$(GO)` is not on PATH; Debian: golang-go); install it with `scripts/install-deps.sh go`, or name one with GO=/path/to/go))
+go: $(BUILD)/lfbench-go
+$(BUILD)/lfbench-go: $(LFB_GO_SRC) | need-go
+	@mkdir -p $(dir $@)
+	cd $(LFB_GO_DIR) && GOCACHE=$(abspath $(BUILD))/go-cache GOFLAGS= GOPROXY=off $(GO) build $(LFB_GO_FLAGS) \
+	    -ldflags "-X 'main.buildFlags=go build $(LFB_GO_FLAGS)'" -o $(abspath $@) .
+ifeq ($(HAVE_GO),yes)
+tests: $(BUILD)/lfbench-go
+endif
+
 # Reclamation schemes.  `make schemes [QUICK=1]` runs
 # scripts/run-scheme-matrix.sh: lfmap under every scheme (throughput with
 # steady size, resize churn and pointer values; memory; the stalled reader;

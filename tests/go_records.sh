@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The Go program's smoke run and its records: every Go map passes its
+# differential check and runs every preset briefly at 1 and 2 threads; its
+# records and lfbench's conform to experiments/RESULTS-SCHEMA.md
+# (scripts/lfbench_records.py --validate; "lang" says which program wrote
+# each); every Go run conserves its keys where the map can tell; and
+# scripts/plot_harness.py draws the C and Go series of one workload in one
+# figure (its SVG names both).  Exit 78 without Go or matplotlib.
+set -u
+BUILD=${BUILD:-build}
+cd "$(dirname "$0")/.." || exit 2
+command -v "${GO:-go}" >/dev/null 2>&1 || { echo "go_records: skipped, no Go (scripts/install-deps.sh go)"; exit 78; }
+PY=$(scripts/find-python.sh matplotlib 2>&1) || { echo "$PY"; echo "go_records: skipped, no matplotlib"; exit 78; }
+c=$BUILD/lfbench
+g=$BUILD/lfbench-go
+[ -x "$c" ] && [ -x "$g" ] || { echo "go_records: $c or $g not built (make tests)"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+presets=95/5,hotkeys,hotkeys-churn,hotkeys-churn-empty,bulkload,churn
+"$g" -w "$presets" -n 1,2 -i 500 -d 0.01 --repeat 1 -o "$tmp/runs.jsonl" >"$tmp/g.out" 2>&1 ||
+    { echo "FAIL: the Go smoke run:"; tail -n 20 "$tmp/g.out"; exit 1; }
+grep -q "FAILED the differential check" "$tmp/g.out" && { echo "FAIL: a Go map failed its check:"; grep FAILED "$tmp/g.out"; fail=1; }
+n=$(grep -c '"lang":"go","status":"ok"' "$tmp/runs.jsonl")
+# 5 maps x (5 presets + 2 bulkload variants - 1) x 2 thread counts
+[ "$n" -eq 70 ] || { echo "FAIL: $n Go records, expected 70"; fail=1; }
+grep -q '"conserved":false' "$tmp/runs.jsonl" && { echo "FAIL: a Go run lost keys"; fail=1; }
+grep -q '"memory":{[^}]*}[^}]*}[^}]*},"held":{"method":"fresh-process-anon-rss"' "$tmp/runs.jsonl" ||
+    { echo "FAIL: Go records without the memory probe"; fail=1; }
+"$c" -m mutex,readmostly -w "$presets" -n 1,2 -i 500 -d 0.01 --repeat 1 -o "$tmp/runs.jsonl" >"$tmp/c.out" 2>&1 ||
+    { echo "FAIL: the C run:"; tail -n 20 "$tmp/c.out"; exit 1; }
+"$PY" scripts/lfbench_records.py --validate "$tmp/runs.jsonl" >"$tmp/v.out" 2>&1 ||
+    { echo "FAIL: records do not conform to RESULTS-SCHEMA.md:"; head -n 20 "$tmp/v.out"; fail=1; }
+# The validator catches a record that lacks a field of the schema.
+sed '1s/"allocs_per_op":[^,]*,//' "$tmp/runs.jsonl" >"$tmp/bad.jsonl"
+"$PY" scripts/lfbench_records.py --validate "$tmp/bad.jsonl" >"$tmp/v.out" 2>&1 &&
+    { echo "FAIL: the validator accepted a record without allocs_per_op"; fail=1; }
+echo "build/lfbench ...; build/lfbench-go ..." >"$tmp/command.txt"
+if "$PY" scripts/plot_harness.py "$tmp" -o "$tmp/fig" >"$tmp/p.out" 2>&1; then
+    # matplotlib writes each text of an SVG (legend labels too) as a comment
+    for m in go-mutex mutex go-syncmap readmostly; do
+        grep -qF -- "<!-- $m -->" "$tmp/fig/throughput-hotkeys-churn.svg" 2>/dev/null ||
+            { echo "FAIL: throughput-hotkeys-churn.svg has no legend entry $m"; fail=1; }
+    done
+else
+    echo "FAIL: plot_harness.py on C and Go records:"
+    tail -n 20 "$tmp/p.out"
+    fail=1
+fi
+[ $fail -eq 0 ] && echo "ok: Go smoke run ($n records), C and Go records conform to the schema and share a figure"
+exit $fail
