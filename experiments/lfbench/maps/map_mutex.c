@@ -9,8 +9,11 @@
 #include "map_iface.h"
 #include "plain_map.h"
 
-/* See paper-notes.md 5.2 for the measurement behind the choice. */
-#define MUTEX_OWN_KIND LFB_LOCK_NORMAL
+/* Adaptive: its critical sections are one probe of a plain table, shorter
+ * than a futex sleep and wake-up, so spinning briefly wins at 2 threads
+ * (95/5 10.2 against 9.6 Mops/s, 50/50 5.7 against 4.4; equal at 1 thread),
+ * at the price of a longer tail (p99 5.0 against 3.1 us): paper-notes.md 5.2. */
+#define MUTEX_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct mutex_map {
     pthread_mutex_t lock;

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * readmostly: Go's sync.Map (Go 1.20 algorithm) in C.
+ * readmostly: Go's sync.Map in C: Load, Store (the put: Go 1.20's Swap, whose
+ * paths and miss counting are Go 1.19's Store), LoadOrStore (insert),
+ * LoadAndDelete (remove) and CompareAndSwap (Go 1.20).  Its promotions and
+ * dirty-map builds equal the real sync.Map's on lfbench's streams
+ * (tests/go_faithful.sh) and Go's rules on scripted sequences
+ * (tests/unit_lfbench_faithful.c).
  *
  * A "read" snapshot {table, amended} is served without locks: its table maps
  * keys to entries and is never changed once published; an entry's value word
@@ -59,8 +64,10 @@ struct rm_snapshot {
     struct rcu_head rcu;
 };
 
-/* See paper-notes.md 5.2 for the measurement behind the choice. */
-#define RM_OWN_KIND LFB_LOCK_NORMAL
+/* Adaptive: the slow path's critical sections are short (a dirty-map probe,
+ * a miss count) but frequent when keys leave the snapshot; spinning wins at
+ * 2 threads (hotkeys-churn 2.4 against 1.6 Mops/s): paper-notes.md 5.2. */
+#define RM_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct rm_map {
     _Atomic(struct rm_snapshot *) read;
@@ -500,7 +507,7 @@ static void rm_config(struct rm_map *m, struct lfb_map_stats *out)
     out->resizes = (int64_t)m->promotions;
     out->retired_bytes = -1;
     snprintf(out->config, sizeof out->config,
-             "{\"design\":\"Go 1.20 sync.Map\",\"promotions\":%llu,\"dirty_builds\":%llu,"
+             "{\"design\":\"Go 1.19-1.20 sync.Map\",\"promotions\":%llu,\"dirty_builds\":%llu,"
              "\"lock\":\"pthread_mutex\",\"kind\":\"%s\"}",
              (unsigned long long)m->promotions, (unsigned long long)m->dirty_builds,
              lfb_lock_kind_names[m->kind]);
