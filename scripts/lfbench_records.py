@@ -135,6 +135,23 @@ def validate(r, fields=None):
     return problems
 
 
+def records_of(path):
+    """(line number, record) for every non-empty line of a JSON-lines file;
+    InputError naming the line when one is not valid JSON."""
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as e:
+        raise InputError("%s: cannot read: %s" % (path, e.strerror))
+    with f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
+
+
 def load(paths, profiled=False):
     """Loads and checks every record of the given files or directories.
     Records of a --profile-locks run (profile_locks: true) carry the
@@ -145,49 +162,38 @@ def load(paths, profiled=False):
         path = runs_file(p)
         runs.files.append(path)
         n = 0
-        try:
-            f = open(path, encoding="utf-8")
-        except OSError as e:
-            raise InputError("%s: cannot read: %s" % (path, e.strerror))
-        with f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                n += 1
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
-                if not isinstance(r, dict):
-                    raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
-                if r.get("schema") != SCHEMA:
-                    raise InputError("%s:%d: schema %r, expected %r (experiments/RESULTS-SCHEMA.md)"
-                                     % (path, lineno, r.get("schema"), SCHEMA))
-                status = r.get("status")
-                if status is None:
-                    raise InputError("%s:%d: record lacks field 'status'" % (path, lineno))
-                required = REQUIRED_OK if status == "ok" else REQUIRED_SKIP
-                for field in required:
-                    v = _get(r, field)
-                    if v is KeyError or v is None:
-                        raise InputError("%s:%d: record (map %s) lacks field '%s'"
-                                         % (path, lineno, r.get("map", "?"), field))
-                if bool(r.get("profile_locks")) != profiled:
-                    raise InputError("%s:%d: %s" % (path, lineno, (
-                        "a --profile-locks record (its throughput includes the lock profiler): give "
-                        "throughput runs, or read it as a profile" if not profiled else
-                        "not a --profile-locks record")))
-                # A --scheme series (lfmap/ck-hp) is a map of its own in
-                # every figure and table.
-                if isinstance(r.get("series"), str) and r["series"] != r.get("map"):
-                    r["map"] = r["series"]
-                if status == "ok":
-                    if not isinstance(r["throughput_mops"], (int, float)) or not isinstance(r["threads"], int):
-                        raise InputError("%s:%d: throughput_mops must be a number and threads an integer"
-                                         % (path, lineno))
-                    runs.ok.append(r)
-                else:
-                    runs.skipped.append(r)
+        for lineno, r in records_of(path):
+            n += 1
+            if not isinstance(r, dict):
+                raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
+            if r.get("schema") != SCHEMA:
+                raise InputError("%s:%d: schema %r, expected %r (experiments/RESULTS-SCHEMA.md)"
+                                 % (path, lineno, r.get("schema"), SCHEMA))
+            status = r.get("status")
+            if status is None:
+                raise InputError("%s:%d: record lacks field 'status'" % (path, lineno))
+            required = REQUIRED_OK if status == "ok" else REQUIRED_SKIP
+            for field in required:
+                v = _get(r, field)
+                if v is KeyError or v is None:
+                    raise InputError("%s:%d: record (map %s) lacks field '%s'"
+                                     % (path, lineno, r.get("map", "?"), field))
+            if bool(r.get("profile_locks")) != profiled:
+                raise InputError("%s:%d: %s" % (path, lineno, (
+                    "a --profile-locks record (its throughput includes the lock profiler): give "
+                    "throughput runs, or read it as a profile" if not profiled else
+                    "not a --profile-locks record")))
+            # A --scheme series (lfmap/ck-hp) is a map of its own in
+            # every figure and table.
+            if isinstance(r.get("series"), str) and r["series"] != r.get("map"):
+                r["map"] = r["series"]
+            if status == "ok":
+                if not isinstance(r["throughput_mops"], (int, float)) or not isinstance(r["threads"], int):
+                    raise InputError("%s:%d: throughput_mops must be a number and threads an integer"
+                                     % (path, lineno))
+                runs.ok.append(r)
+            else:
+                runs.skipped.append(r)
         if n == 0:
             raise InputError("%s: no records (empty file)" % path)
     if not runs.ok:
@@ -566,20 +572,16 @@ def main(argv):
     bad = 0
     for path in argv[1:]:
         n = 0
-        with open(runs_file(path), encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
+        try:
+            for lineno, r in records_of(runs_file(path)):
                 n += 1
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError as e:
-                    print("%s:%d: not valid JSON (%s)" % (path, lineno, e.msg))
-                    bad += 1
-                    continue
                 for p in validate(r, fields):
                     print("%s:%d: %s record of %s: %s" % (path, lineno, r.get("lang"), r.get("map"), p))
                     bad += 1
+        except InputError as e:
+            print(e)
+            bad += 1
+            continue
         if n == 0:
             print("%s: no records" % path)
             bad += 1

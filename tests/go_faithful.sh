@@ -13,11 +13,9 @@
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
-command -v "${GO:-go}" >/dev/null 2>&1 || { echo "go_faithful: skipped, no Go (scripts/install-deps.sh go)"; exit 78; }
+. tests/support/go_env.sh
+go_env go_faithful
 PY=$(scripts/find-python.sh json 2>&1) || { echo "$PY"; echo "go_faithful: skipped, no python3"; exit 78; }
-c=$BUILD/lfbench
-g=$BUILD/lfbench-go
-[ -x "$c" ] && [ -x "$g" ] || { echo "go_faithful: $c or $g not built (make tests)"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(-n 1 -i 400 -d 60 --ops 30000 --repeat 1 --sample-every 0 --no-memory-probe --no-check -s 3)

@@ -10,11 +10,9 @@
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
-command -v "${GO:-go}" >/dev/null 2>&1 || { echo "go_records: skipped, no Go (scripts/install-deps.sh go)"; exit 78; }
+. tests/support/go_env.sh
+go_env go_records
 PY=$(scripts/find-python.sh matplotlib 2>&1) || { echo "$PY"; echo "go_records: skipped, no matplotlib"; exit 78; }
-c=$BUILD/lfbench
-g=$BUILD/lfbench-go
-[ -x "$c" ] && [ -x "$g" ] || { echo "go_records: $c or $g not built (make tests)"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -15,10 +15,8 @@
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
-command -v "${GO:-go}" >/dev/null 2>&1 || { echo "go_streams: skipped, no Go (scripts/install-deps.sh go)"; exit 78; }
-c=$BUILD/lfbench
-g=$BUILD/lfbench-go
-[ -x "$c" ] && [ -x "$g" ] || { echo "go_streams: $c or $g not built (make tests)"; exit 1; }
+. tests/support/go_env.sh
+go_env go_streams
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

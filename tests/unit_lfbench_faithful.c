@@ -68,6 +68,17 @@ static void close_map(const struct lfb_map_ops *ops, void *m)
         ops->thread_exit(m);
 }
 
+/* Loads keys 1..k through insert (LoadOrStore: all into the dirty map, one
+ * build) and looks each up once (k misses: one promotion). */
+static void load_and_promote(const struct lfb_map_ops *ops, void *m, uint64_t k)
+{
+    uint64_t v;
+    for (uint64_t i = 1; i <= k; i++)
+        ck_assert(ops->insert(m, i, i));
+    for (uint64_t i = 1; i <= k; i++)
+        ck_assert(ops->get(m, i, &v) && v == i);
+}
+
 #define ASSERT_COUNTS(c, prom, builds, what)                                                                  \
     ck_assert_msg((c).promotions == (prom) && (c).dirty_builds == (builds),                                 \
                   "%s: %ld promotions and %ld dirty-map builds, Go's rules give %d and %d", what, (c).promotions, \
@@ -130,11 +141,7 @@ START_TEST(test_churn_over_prefill)
     enum { K = 100, M = 250 };
     const struct lfb_map_ops *ops = lfb_map_find("readmostly");
     void *m = open_map(ops);
-    for (uint64_t k = 1; k <= K; k++)
-        ck_assert(ops->insert(m, k, k));
-    uint64_t v;
-    for (uint64_t k = 1; k <= K; k++)
-        ck_assert(ops->get(m, k, &v));
+    load_and_promote(ops, m, K);
     ASSERT_COUNTS(counts_of(ops, m), 1, 1, "loaded and promoted");
     for (uint64_t i = 0; i < M; i++) {
         uint64_t hot = 1000 + i % 10;
@@ -154,12 +161,9 @@ START_TEST(test_absent_lookups_count)
     enum { K = 50 };
     const struct lfb_map_ops *ops = lfb_map_find("readmostly");
     void *m = open_map(ops);
-    for (uint64_t k = 1; k <= K; k++)
-        ck_assert(ops->insert(m, k, k));
-    uint64_t v;
-    for (uint64_t k = 1; k <= K; k++)
-        ck_assert(ops->get(m, k, &v));
+    load_and_promote(ops, m, K);
     ck_assert(ops->put(m, 9999, 1)); /* builds dirty (K + 1 entries), amended */
+    uint64_t v;
     ASSERT_COUNTS(counts_of(ops, m), 1, 2, "one new key after the promotion");
     for (uint64_t k = 0; k < K; k++)
         ck_assert(!ops->get(m, 5000 + k, &v));

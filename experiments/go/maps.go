@@ -52,9 +52,9 @@ var goMaps = []mapDef{
 	{"go-syncmap", "Go 1.19 sync.Map (boxed any keys and values)", "readmostly", false,
 		func(c, s uint64) goMap { return &syncMap{} }},
 	{"go-mutex", "map[uint64]uint64 behind a sync.Mutex", "mutex", true,
-		func(c, s uint64) goMap { return &mutexMap{m: make(map[uint64]uint64, c)} }},
+		func(c, s uint64) goMap { return &mutexMap{m: make(plainMap, c)} }},
 	{"go-rwmutex", "map[uint64]uint64 behind a sync.RWMutex", "rwlock", true,
-		func(c, s uint64) goMap { return &rwMap{m: make(map[uint64]uint64, c)} }},
+		func(c, s uint64) goMap { return &rwMap{m: make(plainMap, c)} }},
 	{"go-sharded", "64 maps, one sync.Mutex each, shard by hash", "striped", true, newSharded},
 	{"go-cow", "atomic.Pointer to an immutable map, copied per write", "cow", true, newCow},
 }
@@ -150,9 +150,44 @@ func (s *syncMap) Config() string {
 
 // ---- Mutex and RWMutex maps --------------------------------------------
 
+// plainMap: a Go map's operations, each under a lock its caller holds (the
+// lock-based maps below differ only in their locks).
+type plainMap map[uint64]uint64
+
+func (p plainMap) insert(k, v uint64) bool {
+	if _, ok := p[k]; ok {
+		return false
+	}
+	p[k] = v
+	return true
+}
+
+func (p plainMap) remove(k uint64) bool {
+	_, ok := p[k]
+	if ok {
+		delete(p, k)
+	}
+	return ok
+}
+
+func (p plainMap) put(k, v uint64) bool {
+	_, ok := p[k]
+	p[k] = v
+	return !ok
+}
+
+func (p plainMap) cas(k, e, d uint64) bool {
+	v, ok := p[k]
+	if ok && v == e {
+		p[k] = d
+		return true
+	}
+	return false
+}
+
 type mutexMap struct {
 	mu sync.Mutex
-	m  map[uint64]uint64
+	m  plainMap
 }
 
 func (t *mutexMap) Get(k uint64) (uint64, bool) {
@@ -164,41 +199,26 @@ func (t *mutexMap) Get(k uint64) (uint64, bool) {
 
 func (t *mutexMap) Insert(k, v uint64) bool {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	if !ok {
-		t.m[k] = v
-	}
-	t.mu.Unlock()
-	return !ok
+	defer t.mu.Unlock()
+	return t.m.insert(k, v)
 }
 
 func (t *mutexMap) Remove(k uint64) bool {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	if ok {
-		delete(t.m, k)
-	}
-	t.mu.Unlock()
-	return ok
+	defer t.mu.Unlock()
+	return t.m.remove(k)
 }
 
 func (t *mutexMap) Put(k, v uint64) (bool, bool) {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	t.m[k] = v
-	t.mu.Unlock()
-	return !ok, true
+	defer t.mu.Unlock()
+	return t.m.put(k, v), true
 }
 
 func (t *mutexMap) CAS(k, e, d uint64) (bool, bool) {
 	t.mu.Lock()
-	v, ok := t.m[k]
-	ok = ok && v == e
-	if ok {
-		t.m[k] = d
-	}
-	t.mu.Unlock()
-	return ok, true
+	defer t.mu.Unlock()
+	return t.m.cas(k, e, d), true
 }
 
 func (t *mutexMap) Len() int {
@@ -209,9 +229,10 @@ func (t *mutexMap) Len() int {
 
 func (t *mutexMap) Config() string { return `{"lock":"sync.Mutex"}` }
 
+// rwMap: a mutexMap whose lookups share the lock (RLock).
 type rwMap struct {
 	mu sync.RWMutex
-	m  map[uint64]uint64
+	m  plainMap
 }
 
 func (t *rwMap) Get(k uint64) (uint64, bool) {
@@ -223,41 +244,26 @@ func (t *rwMap) Get(k uint64) (uint64, bool) {
 
 func (t *rwMap) Insert(k, v uint64) bool {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	if !ok {
-		t.m[k] = v
-	}
-	t.mu.Unlock()
-	return !ok
+	defer t.mu.Unlock()
+	return t.m.insert(k, v)
 }
 
 func (t *rwMap) Remove(k uint64) bool {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	if ok {
-		delete(t.m, k)
-	}
-	t.mu.Unlock()
-	return ok
+	defer t.mu.Unlock()
+	return t.m.remove(k)
 }
 
 func (t *rwMap) Put(k, v uint64) (bool, bool) {
 	t.mu.Lock()
-	_, ok := t.m[k]
-	t.m[k] = v
-	t.mu.Unlock()
-	return !ok, true
+	defer t.mu.Unlock()
+	return t.m.put(k, v), true
 }
 
 func (t *rwMap) CAS(k, e, d uint64) (bool, bool) {
 	t.mu.Lock()
-	v, ok := t.m[k]
-	ok = ok && v == e
-	if ok {
-		t.m[k] = d
-	}
-	t.mu.Unlock()
-	return ok, true
+	defer t.mu.Unlock()
+	return t.m.cas(k, e, d), true
 }
 
 func (t *rwMap) Len() int {
@@ -305,9 +311,8 @@ func (h hasher) mix(k uint64) uint64 {
 }
 
 type shard struct {
-	mu sync.Mutex
-	m  map[uint64]uint64
-	_  [64 - 16]byte // a shard per cache line: no false sharing of locks
+	mutexMap
+	_ [64 - 16]byte // a shard per cache line: no false sharing of locks
 }
 
 type shardedMap struct {
@@ -318,70 +323,23 @@ type shardedMap struct {
 func newSharded(capacity, seed uint64) goMap {
 	t := &shardedMap{h: newHasher(seed ^ shardSalt)}
 	for i := range t.s {
-		t.s[i].m = make(map[uint64]uint64, capacity/shards+1)
+		t.s[i].m = make(plainMap, capacity/shards+1)
 	}
 	return t
 }
 
-func (t *shardedMap) of(k uint64) *shard { return &t.s[t.h.mix(k)>>(64-shardsLog2)] }
+func (t *shardedMap) of(k uint64) *mutexMap { return &t.s[t.h.mix(k)>>(64-shardsLog2)].mutexMap }
 
-func (t *shardedMap) Get(k uint64) (uint64, bool) {
-	s := t.of(k)
-	s.mu.Lock()
-	v, ok := s.m[k]
-	s.mu.Unlock()
-	return v, ok
-}
-
-func (t *shardedMap) Insert(k, v uint64) bool {
-	s := t.of(k)
-	s.mu.Lock()
-	_, ok := s.m[k]
-	if !ok {
-		s.m[k] = v
-	}
-	s.mu.Unlock()
-	return !ok
-}
-
-func (t *shardedMap) Remove(k uint64) bool {
-	s := t.of(k)
-	s.mu.Lock()
-	_, ok := s.m[k]
-	if ok {
-		delete(s.m, k)
-	}
-	s.mu.Unlock()
-	return ok
-}
-
-func (t *shardedMap) Put(k, v uint64) (bool, bool) {
-	s := t.of(k)
-	s.mu.Lock()
-	_, ok := s.m[k]
-	s.m[k] = v
-	s.mu.Unlock()
-	return !ok, true
-}
-
-func (t *shardedMap) CAS(k, e, d uint64) (bool, bool) {
-	s := t.of(k)
-	s.mu.Lock()
-	v, ok := s.m[k]
-	ok = ok && v == e
-	if ok {
-		s.m[k] = d
-	}
-	s.mu.Unlock()
-	return ok, true
-}
+func (t *shardedMap) Get(k uint64) (uint64, bool)     { return t.of(k).Get(k) }
+func (t *shardedMap) Insert(k, v uint64) bool         { return t.of(k).Insert(k, v) }
+func (t *shardedMap) Remove(k uint64) bool            { return t.of(k).Remove(k) }
+func (t *shardedMap) Put(k, v uint64) (bool, bool)    { return t.of(k).Put(k, v) }
+func (t *shardedMap) CAS(k, e, d uint64) (bool, bool) { return t.of(k).CAS(k, e, d) }
 
 func (t *shardedMap) Len() int {
 	n := 0
 	for i := range t.s {
-		t.s[i].mu.Lock()
-		n += len(t.s[i].m)
-		t.s[i].mu.Unlock()
+		n += t.s[i].Len()
 	}
 	return n
 }
