@@ -30,10 +30,10 @@ LANG_ONLY = {"go": "go"}
 # Maps whose adapter limits the thread count (max_threads in
 # experiments/lfbench/maps/map_NAME.c): lfbench runs them only up to it, so
 # their absence at more threads is not a hole in the matrix.
-MAX_THREADS = {"plain": 1}
+MAX_THREADS = {"plain": 1, "plain-locked": 1}
 # maps.def order, so that tables and legends always list maps alike.
 MAP_ORDER = ["lfmap", "lfmap-static", "mutex", "rwlock", "striped", "readmostly", "cow", "lfht", "cuckoo",
-             "tbb", "ckht", "plain", "go-syncmap", "go-mutex", "go-rwmutex", "go-sharded", "go-cow"]
+             "tbb", "ckht", "plain", "plain-locked", "go-syncmap", "go-mutex", "go-rwmutex", "go-sharded", "go-cow"]
 # The Go map (experiments/go/maps.go) each C design re-implements: the
 # figures draw a Go series in its C analogue's colour, dashed.
 GO_ANALOGUE = {"go-syncmap": "readmostly", "go-mutex": "mutex", "go-rwmutex": "rwlock",

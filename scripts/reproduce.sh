@@ -82,11 +82,12 @@ nthreads=$(tr ',' '\n' <<<"$threads" | wc -l)
 nsizes=$(tr ',' '\n' <<<"$sizes" | wc -l)
 nmt=$(tr ',' '\n' <<<"$threads" | grep -vc '^1$' || true)
 # Variants per point: one per preset, two for bulkload (growing, presized);
-# the 1-thread-only plain map runs at 1 thread only; the Go maps at every
+# the 1-thread-only maps (plain, plain-locked) run at 1 thread only; the Go maps at every
 # point too.  Then the lock profile and the lock kinds: the lock-based maps
 # at 95/5 and hotkeys-churn, the most threads, the first size, once per kind.
 nvar=$(($(tr ',' '\n' <<<"$workloads" | wc -l) + 1))
-runs=$(((nmaps - 1 + ngo) * nvar * nthreads * nsizes * repeat + nvar * nsizes * repeat))
+nsingle=$(grep -c "^LFB_MAP(plain" experiments/lfbench/maps/maps.def)
+runs=$(((nmaps - nsingle + ngo) * nvar * nthreads * nsizes * repeat + nsingle * nvar * nsizes * repeat))
 side=$((nlock * 2 * repeat * 3))
 # Seconds: each run's duration plus ~0.05 s and ~0.2 us per prefilled key of
 # set-up (bulkload runs often stop early; a memory probe per map, size and

@@ -34,6 +34,36 @@ grep -q '"memory":{[^}]*}[^}]*}[^}]*},"held":{"method":"fresh-process-anon-rss"'
 sed '1s/"allocs_per_op":[^,]*,//' "$tmp/runs.jsonl" >"$tmp/bad.jsonl"
 "$PY" scripts/lfbench_records.py --validate "$tmp/bad.jsonl" >"$tmp/v.out" 2>&1 &&
     { echo "FAIL: the validator accepted a record without allocs_per_op"; fail=1; }
+# Both programs size their streams alike (16 operations per key of the
+# range, 2^20 .. 2^24: 2^21 and 2^22 here) and warm up alike
+# (--warmup: untimed operations counted in the size check).
+w=(-w 95/5,hotkeys-churn -n 1 -i 1e5 -d 0.01 --repeat 1 --warmup 0.02 --no-memory-probe --no-check)
+"$c" -m mutex "${w[@]}" -o "$tmp/warm.jsonl" >"$tmp/wc.out" 2>&1 &&
+    "$g" -m go-mutex,go-syncmap "${w[@]}" -o "$tmp/warm.jsonl" >"$tmp/wg.out" 2>&1 ||
+    { echo "FAIL: the --warmup runs:"; tail -n 5 "$tmp/wc.out" "$tmp/wg.out"; fail=1; }
+"$PY" - "$tmp/warm.jsonl" <<'PYEOF' || fail=1
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+bad = []
+for want in (("c", "mutex"), ("go", "go-mutex"), ("go", "go-syncmap")):
+    got = [r for r in recs if (r["lang"], r["map"]) == want and r["status"] == "ok"]
+    if len(got) != 2:
+        bad.append("%s: %d records, expected 2" % (want[1], len(got)))
+for r in recs:
+    w, s, name = r["workload"], r["size"], r["map"] + " " + r["workload"]["name"]
+    n = 1 << 20
+    while n < 1 << 24 and n < 16 * w["range"]:
+        n <<= 1
+    if r["stream_len"] != n or n == 1 << 20:
+        bad.append("%s: stream_len %s, expected %d (range %d)" % (name, r["stream_len"], n, w["range"]))
+    if r["warmup_s"] != 0.02 or not s["warmup_ops"] > 0:
+        bad.append("%s: warmup_s %s, warmup_ops %s" % (name, r["warmup_s"], s["warmup_ops"]))
+    if s["expected"] is not None and not s["conserved"]:
+        bad.append("%s: size %s" % (name, s))
+for b in bad:
+    print("FAIL: --warmup / stream length:", b)
+sys.exit(1 if bad else 0)
+PYEOF
 echo "build/lfbench ...; build/lfbench-go ..." >"$tmp/command.txt"
 if "$PY" scripts/plot_harness.py "$tmp" -o "$tmp/fig" >"$tmp/p.out" 2>&1; then
     # matplotlib writes each text of an SVG (legend labels too) as a comment

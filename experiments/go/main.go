@@ -20,6 +20,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -29,8 +30,11 @@ import (
 
 const (
 	exitUsage         = 64
-	streamLenMax      = 1 << 20 // as lfbench: 8 MiB per thread, cycled
-	streamTotalMax    = 1 << 24
+	streamPerKey      = 16      // as lfbench (main.c): operations per key of the range
+	streamLenMin      = 1 << 20 // and its bounds per thread, a power of two
+	streamLenMax      = 1 << 24
+	streamTotalMax    = 1 << 27 // all of a point's streams together (1 GiB)
+	warmupMaxS        = 3600.0
 	mapSeedSalt       = 0x6d6170
 	checkOps          = 20000
 	checkKeys         = 1000
@@ -69,6 +73,7 @@ type options struct {
 	noCheck         bool
 	countPromotions bool
 	monitorMs       float64
+	warmup          float64
 }
 
 func usageError(format string, a ...any) {
@@ -161,10 +166,11 @@ func parseOptions(args []string) *options {
 	def("repeat", "runs per point, maps interleaved within each (default 3)")
 	def("s,seed", "seed of workloads and hashing (default 1)")
 	def("sample-every", "time 1 operation in N (default 64; 0 = off)")
-	def("o,output", "JSON-lines results (default results/tmp/lfbench-go-DATE.jsonl)")
+	def("o,output", "JSON-lines results (default records/lfbench-go-DATE.jsonl beside the program)")
 	def("ops", "each thread runs N entries of its stream, then stops")
 	def("dump-streams", "print the first N entries of every thread's stream and exit")
 	def("monitor-ms", "memory monitor interval in ms (default 10)")
+	def("warmup", "seconds of the workload's own operations, untimed, between the prefill and each run (default 0; not bulkload or churn)")
 	defBool("count-promotions", "count sync.Map's promotions and dirty-map builds (reflection after every operation; not for timing)")
 	defBool("probe-memory", "internal: the child process of a memory probe")
 	defBool("no-memory-probe", "skip the memory probe")
@@ -272,6 +278,9 @@ func parseOptions(args []string) *options {
 	if v, ok := get("monitor-ms"); ok {
 		o.monitorMs = parseFloat("--monitor-ms", v, 1, 1000)
 	}
+	if v, ok := get("warmup"); ok {
+		o.warmup = parseFloat("--warmup", v, 0, warmupMaxS)
+	}
 	o.countPromotions = boolean["count-promotions"].set
 	o.probeMemory = boolean["probe-memory"].set
 	o.noProbe = boolean["no-memory-probe"].set
@@ -285,6 +294,9 @@ func parseOptions(args []string) *options {
 		}
 		if o.opsLimit > 0 && w.kind == kindBulkload {
 			usageError("--ops does not apply to bulkload (each thread loads its share of the keys)")
+		}
+		if o.warmup > 0 && (w.kind == kindBulkload || w.kind == kindChurn) {
+			usageError("--warmup runs with read/write and hot-key workloads, not bulkload or churn (they measure a map's whole life)")
 		}
 	}
 	if o.probeMemory && (len(o.maps) != 1 || len(o.initial) != 1 || len(o.threads) != 1) {
@@ -459,8 +471,15 @@ func main() {
 	}
 	path := o.output
 	if path == "" {
-		os.MkdirAll("results/tmp", 0o777)
-		path = "results/tmp/lfbench-go-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+		// As lfbench: beside the program (build/records/ for
+		// build/lfbench-go), whatever the current directory is.
+		exe, err := os.Executable()
+		if err != nil {
+			usageError("cannot find the program's directory for the default output: give -o FILE")
+		}
+		dir := filepath.Join(filepath.Dir(exe), "records")
+		os.MkdirAll(dir, 0o777)
+		path = filepath.Join(dir, "lfbench-go-"+time.Now().UTC().Format("20060102T150405Z")+".jsonl")
 	}
 	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
 	if err != nil {
@@ -508,12 +527,23 @@ func main() {
 	fmt.Printf("\nlfbench-go: %d runs in %s; records in %s\n", runs, time.Since(started).Round(time.Second), path)
 }
 
-func runPoint(o *options, ctx *recordCtx, out *os.File, maps []*mapDef, w *workload, T int, probes map[probeKey]held) int {
-	p := permInit(w.rangeN, o.seed)
-	n := streamLenMax
+// streamLen is lfbench's stream length (main.c, run_point): 16 operations
+// per key of the range, at least 2^20 and at most 2^24, a power of two, and
+// all threads' streams together at most 2^27 entries.
+func streamLen(rangeN uint64, T int) int {
+	n := streamLenMin
+	for n < streamLenMax && uint64(n) < rangeN*streamPerKey {
+		n <<= 1
+	}
 	for n > 1 && n*T > streamTotalMax {
 		n >>= 1
 	}
+	return n
+}
+
+func runPoint(o *options, ctx *recordCtx, out *os.File, maps []*mapDef, w *workload, T int, probes map[probeKey]held) int {
+	p := permInit(w.rangeN, o.seed)
+	n := streamLen(w.rangeN, T)
 	streamed := w.kind != kindBulkload && w.kind != kindChurn
 	streams := make([][]uint64, T)
 	if streamed {
@@ -558,7 +588,7 @@ func runPoint(o *options, ctx *recordCtx, out *os.File, maps []*mapDef, w *workl
 				}
 				probes[key] = h
 			}
-			s := &runSpec{def: def, w: w, p: &p, threads: T, streams: streams, duration: dur,
+			s := &runSpec{def: def, w: w, p: &p, threads: T, streams: streams, duration: dur, warmup: o.warmup,
 				mapSeed: o.seed ^ (mapSeedSalt + uint64(mi)), sampleEvery: o.sampleEvery, timerSubNs: ctx.timerSubNs,
 				streamSeed: seed, opsLimit: o.opsLimit, inspect: o.countPromotions,
 				monitorEvery: time.Duration(o.monitorMs * float64(time.Millisecond))}

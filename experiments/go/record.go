@@ -146,8 +146,19 @@ func writeRecord(f io.Writer, ctx *recordCtx, s *runSpec, r *runResult, h held) 
 	var added, expected, conserved any
 	if !c.addedUnknown {
 		added = c.added
-		e := int64(r.prefilledKeys) + int64(c.added) - int64(c.removed)
+	}
+	warmed := int64(r.warmup.added) - int64(r.warmup.removed)
+	if !c.addedUnknown && !r.warmup.addedUnknown {
+		e := int64(r.prefilledKeys) + warmed + int64(c.added) - int64(c.removed)
 		expected, conserved = e, int64(r.size) == e
+	}
+	var streamLen any
+	if len(s.streams) > 0 && s.streams[0] != nil {
+		streamLen = len(s.streams[0])
+	}
+	var warmupNet any
+	if !r.warmup.addedUnknown {
+		warmupNet = warmed
 	}
 	perThreadNs := 0.0
 	if c.ops > 0 {
@@ -164,6 +175,7 @@ func writeRecord(f io.Writer, ctx *recordCtx, s *runSpec, r *runResult, h held) 
 			{"prefill", w.prefill}, {"range", w.rangeN}, {"hot_keys", hot}, {"presized", presized}, {"values", "int"}}},
 		kv{"threads", s.threads}, kv{"cpus", cpus}, kv{"duration_s", s.duration.Seconds()}, kv{"ops_limit", opsLimit},
 		kv{"wall_s", r.wall}, kv{"prefill_s", r.prefillS}, kv{"completed", r.completed},
+		kv{"stream_len", streamLen}, kv{"warmup_s", s.warmup},
 		kv{"ops", obj{{"total", c.ops}, {"reads", c.reads}, {"read_hits", c.readHits}, {"writes_attempted", c.writes},
 			{"writes_effective", c.writesEff}, {"keys_added", added}, {"keys_removed", c.removed}}},
 		kv{"update_rate_attempted_pct", 100 * float64(c.writes) / ops},
@@ -173,7 +185,8 @@ func writeRecord(f io.Writer, ctx *recordCtx, s *runSpec, r *runResult, h held) 
 		kv{"latency_ns", obj{{"sample_every", s.sampleEvery}, {"timer", "time.Since (CLOCK_MONOTONIC)"},
 			{"timer_call_ns", ctx.timerCallNs}, {"timer_interval_subtracted_ns", ctx.timerSubNs},
 			{"est_sampling_overhead_pct", overhead}, {"read", latencyObj(r.rh)}, {"write", latencyObj(r.wh)}}},
-		kv{"size", obj{{"prefilled", r.prefilledKeys}, {"final", r.size}, {"expected", expected},
+		kv{"size", obj{{"prefilled", r.prefilledKeys}, {"warmup_ops", r.warmup.ops}, {"warmup_net", warmupNet},
+			{"final", r.size}, {"expected", expected},
 			{"conserved", conserved}}},
 		kv{"memory", obj{{"before", memObj(r.before)}, {"prefilled", memObj(r.prefilled)}, {"end", memObj(r.end)},
 			{"held", heldObj(h)}, {"resizes", nil}, {"retired_bytes", nil}, {"retired_values", nil},

@@ -30,6 +30,7 @@ type runSpec struct {
 	threads      int
 	streams      [][]uint64
 	duration     time.Duration
+	warmup       float64 // --warmup seconds (streamed workloads only)
 	mapSeed      uint64
 	sampleEvery  int
 	timerSubNs   uint64
@@ -78,6 +79,7 @@ type runResult struct {
 	before, prefilled, end                 memSnap
 	size                                   int
 	prefilledKeys                          uint64
+	warmup                                 counts // the --warmup operations, for the size check
 	completed                              bool
 	config                                 string
 	samples                                int
@@ -178,6 +180,22 @@ func prefill(m goMap, p *perm, n uint64) bool {
 	return true
 }
 
+// warmUp is lfbench's --warmup (runner.c, warm_up): the prefilling
+// goroutine replays stream 0 for s.warmup seconds, untimed, so that the run
+// starts from the map's steady state; its counts go to *c.
+func warmUp(s *runSpec, m goMap, c *counts) {
+	stream := s.streams[0]
+	mask := uint64(len(stream) - 1)
+	end := nowNs() + uint64(s.warmup*1e9)
+	for i := uint64(0); ; i++ {
+		if i%stopCheckEvery == 0 && nowNs() >= end {
+			break
+		}
+		c.ops++
+		doOp(m, stream[i&mask], i, c)
+	}
+}
+
 var heapMetric = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 
 func run(s *runSpec) (*runResult, string) {
@@ -193,6 +211,9 @@ func run(s *runSpec) (*runResult, string) {
 	}
 	r.prefilledKeys = s.w.prefill
 	r.prefillS = float64(nowNs()-t0) / 1e9
+	if s.warmup > 0 && len(s.streams) > 0 && s.streams[0] != nil {
+		warmUp(s, m, &r.warmup)
+	}
 	r.prefilled = snapMem()
 	for t := range r.perThread {
 		r.perThread[t].rh, r.perThread[t].wh = newHistogram(), newHistogram()

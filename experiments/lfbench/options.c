@@ -77,7 +77,7 @@ static const struct lfcli_option_doc docs[] = {
                    "operations on the map for S seconds, untimed (default 0), so that the\n"
                    "run measures the map's steady state (its tombstones and the table\n"
                    "sizes that churn leads to) rather than the freshly prefilled map\n"
-                   "(read/write and hotkeys workloads only)"},
+                   "(read/write and hot-key workloads only)"},
     {"--stall S", "a stalled reader: one more thread holds lfmap_read_lock for S seconds\n"
                   "from the start of each run while the workers run (lfmap only; S below\n"
                   "--duration); implies --timeseries"},
@@ -461,7 +461,7 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
         return lfcli_fail(err, "--stall %g must be shorter than --duration %g (the experiment watches "
                                "the writers after the reader leaves)", o->stall_s, o->duration_s);
     if (o->warmup_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD) || has_kind(o, LFB_KIND_CHURN)))
-        return lfcli_fail(err, "--warmup runs with read/write and hotkeys workloads, not bulkload or churn (they "
+        return lfcli_fail(err, "--warmup runs with read/write and hot-key workloads, not bulkload or churn (they "
                                "measure a map's whole life)");
     if (o->stall_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD)))
         return lfcli_fail(err, "--stall runs with read/write, hotkeys or churn workloads, not bulkload");
