@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The C models count what the Go originals do.  On the same streams (one
 # thread, --ops: a fixed sequence of operations), prefilled the same way
 # (LoadOrStore of each key), readmostly's promotions and dirty-map builds

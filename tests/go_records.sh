@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The Go program's smoke run and its records: every Go map passes its
 # differential check and runs every preset briefly at 1 and 2 threads; its
 # records and lfbench's conform to experiments/RESULTS-SCHEMA.md

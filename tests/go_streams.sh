@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The Go program runs the very streams lfbench runs: for every preset (the
 # mixed ones with each write mix and with Zipf keys, the hot-key ones,
 # bulkload and churn), at two sizes, one and two threads, two repetitions

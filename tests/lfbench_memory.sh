@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # memory.held counts every byte a map holds, the same way for every map
 # (experiments/lfbench/memprobe.h).  A map of known size: the mutex map at
 # 1e5 keys holds its plain table, 262,144 slots of 16 bytes = 4 MiB, which
