@@ -4,7 +4,7 @@
 #
 #   make                 build/liblfmap.a and build/liblfmap.so (versioned)
 #   make deps            install what is missing (all groups; see
-#                        scripts/install-deps.sh for lib, test, fuzz, plot, harness)
+#                        scripts/install-deps.sh for lib, test, fuzz, plot, harness, model, go)
 #   make test            installs the lib and test groups if missing, then the
 #                        test suite (unit tests, stress drivers, install and ABI tests)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
@@ -22,6 +22,8 @@
 #                        tables in paper-notes.md (QUICK: figures/quick/, tables in its
 #                        index.html only); PYTHON= an interpreter with matplotlib
 #   make microbench      Google Benchmark per-operation costs of every map, with figures
+#   make go              build/lfbench-go: the Go maps (sync.Map, Mutex, RWMutex, sharded,
+#                        copy-on-write) on lfbench's workloads; needs golang-go (make deps-go)
 #   make demo            installs the lib group if missing, then a 4-thread example job
 #   make bench           the benchmarks (experiments/)
 #   make install [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [PKGCONFIGDIR=]
@@ -183,7 +185,7 @@ EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
 .PHONY: all lib tests lib-tests experiments examples test run-tests test-library run-library-tests tsan asan perturb stress mutants \
         demo bench figures quick install install-tsan uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
-        deps-harness deps-model need-lib need-check modelcheck modelcheck-seeded model-build
+        deps-harness deps-model deps-go need-lib need-check modelcheck modelcheck-seeded model-build
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
 
@@ -199,7 +201,7 @@ need-check:
 
 deps:
 	scripts/install-deps.sh all
-deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model:
+deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model deps-go:
 	scripts/install-deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- library

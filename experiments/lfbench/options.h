@@ -62,6 +62,15 @@ struct lfb_options {
     double warmup_s;       /* --warmup: untimed operations before each run; 0 = none */
     bool timeseries;       /* --timeseries (implied by --stall): memory samples in the record */
     double monitor_ms;     /* --monitor-ms: memory sampling interval */
+    /* --lock-kind: lock-based maps run once per kind listed that they
+     * honour, as series "map/KIND" (maps/locks.h); none = each map's own. */
+    unsigned lock_kinds[LFB_MAX_LIST];
+    size_t nlock_kinds;
+    bool profile_locks;    /* --profile-locks: the profiled adapter copies */
+    uint64_t ops_limit;    /* --ops: stream entries per thread, 0 = until --duration */
+    uint64_t dump_streams; /* --dump-streams N: print streams, run nothing */
+    bool probe_memory;     /* --probe-memory: the child of a memory probe (memprobe.h) */
+    bool no_probe;         /* --no-memory-probe */
     bool no_check;
     bool help, list_maps, list_schemes;
 };
