@@ -206,7 +206,7 @@ struct lfmap {
     /* The last sizing found the asymmetric fence failing (the kernel refused
      * membarrier after the map was created): successors are then never
      * smaller than their table, and shrink checks stand aside. */
-    _Atomic bool unfenced;
+    _Atomic uint64_t unfenced; /* 0 or 1; 64-bit for the model check's atomics */
     _Atomic uint64_t retired_bytes;
     _Atomic uint64_t retired_values;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];

@@ -243,8 +243,6 @@ size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, si
      * resizer's: a seq_cst fence, which orders the stripe loads below after
      * the sentinel in the single total order. */
     *unfenced = m->live_asym && lf_asym_fence_heavy() != 0;
-    /* relaxed: a hint for the shrink check (lib/lfmap.c). */
-    atomic_store_explicit(&m->unfenced, *unfenced, memory_order_relaxed);
     if (*unfenced)
         return successor_slots_unfenced(m, t, reserve);
     atomic_thread_fence(memory_order_seq_cst);
@@ -270,6 +268,8 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
     size_t reserve;
     bool unfenced;
     size_t nslots = lf_table_successor_slots(m, t, &reserve, &unfenced);
+    /* relaxed: a hint for the shrink check (lib/lfmap.c). */
+    atomic_store_explicit(&m->unfenced, (uint64_t)unfenced, memory_order_relaxed);
     struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
