@@ -56,6 +56,31 @@ static bool membarrier_expedited_works(void)
     long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     return cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED);
 }
+/* The tests' common start: a registered thread and an ebr map (its grace
+ * periods need no membarrier; urcu-memb's would abort in liburcu itself
+ * once the filter is in), created while membarrier works, so that its
+ * stripes use the asymmetric fence.  NULL: skipped. */
+static lfmap *ebr_map_while_membarrier_works(void)
+{
+    if (!membarrier_expedited_works()) {
+        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+        return NULL;
+    }
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.reclamation = "ebr"};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+/* Installs the filter; false (skipped) when it cannot. */
+static bool membarrier_denied_from_now(void)
+{
+    int rc = deny_membarrier();
+    if (rc != 0)
+        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+    return rc == 0;
+}
 #endif
 
 /* A map created while membarrier works (so its stripes use the asymmetric
@@ -69,20 +94,12 @@ static bool membarrier_expedited_works(void)
 START_TEST(membarrier_denied_after_start_map_still_grows)
 {
 #ifdef HAVE_SECCOMP_TEST
-    if (!membarrier_expedited_works()) {
-        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+    lfmap *m = ebr_map_while_membarrier_works();
+    if (!m)
         return;
-    }
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    struct lfmap_config cfg = {.reclamation = "ebr"};
-    lfmap *m = lfmap_new(&cfg);
-    ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(lfmap_insert(m, 0, 7), 1);
-    int rc = deny_membarrier();
-    if (rc != 0) {
-        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+    if (!membarrier_denied_from_now())
         return;
-    }
     ck_assert_int_ne(syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0), 0);
     const uint64_t n = 4096;
     for (uint64_t k = 1; k < n; k++) {
@@ -109,16 +126,11 @@ END_TEST
 START_TEST(membarrier_denied_map_stays_correct)
 {
 #ifdef HAVE_SECCOMP_TEST
-    if (!membarrier_expedited_works()) {
-        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+    lfmap *m = ebr_map_while_membarrier_works();
+    if (!m)
         return;
-    }
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    struct lfmap_config cfg = {.reclamation = "ebr"};
-    lfmap *m = lfmap_new(&cfg);
-    ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(lfmap_insert(m, 0, 7), 1);
-    if (deny_membarrier() != 0)
+    if (!membarrier_denied_from_now())
         return;
     uint64_t held = 0;
     for (uint64_t k = 1; k < 200; k++) {
@@ -197,23 +209,15 @@ static size_t capacity(lfmap *m)
 START_TEST(unfenced_shrink_does_not_grow)
 {
 #ifdef HAVE_SECCOMP_TEST
-    if (!membarrier_expedited_works()) {
-        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+    lfmap *m = ebr_map_while_membarrier_works();
+    if (!m)
         return;
-    }
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    struct lfmap_config cfg = {.reclamation = "ebr"};
-    lfmap *m = lfmap_new(&cfg);
-    ck_assert_ptr_nonnull(m);
     const uint64_t n = 4000;
     for (uint64_t k = 0; k < n; k++)
         ck_assert_int_eq(lfmap_insert(m, k, k), 1);
     size_t start = capacity(m);
-    int rc = deny_membarrier();
-    if (rc != 0) {
-        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+    if (!membarrier_denied_from_now())
         return;
-    }
     for (uint64_t k = 16; k < n; k++)
         ck_assert_int_eq(lfmap_remove(m, k, NULL), 1);
     size_t worst = capacity(m);
@@ -255,22 +259,14 @@ END_TEST
 START_TEST(unfenced_churn_is_bounded)
 {
 #ifdef HAVE_SECCOMP_TEST
-    if (!membarrier_expedited_works()) {
-        puts("skipped: no sys_membarrier(PRIVATE_EXPEDITED) here");
+    lfmap *m = ebr_map_while_membarrier_works();
+    if (!m)
         return;
-    }
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    struct lfmap_config cfg = {.reclamation = "ebr"};
-    lfmap *m = lfmap_new(&cfg);
-    ck_assert_ptr_nonnull(m);
     const uint64_t live = 1000;
     for (uint64_t k = 0; k < live; k++)
         ck_assert_int_eq(lfmap_insert(m, k, k), 1);
-    int rc = deny_membarrier();
-    if (rc != 0) {
-        printf("skipped: cannot install a seccomp filter (%d)\n", rc);
+    if (!membarrier_denied_from_now())
         return;
-    }
     size_t worst = capacity(m);
     uint64_t k = live;
     for (; k < live + 400000; k++) {

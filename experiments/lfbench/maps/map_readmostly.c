@@ -258,7 +258,14 @@ static void *rm_create(const struct lfb_map_config *cfg)
         free(m);
         return NULL;
     }
-    atomic_init(&m->read, rm_snapshot_new(rm_table_new(cfg->capacity, cfg->seed), false));
+    /* The first snapshot is empty and smallest, whatever cfg->capacity says:
+     * a new sync.Map's read map is empty (Go cannot presize it), its first
+     * Store builds the dirty table (sized as the snapshot, as Go's
+     * dirtyLocked does), and every key reaches the snapshot by promotion.
+     * A presized empty snapshot is never written, and on the measurement
+     * VM reads of never-written mmap'd memory cost ~3.6 us each
+     * (paper-notes.md 5.3): every miss of a 1e6-key run paid that. */
+    atomic_init(&m->read, rm_snapshot_new(rm_table_new(0, cfg->seed), false));
     return m;
 }
 
