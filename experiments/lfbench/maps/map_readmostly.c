@@ -99,10 +99,15 @@ static struct rm_entry *rm_entry_new(uint64_t key, uint64_t value)
     return e;
 }
 
+/* Tables come from the allocator whatever their size (plain_map.h's
+ * heap_tables), as cow's copies do and as Go's heap serves a new dirty map:
+ * a dirty table is built whole at once, and at 1e4 keys its 16,384 slots
+ * are exactly the 256 KiB mmap threshold, so each rebuild would pay an
+ * mmap, its page faults and an munmap instead of reusing freed memory. */
 static struct plain_map *rm_table_new(size_t capacity, uint64_t seed)
 {
     struct plain_map *t = malloc(sizeof *t);
-    if (!t || plain_init(t, capacity, seed) != 0) {
+    if (!t || plain_init_tables(t, capacity, seed, true) != 0) {
         fputs("lfbench: readmostly: out of memory\n", stderr);
         abort();
     }
