@@ -116,7 +116,7 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
 {
     r->map = m;
     r->value = v;
-    r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    r->rcu.protected = lf_value_hazard(v); /* what lfmap_get's value hazard names */
     r->rcu.object = r;
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
@@ -136,6 +136,27 @@ static void value_retire_final(struct lfmap *m, uint64_t w)
         value_retire(m, r, value_decode(w));
     else
         m->value_free(value_decode(w), m->value_free_ctx); /* no memory: no thread uses m, free it now */
+}
+
+/* lfmap_free under a hazard-pointer (or hazard-era) scheme: such a scheme
+ * frees each object once no reader protects it, independently of the
+ * others, so we wait for this map's retired objects only, not for the
+ * scheme's whole backlog (a reader stalled in a section of another map
+ * would hold that back for as long as it likes).  Each round reclaims on
+ * this thread (the quiescent hook: a scan, never waiting) and then sleeps
+ * while some of ours are still protected or being freed elsewhere. */
+static void wait_for_own_objects(struct lfmap *m)
+{
+    for (;;) {
+        if (m->rcu.scheme->quiescent)
+            m->rcu.scheme->quiescent();
+        /* acquire: pairs with lf_map_unref's release, so that the effects
+         * of this map's callbacks (value_free) are visible to our caller. */
+        if ((atomic_load_explicit(&m->retired_pending, memory_order_acquire) & ~MAP_OWNED) == 0)
+            return;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void lfmap_free(lfmap *m)
@@ -167,8 +188,12 @@ void lfmap_free(lfmap *m)
      * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
-        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait()))
-        m->rcu.scheme->barrier();
+        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait())) {
+        if (m->rcu.hazards)
+            wait_for_own_objects(m);
+        else
+            m->rcu.scheme->barrier();
+    }
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
@@ -328,26 +353,35 @@ restart:;
 
 /* lfmap_get's rare paths, out of line: a key whose mix is reserved, and
  * every scheme but the inline memb one and leak. */
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
-                                              uint64_t *value)
+/* lookup_any, and on a map whose values a hazard-pointer scheme protects,
+ * the value's protection: publish it, then look the key up again.  If it
+ * still holds the value, the CAS that will replace it (and retire it) comes
+ * after our hazard was visible, and the retirer's scan sees the hazard.
+ * Lock-free.  Inside the caller's section. */
+static bool lookup_protected(struct lfmap *m, uint64_t h, uint64_t *value)
 {
     uint64_t v = 0;
-    lf_read_lock(m, self);
     bool found = lookup_any(m, h, &v);
     if (found && m->protect_values) {
-        /* Hazard pointers, map with a destructor: protect the value, then
-         * look the key up again.  If it still holds the value, the CAS that
-         * will replace it (and retire it) comes after our hazard was
-         * visible, and the retirer's scan sees the hazard.  Lock-free. */
         for (;;) {
             uint64_t again;
-            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)v);
+            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, lf_value_hazard(v));
             found = lookup_any(m, h, &again);
             if (!found || again == v)
                 break;
             v = again;
         }
     }
+    *value = v;
+    return found;
+}
+
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                              uint64_t *value)
+{
+    uint64_t v = 0;
+    lf_read_lock(m, self);
+    bool found = lookup_protected(m, h, &v);
     lf_read_unlock(m, self);
     if (found && value)
         *value = v;
@@ -523,7 +557,7 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
              * fence) before the CAS: if the CAS succeeds the value was still
              * in the map after the hazard was visible, so our retire's scan
              * sees it.  Cleared by the outermost unlock. */
-            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, (void *)(uintptr_t)value_decode(cur));
+            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, lf_value_hazard(value_decode(cur)));
         LFMAP_HOOK(BEFORE_VALUE_CAS);
         /* seq_cst: the linearization point of the write; totally ordered
          * with the freezing CAS on the same word (pitfall 9). */
@@ -875,6 +909,22 @@ size_t lfmap_size(lfmap *m)
     return (size_t)lf_live_count(m);
 }
 
+/* lfmap_foreach on a map whose values a hazard-pointer scheme protects:
+ * key word h's value now, protected (lookup_protected) for the length of
+ * fn's call, which runs inside a section of ours so that fn's own
+ * operations do not clear the hazard; 0 when h is absent now. */
+static int foreach_protected(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                             int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
+{
+    uint64_t v;
+    int rc = 0;
+    lf_read_lock(m, self);
+    if (lookup_protected(m, h, &v))
+        rc = fn(h < KEY_RESERVED ? m->side_key[h] : lf_unmix(&m->hasher, h), v, arg);
+    lf_read_unlock(m, self);
+    return rc;
+}
+
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
     struct lfmap_thread_state *self = lf_thread();
@@ -903,7 +953,9 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
         /* acquire: pairs with the CAS that stored the value. */
         w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
-        if (value_is_live(w))
+        if (__builtin_expect(m->protect_values, 0))
+            rc = foreach_protected(m, self, r, fn, arg);
+        else if (value_is_live(w))
             rc = fn(m->side_key[r], value_decode(w), arg);
     }
     for (size_t i = 0; i < t->nslots && rc == 0; i++) {
@@ -915,6 +967,11 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         /* acquire: pairs with the CAS that wrote it. */
         w = atomic_load_explicit(&s->value, memory_order_acquire);
         uint64_t v;
+        if (__builtin_expect(m->protect_values, 0)) {
+            if (value_is_live(w) || value_is_frozen(w))
+                rc = foreach_protected(m, self, k, fn, arg);
+            continue;
+        }
         if (value_is_live(w)) {
             v = value_decode(w);
         } else if (value_is_frozen(w)) {

@@ -281,6 +281,13 @@ static inline void lf_advance(struct lfmap *m, struct lfmap_table *nt)
 }
 
 /* ---- lfmap.c: value retirement (maps with value_free) ---- */
+/* What a hazard-pointer reader publishes for value v, and what v's retire
+ * record names (lfrcu_head.protected): its encoded word, never NULL (an
+ * empty hazard slot), so that the value 0 is protected like any other. */
+static inline void *lf_value_hazard(uint64_t v)
+{
+    return (void *)(uintptr_t)value_encode(v);
+}
 struct lf_value_rec {
     struct lfrcu_head rcu;
     struct lfmap *map;
