@@ -77,6 +77,9 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     m->value_free = cfg->value_free;
     m->value_free_ctx = cfg->value_free_ctx;
     m->protect_values = cfg->value_free && rcu.hazards;
+    /* A get on such a map protects its value (get_slow): no inline path. */
+    if (m->protect_values && m->rcu.kind == LFRCU_INLINE_ERA)
+        m->rcu.kind = LFRCU_CALLS;
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
     lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
@@ -118,6 +121,10 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
     r->value = v;
     r->rcu.protected = lf_value_hazard(v); /* what lfmap_get's value hazard names */
     r->rcu.object = r;
+    /* Era schemes: a value has no birth era (it may have been readable for
+     * long before this record was made): protected by identity. */
+    if (m->rcu.scheme->birth)
+        m->rcu.scheme->birth(&r->rcu, false);
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
     atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);
@@ -376,16 +383,25 @@ static bool lookup_protected(struct lfmap *m, uint64_t h, uint64_t *value)
     return found;
 }
 
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
-                                              uint64_t *value)
+/* The rest of a get inside the caller's section, which it ends: every
+ * scheme's lookup (lookup_protected), for get_slow, and for the inline era
+ * read side when the era moved under it or the key's slot is frozen. */
+static __attribute__((noinline)) bool get_in_section(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                                    uint64_t *value)
 {
     uint64_t v = 0;
-    lf_read_lock(m, self);
     bool found = lookup_protected(m, h, &v);
     lf_read_unlock(m, self);
     if (found && value)
         *value = v;
     return found;
+}
+
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                              uint64_t *value)
+{
+    lf_read_lock(m, self);
+    return get_in_section(m, self, h, value);
 }
 
 /* A lookup that met a frozen word in the current table: a resize is
@@ -413,12 +429,22 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
 {
     /* Read once: the compiler must not reload the kind after the atomic
      * loads below and keep the other schemes' calls on this path. */
-    const bool memb = m->rcu.kind == LFRCU_INLINE_MEMB; /* else leak: no section */
+    const unsigned char kind = m->rcu.kind;
+    const bool memb = kind == LFRCU_INLINE_MEMB;
+    const bool era = kind == LFRCU_INLINE_ERA; /* neither: leak, no section */
     unsigned long *ctr = self->memb_ctr;
+    struct lfrcu_era_rec *rec = era ? self->era_rec[m->rcu.era_slot] : NULL;
     if (memb)
         lfrcu_memb_lock_inline(ctr);
+    else if (era)
+        lfrcu_era_lock_inline(rec);
     /* acquire: pairs with the promoting CAS (table contents visible). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    /* Era schemes: the table is covered by the era reserved at the lock
+     * unless the era moved since (rcu/lfrcu_era.h); if it did, the
+     * protected lookup (which moves the reservation and validates). */
+    if (era && __builtin_expect(!lfrcu_era_current_ok(rec), 0))
+        return get_in_section(m, self, h, value);
     struct lfmap_slot *s;
     uint64_t w = table_probe(t, h, &s);
     if (__builtin_expect(value_is_live(w), 1)) {
@@ -426,13 +452,20 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
             *value = value_decode(w); /* a copy of the word: before the unlock is as good */
         if (memb)
             lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return true;
     }
     if (__builtin_expect(!value_is_frozen(w), 1)) {
+        /* unset or tombstone, or an empty slot: absent */
         if (memb)
-            lfrcu_memb_unlock_inline(ctr); /* unset or tombstone, or an empty slot: absent */
+            lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return false;
     }
+    if (era)
+        return get_in_section(m, self, h, value); /* successors are protected one by one */
     return get_frozen(m, self, h, value);
 }
 

@@ -214,6 +214,9 @@ struct lfmap_thread_state {
      * looked up when the thread registers with urcu-memb, for the inline
      * read side of LFRCU_INLINE_MEMB maps. */
     unsigned long *memb_ctr;
+    /* The era schemes' reader records of this thread (era_reader, at the
+     * scheme's era_slot), for the inline read side of LFRCU_INLINE_ERA maps. */
+    struct lfrcu_era_rec *era_rec[LFRCU_ERA_READERS];
     bool registered;
     unsigned removes_since_check;
     /* A retire record allocated ahead (before a write's CAS) and not used. */
@@ -247,11 +250,11 @@ static inline __attribute__((always_inline)) int lf_attach(struct lfmap *m, stru
 /* ---- the map's read side and table loads (every scheme) ---- */
 static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t);
 /* The current table, safe to use until the section ends.  Section schemes:

@@ -75,9 +75,12 @@ static void domain_set(struct lfrcu_domain *d, const struct lfrcu_scheme *s)
     d->scheme = s;
     d->bit = lfrcu_scheme_bit(s);
     d->hazards = s->protect != NULL;
+    d->era_slot = s->era_slot;
     /* liburcu decided urcu_memb_has_sys_membarrier in its constructor. */
     if (s == LFRCU_DEFAULT_SCHEME && urcu_memb_has_sys_membarrier)
         d->kind = LFRCU_INLINE_MEMB;
+    else if (s->era_reader && lfrcu_era_asymmetric())
+        d->kind = LFRCU_INLINE_ERA; /* the read side needs no fence */
     else if (s->no_read_side)
         d->kind = LFRCU_NO_SECTION;
     else

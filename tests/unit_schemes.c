@@ -7,8 +7,9 @@
  *   - nothing is freed while a reader that could hold it is inside its
  *     read-side section (every scheme but leak, which frees nothing);
  *   - a stalled reader makes the backlog grow (section schemes), or holds
- *     only what its hazard pointers name (ck-hp), or nothing changes (leak,
- *     which never frees);
+ *     only what its hazard pointers name (ck-hp) or what was alive in the
+ *     eras it reserved (he, ibr), or nothing changes (leak, which never
+ *     frees);
  *   - once every thread is quiescent everything retired is freed: the
  *     destructor runs exactly once per value, and lfmap_free leaves nothing.
  * Values are pointers to `struct obj`; the destructor poisons the object and
@@ -44,9 +45,12 @@ static bool is_leak(lfmap *m)
     return strcmp(lfmap_reclamation(m), "leak") == 0;
 }
 
-static bool is_hp(lfmap *m)
+/* The robust schemes: a stalled reader holds only what it protects (its
+ * hazard pointers, or the objects alive in the eras it reserved). */
+static bool is_bounded(lfmap *m)
 {
-    return strcmp(lfmap_reclamation(m), "ck-hp") == 0;
+    const char *s = lfmap_reclamation(m);
+    return !strcmp(s, "ck-hp") || !strcmp(s, "he") || !strcmp(s, "ibr");
 }
 
 static lfmap *map_with_destructor(size_t capacity)
@@ -422,12 +426,14 @@ START_TEST(stalled_reader_backlog)
     }
     lfmap_get_stats(c.m, &st);
     ck_assert_uint_ge(st.resizes, 2 * rounds);
-    if (is_hp(c.m)) {
-        /* Bounded: the reader's hazards (two tables, one value) plus what
+    if (is_bounded(c.m)) {
+        /* Bounded: the reader's hazards (two tables, one value; he and
+         * ibr: the tables alive in the eras it reserved) plus what
          * retirement has not scanned yet (a batch per retiring thread). */
-        ck_assert_msg(st.retired_values_pending <= 256, "ck-hp backlog %llu values",
+        ck_assert_msg(st.retired_values_pending <= 256, "%s backlog %llu values", lfmap_reclamation(c.m),
                       (unsigned long long)st.retired_values_pending);
-        ck_assert_msg(peak_tables <= 8, "ck-hp backlog %llu tables", (unsigned long long)peak_tables);
+        ck_assert_msg(peak_tables <= 8, "%s backlog %llu tables", lfmap_reclamation(c.m),
+                      (unsigned long long)peak_tables);
     } else {
         /* Everything retired since the reader entered waits for it (leak:
          * everything, forever). */
