@@ -288,7 +288,7 @@ static void run_point(struct session *ss, const struct point *p)
                 .presized = p->presized, .map_seed = o->seed ^ (LFB_MAP_SEED_SALT + mi), .cpus = cpus,
                 .mem = &o->mem, .sample_every = (unsigned)o->sample_every,
                 .timer_interval_ns = ss->ctx.timer_interval_ns,
-                .scheme = se->scheme, .pointer_values = m == &lfb_map_lfmap_pointer,
+                .scheme = se->scheme, .pointer_values = m->value_counts != NULL,
                 .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
             };
             ss->ctx.series = se->name;
@@ -428,19 +428,21 @@ int main(int argc, char **argv)
            o->nmaps, ss.ctx.allocator, ss.ctx.pin, mem_name, lfb_numa_nodes(), timer.call_ns,
            (unsigned long long)timer.interval_ns, (unsigned long long)o->sample_every, out_path);
 
-    /* The series: every map, lfmap once per scheme asked for. */
+    /* The series: every map, once per scheme of its own that --scheme
+     * names (lfmap: the library's; xenium: its own list, all of them when
+     * --scheme names none of them). */
     static struct series all[LFB_MAX_SERIES];
     size_t nall = 0;
     for (size_t i = 0; i < o->nmaps; i++) {
         const struct lfb_map_ops *m = o->maps[i];
-        bool is_lfmap = strcmp(m->name, "lfmap") == 0;
-        if (is_lfmap && o->values == LFB_VALUES_POINTER)
-            m = &lfb_map_lfmap_pointer;
-        size_t variants = is_lfmap && o->nschemes ? o->nschemes : 1;
-        for (size_t k = 0; k < variants && nall < LFB_MAX_SERIES; k++) {
+        if (o->values == LFB_VALUES_POINTER && m->pointer_variant)
+            m = m->pointer_variant;
+        const char *names[LFB_MAX_LIST];
+        size_t variants = lfb_map_schemes(o, m, names);
+        for (size_t k = 0; k < (variants ? variants : 1) && nall < LFB_MAX_SERIES; k++) {
             struct series *se = &all[nall++];
             se->ops = m;
-            se->scheme = is_lfmap && o->nschemes ? o->schemes[k] : NULL;
+            se->scheme = variants ? names[k] : NULL;
             if (se->scheme)
                 snprintf(se->name, sizeof se->name, "%s/%s", m->name, se->scheme);
             else
