@@ -234,10 +234,20 @@ LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
  *                                                the backlog stays       retired restarts
  *                                                bounded
  *   leak       nothing                           nothing is ever freed   wait-free per table
+ *   he         hazard eras (Ramalhete and        holds only the tables   lock-free, as ck-hp
+ *              Correia): inlined, a store, a     alive in the eras it
+ *              load of the era clock and a       reserved and the
+ *              compare, a store; no fence        values it named:
+ *              (the reclaimer's membarrier)      bounded
+ *   ibr        interval-based reclamation        the same, for the       lock-free, as ck-hp
+ *              (2GEIBR, Wen et al.): the same    interval it reserved
  *
- * (Wait-free per table: see "Progress" above.  Under hazard pointers a get
- * that finds the table it follows retired under it starts again from the
- * current table, so its reads are lock-free rather than wait-free.)
+ * (Wait-free per table: see "Progress" above.  Under hazard pointers and
+ * eras a get that finds the table it follows retired under it starts again
+ * from the current table, so its reads are lock-free rather than wait-free.
+ * he and ibr protect values as ck-hp does (see lfmap_read_lock); their era
+ * moves only when a table is allocated or retired, so a reader pays the
+ * slow path (a validated re-protection) only across resizes.)
  *
  * Returns the i-th registered scheme's name, NULL past the end.  Index 0 is
  * the built-in default, "urcu-memb". */
@@ -251,16 +261,17 @@ LFMAP_API const char *lfmap_reclamation(const lfmap *m);
  * section (they nest, and must be called by a registered thread; no
  * lfmap_free or lfmap_quiescent inside; an lfmap_thread_unregister inside
  * ends the thread's sections, after which the values are no longer kept and
- * the pending lfmap_read_unlock calls are ignored).  Under
- * ck-hp, the hazard-pointer equivalent: the value returned by the thread's
+ * the pending lfmap_read_unlock calls are ignored).  Under ck-hp, he and
+ * ibr, the hazard-pointer equivalent: the value returned by the thread's
  * last lfmap_get inside the pair is protected by a hazard pointer
  * (published, then validated by re-reading the key's slot) until the
- * thread's next lfmap_get on any ck-hp map (the thread has one value hazard
- * for the scheme, not one per map) or its outermost lfmap_read_unlock; and
- * the old value the thread's last lfmap_put/lfmap_remove returned in *old
- * inside the pair is protected (a second hazard, published before the CAS
- * that removes it) until its next lfmap_put/lfmap_remove on any ck-hp map
- * or the outermost lfmap_read_unlock.  Only those two values are
+ * thread's next lfmap_get on any map of the same scheme (the thread has one
+ * value hazard for the scheme, not one per map) or its outermost
+ * lfmap_read_unlock; and the old value the thread's last
+ * lfmap_put/lfmap_remove returned in *old inside the pair is protected (a
+ * second hazard, published before the CAS that removes it) until its next
+ * lfmap_put/lfmap_remove on any map of the scheme or the outermost
+ * lfmap_read_unlock.  Only those two values are
  * protected: in particular the existing value lfmap_get_or_insert returns
  * in *current is not (to keep a value, look it up with lfmap_get inside
  * lfmap_read_lock..unlock). */

@@ -39,6 +39,7 @@
  * waits for (not when called from a callback: it would wait for itself).
  */
 #include "era.h"
+#include "lfrcu_list.h"
 
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -63,7 +64,7 @@ static _Thread_local unsigned long running_here[LFRCU_ERA_READERS];
 
 /* The head's private words: [0] the list link, [1] the birth era
  * (LFRCU_ERA_NONE: unknown, protected by identity), [2] the retire era. */
-#define LINK(h) (*(struct lfrcu_head **)&(h)->scheme_private[0])
+#define LINK(h) LFRCU_LINK(h)
 #define BIRTH(h) ((uint64_t)(uintptr_t)(h)->scheme_private[1])
 #define RETIRED(h) ((uint64_t)(uintptr_t)(h)->scheme_private[2])
 _Static_assert(sizeof(void *) == sizeof(uint64_t), "eras are kept in pointer-sized words");
@@ -288,11 +289,6 @@ static int cmp_interval(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_uintptr(const void *a, const void *b)
-{
-    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Whether some reservation meets [b, r]: among the intervals with lo <= r
  * (a prefix, sorted by lo), is the largest hi >= b? */
@@ -342,9 +338,26 @@ static bool collect(struct lfrcu_era_engine *e, size_t *nvalues)
     for (size_t i = 1; i < e->scan.n; i++) /* prefix maxima of hi */
         if (e->scan.iv[i].hi < e->scan.iv[i - 1].hi)
             e->scan.iv[i].hi = e->scan.iv[i - 1].hi;
-    qsort(e->values, nv, sizeof *e->values, cmp_uintptr);
+    qsort(e->values, nv, sizeof *e->values, lfrcu_cmp_uintptr);
     *nvalues = nv;
     return true;
+}
+
+/* What a scan holds: an object born at a known era is held while some
+ * reservation meets its lifespan; one of unknown birth (a value), while a
+ * value hazard names it. */
+struct held_ctx {
+    const struct lfrcu_era_engine *e;
+    size_t nvalues;
+};
+
+static bool era_held(const struct lfrcu_head *h, void *arg)
+{
+    const struct held_ctx *c = arg;
+    if (BIRTH(h) != LFRCU_ERA_NONE)
+        return era_covered(&c->e->scan, BIRTH(h), RETIRED(h));
+    uintptr_t key = lfrcu_protected_key(h);
+    return c->nvalues && bsearch(&key, c->e->values, c->nvalues, sizeof *c->e->values, lfrcu_cmp_uintptr);
 }
 
 /* Under the lock: moves the incoming objects to `pending`, scans, and
@@ -365,28 +378,9 @@ static struct lfrcu_head *scan_locked(struct lfrcu_era_engine *e)
     size_t nv = 0;
     if (!heavy_fence() || !collect(e, &nv))
         return NULL;
-    struct lfrcu_head *ready = NULL, *keep = NULL;
-    unsigned long freed = 0;
-    for (h = e->pending; h;) {
-        struct lfrcu_head *next = LINK(h);
-        bool held;
-        if (BIRTH(h) != LFRCU_ERA_NONE) {
-            held = era_covered(&e->scan, BIRTH(h), RETIRED(h));
-        } else {
-            uintptr_t key = (uintptr_t)(h->protected ? h->protected : h);
-            held = nv && bsearch(&key, e->values, nv, sizeof *e->values, cmp_uintptr);
-        }
-        if (held) {
-            LINK(h) = keep;
-            keep = h;
-        } else {
-            LINK(h) = ready;
-            ready = h;
-            freed++;
-        }
-        h = next;
-    }
-    e->pending = keep;
+    struct held_ctx c = {e, nv};
+    unsigned long freed;
+    struct lfrcu_head *ready = lfrcu_list_partition(e->pending, era_held, &c, &e->pending, &freed);
     e->n_pending -= freed;
     /* relaxed: counted before the lock is released, which orders it
      * before a barrier's lock and load. */

@@ -81,4 +81,39 @@ bool lfrcu_era_may_wait(struct lfrcu_era_engine *e);
 void lfrcu_era_quiescent(struct lfrcu_era_engine *e);
 struct lfrcu_era_rec *lfrcu_era_reader(struct lfrcu_era_engine *e);
 
+/* Defines `const struct lfrcu_scheme lfrcu_scheme_<id>` named name_ (its
+ * .name, as users spell it), on a static engine for ops_ at era slot
+ * slot_: every member calls the engine.  A scheme file is its ops and
+ * this line. */
+#define LFRCU_ERA_SCHEME(id, name_, ops_, slot_)                                                              \
+    static struct lfrcu_era_engine id##_engine = LFRCU_ERA_ENGINE(ops_, slot_);                               \
+    static int id##_register(void) { return lfrcu_era_register(&id##_engine); }                              \
+    static void id##_unregister(void) { lfrcu_era_unregister(&id##_engine); }                                \
+    static void id##_read_lock(void) { lfrcu_era_read_lock(&id##_engine); }                                  \
+    static void id##_read_unlock(void) { lfrcu_era_read_unlock(&id##_engine); }                              \
+    static void id##_retire(struct lfrcu_head *head, lfrcu_callback fn)                                       \
+    {                                                                                                         \
+        lfrcu_era_retire(&id##_engine, head, fn);                                                             \
+    }                                                                                                         \
+    static void id##_barrier(void) { lfrcu_era_barrier(&id##_engine); }                                      \
+    static bool id##_may_wait(void) { return lfrcu_era_may_wait(&id##_engine); }                             \
+    static void id##_quiescent(void) { lfrcu_era_quiescent(&id##_engine); }                                  \
+    static void id##_protect(unsigned slot, const void *p) { lfrcu_era_protect(&id##_engine, slot, p); }     \
+    static struct lfrcu_era_rec *id##_reader(void) { return lfrcu_era_reader(&id##_engine); }                \
+    const struct lfrcu_scheme lfrcu_scheme_##id = {                                                           \
+        .name = name_,                                                                                        \
+        .thread_register = id##_register,                                                                     \
+        .thread_unregister = id##_unregister,                                                                 \
+        .read_lock = id##_read_lock,                                                                          \
+        .read_unlock = id##_read_unlock,                                                                      \
+        .retire = id##_retire,                                                                                \
+        .barrier = id##_barrier,                                                                              \
+        .may_wait = id##_may_wait,                                                                            \
+        .quiescent = id##_quiescent,                                                                          \
+        .protect = id##_protect,                                                                              \
+        .birth = lfrcu_era_birth,                                                                             \
+        .era_reader = id##_reader,                                                                            \
+        .era_slot = (slot_),                                                                                  \
+    }
+
 #endif /* LFRCU_ERA_ENGINE_H */

@@ -35,6 +35,7 @@
  * defect 3: a destructor that took a lock held around them deadlocked).
  */
 #include "lfrcu.h"
+#include "lfrcu_list.h"
 
 #include <ck_hp.h>
 
@@ -79,7 +80,7 @@ static _Thread_local unsigned retires;
 static _Thread_local bool retired_in_section;
 
 /* scheme_private[0] links the incoming, pending and deferred lists. */
-#define LINK(h) (*(struct lfrcu_head **)&(h)->scheme_private[0])
+#define LINK(h) LFRCU_LINK(h)
 
 static void unused_destructor(void *p)
 {
@@ -172,11 +173,6 @@ static void hp_protect(unsigned slot, const void *p)
     atomic_thread_fence(memory_order_seq_cst);
 }
 
-static int cmp_uintptr(const void *a, const void *b)
-{
-    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Copies every published hazard of every record into scan_buf (sorted);
  * returns how many, or SIZE_MAX if the buffer could not grow (no reclaim
@@ -203,8 +199,15 @@ static size_t collect_hazards(void)
                 scan_buf[n++] = (uintptr_t)p;
         }
     }
-    qsort(scan_buf, n, sizeof *scan_buf, cmp_uintptr);
+    qsort(scan_buf, n, sizeof *scan_buf, lfrcu_cmp_uintptr);
     return n;
+}
+
+/* Whether a hazard in the sorted scan_buf (n of them) names h. */
+static bool hazard_names(const struct lfrcu_head *h, void *n)
+{
+    uintptr_t key = lfrcu_protected_key(h);
+    return *(size_t *)n && bsearch(&key, scan_buf, *(size_t *)n, sizeof *scan_buf, lfrcu_cmp_uintptr);
 }
 
 /* Under reclaim_lock: moves the incoming objects to `pending`, scans the
@@ -232,22 +235,8 @@ static struct lfrcu_head *scan_locked(void)
     /* acquire fence: the scan's loads that saw a hazard cleared or replaced
      * (both release stores: clear_hazards, hp_protect) come before the frees. */
     atomic_thread_fence(memory_order_acquire);
-    struct lfrcu_head *ready = NULL, *keep = NULL;
-    unsigned long freed = 0;
-    for (h = pending; h;) {
-        struct lfrcu_head *next = LINK(h);
-        uintptr_t key = (uintptr_t)(h->protected ? h->protected : h);
-        if (n && bsearch(&key, scan_buf, n, sizeof *scan_buf, cmp_uintptr)) {
-            LINK(h) = keep;
-            keep = h;
-        } else {
-            LINK(h) = ready;
-            ready = h;
-            freed++;
-        }
-        h = next;
-    }
-    pending = keep;
+    unsigned long freed;
+    struct lfrcu_head *ready = lfrcu_list_partition(pending, hazard_names, &n, &pending, &freed);
     n_pending -= freed;
     /* relaxed: counted before the lock is released, which orders it before
      * a barrier's lock and load. */

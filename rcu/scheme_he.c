@@ -95,32 +95,5 @@ static const struct lfrcu_era_ops he_ops = {
     .clear = he_clear,
 };
 
-#define HE_SLOT 0u
-static struct lfrcu_era_engine he = LFRCU_ERA_ENGINE(&he_ops, HE_SLOT);
-
-static int he_register(void) { return lfrcu_era_register(&he); }
-static void he_unregister(void) { lfrcu_era_unregister(&he); }
-static void he_read_lock(void) { lfrcu_era_read_lock(&he); }
-static void he_read_unlock(void) { lfrcu_era_read_unlock(&he); }
-static void he_retire(struct lfrcu_head *head, lfrcu_callback fn) { lfrcu_era_retire(&he, head, fn); }
-static void he_barrier(void) { lfrcu_era_barrier(&he); }
-static bool he_may_wait(void) { return lfrcu_era_may_wait(&he); }
-static void he_quiescent(void) { lfrcu_era_quiescent(&he); }
-static void he_protect(unsigned slot, const void *p) { lfrcu_era_protect(&he, slot, p); }
-static struct lfrcu_era_rec *he_reader(void) { return lfrcu_era_reader(&he); }
-
-const struct lfrcu_scheme lfrcu_scheme_he = {
-    .name = "he",
-    .thread_register = he_register,
-    .thread_unregister = he_unregister,
-    .read_lock = he_read_lock,
-    .read_unlock = he_read_unlock,
-    .retire = he_retire,
-    .barrier = he_barrier,
-    .may_wait = he_may_wait,
-    .quiescent = he_quiescent,
-    .protect = he_protect,
-    .birth = lfrcu_era_birth,
-    .era_reader = he_reader,
-    .era_slot = HE_SLOT,
-};
+/* Era slot 0: the index of this scheme's record in lfmap's thread record. */
+LFRCU_ERA_SCHEME(he, "he", &he_ops, 0u);

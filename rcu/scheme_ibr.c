@@ -79,32 +79,5 @@ static const struct lfrcu_era_ops ibr_ops = {
     .clear = ibr_clear,
 };
 
-#define IBR_SLOT 1u
-static struct lfrcu_era_engine ibr = LFRCU_ERA_ENGINE(&ibr_ops, IBR_SLOT);
-
-static int ibr_register(void) { return lfrcu_era_register(&ibr); }
-static void ibr_unregister(void) { lfrcu_era_unregister(&ibr); }
-static void ibr_read_lock(void) { lfrcu_era_read_lock(&ibr); }
-static void ibr_read_unlock(void) { lfrcu_era_read_unlock(&ibr); }
-static void ibr_retire(struct lfrcu_head *head, lfrcu_callback fn) { lfrcu_era_retire(&ibr, head, fn); }
-static void ibr_barrier(void) { lfrcu_era_barrier(&ibr); }
-static bool ibr_may_wait(void) { return lfrcu_era_may_wait(&ibr); }
-static void ibr_quiescent(void) { lfrcu_era_quiescent(&ibr); }
-static void ibr_protect(unsigned slot, const void *p) { lfrcu_era_protect(&ibr, slot, p); }
-static struct lfrcu_era_rec *ibr_reader(void) { return lfrcu_era_reader(&ibr); }
-
-const struct lfrcu_scheme lfrcu_scheme_ibr = {
-    .name = "ibr",
-    .thread_register = ibr_register,
-    .thread_unregister = ibr_unregister,
-    .read_lock = ibr_read_lock,
-    .read_unlock = ibr_read_unlock,
-    .retire = ibr_retire,
-    .barrier = ibr_barrier,
-    .may_wait = ibr_may_wait,
-    .quiescent = ibr_quiescent,
-    .protect = ibr_protect,
-    .birth = lfrcu_era_birth,
-    .era_reader = ibr_reader,
-    .era_slot = IBR_SLOT,
-};
+/* Era slot 1: the index of this scheme's record in lfmap's thread record. */
+LFRCU_ERA_SCHEME(ibr, "ibr", &ibr_ops, 1u);

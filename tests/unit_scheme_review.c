@@ -868,27 +868,41 @@ START_TEST(foreach_values_protected_inside_read_lock)
 }
 END_TEST
 
-/* ---- Defect 4b: ck-epoch's lfmap_free busy-spun while it waited for a
- * reader (1.45 s of CPU in a 1.98 s wait).  Every scheme: a wait for a
- * reader sleeps. */
-static lfmap *sp_other;
-static _Atomic int sp_phase;
+/* A reader that holds a section of m, with key 1's value got inside it:
+ * phase 1 once it is in, until phase 2 or max_ms have passed. */
+struct holder {
+    lfmap *m;
+    long max_ms;
+    _Atomic int phase;
+};
 
-static void *long_reader(void *arg)
+static void *hold_section(void *arg)
 {
-    (void)arg;
+    struct holder *h = arg;
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap_read_lock(sp_other);
+    lfmap_read_lock(h->m);
     uint64_t v;
-    (void)lfmap_get(sp_other, 1, &v);
-    atomic_store(&sp_phase, 1);
-    nap_us(400000);
-    lfmap_read_unlock(sp_other);
+    ck_assert(lfmap_get(h->m, 1, &v));
+    atomic_store(&h->phase, 1);
+    for (long i = 0; i < h->max_ms && atomic_load(&h->phase) != 2; i++)
+        nap_us(1000);
+    lfmap_read_unlock(h->m);
     lfmap_quiescent();
     lfmap_thread_unregister();
     return NULL;
 }
 
+static void start_holder(struct holder *h, pthread_t *t)
+{
+    atomic_store(&h->phase, 0);
+    ck_assert_int_eq(pthread_create(t, NULL, hold_section, h), 0);
+    while (atomic_load(&h->phase) != 1)
+        nap_us(200);
+}
+
+/* ---- Defect 4b: ck-epoch's lfmap_free busy-spun while it waited for a
+ * reader (1.45 s of CPU in a 1.98 s wait).  Every scheme: a wait for a
+ * reader sleeps. */
 static double thread_cpu_s(void)
 {
     struct timespec ts;
@@ -898,14 +912,12 @@ static double thread_cpu_s(void)
 
 START_TEST(free_waits_without_spinning)
 {
-    atomic_store(&sp_phase, 0);
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    sp_other = map_of(NULL, NULL);
-    ck_assert_int_eq(lfmap_put(sp_other, 1, 1, NULL), 1);
+    static struct holder h = {.max_ms = 400};
+    h.m = map_of(NULL, NULL);
+    ck_assert_int_eq(lfmap_put(h.m, 1, 1, NULL), 1);
     pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, long_reader, NULL), 0);
-    while (atomic_load(&sp_phase) != 1)
-        nap_us(200);
+    start_holder(&h, &t);
     lfmap *m = map_of(NULL, NULL);
     for (uint64_t k = 0; k < 3000; k++) /* resizes: retired tables to wait for */
         ck_assert_int_eq(lfmap_put(m, k, k, NULL), 1);
@@ -914,9 +926,9 @@ START_TEST(free_waits_without_spinning)
     lfmap_free(m);
     double wall = tu_now() - w0, cpu = thread_cpu_s() - c0;
     ck_assert_msg(cpu <= 0.25 * wall + 0.02, "%s: lfmap_free used %.3f s of CPU in a %.3f s wait",
-                  lfmap_reclamation(sp_other), cpu, wall);
+                  lfmap_reclamation(h.m), cpu, wall);
     pthread_join(t, NULL);
-    lfmap_free(sp_other);
+    lfmap_free(h.m);
     lfmap_thread_unregister();
 }
 END_TEST
@@ -926,36 +938,16 @@ END_TEST
  * map held it back.  Hazard schemes: lfmap_free waits for its own map's
  * objects only (the unrelated map is created after the reader stalled, so
  * that no era of the reader covers its tables either). */
-static lfmap *ur_map;
-static _Atomic int ur_phase;
-
-static void *unrelated_reader(void *arg)
-{
-    (void)arg;
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap_read_lock(ur_map);
-    uint64_t v;
-    ck_assert(lfmap_get(ur_map, 1, &v)); /* protected: the pending object below */
-    atomic_store(&ur_phase, 1);
-    for (int i = 0; i < 3000 && atomic_load(&ur_phase) != 2; i++)
-        nap_us(1000);
-    lfmap_read_unlock(ur_map);
-    lfmap_thread_unregister();
-    return NULL;
-}
-
 static void free_beside_a_stalled_reader(const char *scheme)
 {
     counts_reset();
-    atomic_store(&ur_phase, 0);
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    ur_map = map_of(scheme, obj_destroy);
-    ck_assert_int_eq(lfmap_put(ur_map, 1, obj_new(), NULL), 1);
+    static struct holder h = {.max_ms = 3000};
+    h.m = map_of(scheme, obj_destroy);
+    ck_assert_int_eq(lfmap_put(h.m, 1, obj_new(), NULL), 1);
     pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, unrelated_reader, NULL), 0);
-    while (atomic_load(&ur_phase) != 1)
-        nap_us(200);
-    ck_assert_int_eq(lfmap_put(ur_map, 1, obj_new(), NULL), 0); /* retired, held by the reader */
+    start_holder(&h, &t);
+    ck_assert_int_eq(lfmap_put(h.m, 1, obj_new(), NULL), 0); /* retired, held by the reader */
     lfmap_quiescent();
     lfmap *m = map_of(scheme, NULL);
     for (uint64_t k = 0; k < 3000; k++) /* resizes: retired tables */
@@ -963,12 +955,12 @@ static void free_beside_a_stalled_reader(const char *scheme)
     double w0 = tu_now();
     lfmap_free(m);
     double wall = tu_now() - w0;
-    bool reader_still_in = atomic_load(&ur_phase) == 1;
-    atomic_store(&ur_phase, 2);
+    bool reader_still_in = atomic_load(&h.phase) == 1;
+    atomic_store(&h.phase, 2);
     pthread_join(t, NULL);
     ck_assert_msg(wall < 1.0 && reader_still_in, "%s: lfmap_free waited %.2f s for a reader of another map",
                   scheme, wall);
-    lfmap_free(ur_map);
+    lfmap_free(h.m);
     lfmap_thread_unregister();
     ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
     graveyard_free();
