@@ -216,6 +216,13 @@ static inline char *bench_env_json(const char *rcu_scheme, struct bench_timer cl
 #else
     bench_kv_str(f, "cflags", NULL);
 #endif
+    /* Which lfmap the program linked: "shared" (liblfmap.so, as a program
+     * built with pkg-config --libs lfmap links it) or "static" (liblfmap.a). */
+#ifdef LFMAP_LINKED
+    bench_kv_str(f, "lfmap_linked", LFMAP_LINKED);
+#else
+    bench_kv_str(f, "lfmap_linked", NULL);
+#endif
 #ifdef __OPTIMIZE__
     fputs(",\"optimized\":true", f);
 #else

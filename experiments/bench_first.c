@@ -35,7 +35,6 @@
 #include <sys/resource.h>
 
 #include "lfmap.h"
-#include "lfrcu.h"
 #include "bench_env.h"
 #include "histogram.h"
 #include "plain_map.h"
@@ -797,7 +796,10 @@ int main(int argc, char **argv)
             rc == -ENOENT ? " names no reclamation scheme)" : "");
     }
     timer = bench_timer_calibrate();
-    env_json = bench_env_json(lfrcu_scheme_name(), timer);
+    lfmap *probe_map = lfmap_new(NULL); /* the scheme a map gets without naming one */
+    const char *scheme = probe_map ? lfmap_reclamation(probe_map) : NULL;
+    env_json = bench_env_json(scheme ? scheme : "unknown", timer);
+    lfmap_free(probe_map);
     if (!env_json)
         DIE("cannot build the environment record");
     fprintf(stderr, "bench_first: seed %" PRIu64 ", %d reps, timer %.1f ns/call, env %s\n",

@@ -5,14 +5,21 @@
  * The Makefile builds this program twice, as a user's program is built (no
  * LTO, only <lfmap.h>): build/experiments/bench_readpath against liblfmap.a
  * (initial-exec TLS, a direct call) and bench_readpath_shared against
- * liblfmap.so (global-dynamic TLS, so that dlopen works: __tls_get_addr for
- * liburcu's reader state; a call through the PLT).  One thread, a map of
+ * liblfmap.so (TLS descriptors, so that dlopen works; a call through the
+ * PLT).  One thread, a map of
  * -k keys (default 1024: cache-resident, so the read path dominates), looked
  * up in a fixed scrambled order; every lookup must hit with the key's value.
  * Prints ns per lfmap_get hit for each of -r runs (default 5) and the median.
  * scripts/bench-readpath.sh runs both builds side by side.
  *
- *   build/experiments/bench_readpath[_shared] [-r runs] [-k keys] [-n gets]
+ * With -c (--chase) each lookup's key is the previous lookup's value (the
+ * values link every key into one cycle), so no two lookups overlap: the time
+ * is the latency of one lookup.  Without it the lookups are independent, and
+ * when they miss the cache the processor overlaps several of them, as many as
+ * its instruction window holds: there the number of instructions per lookup
+ * matters more than their latency (paper-notes.md, "Shared versus static").
+ *
+ *   build/experiments/bench_readpath[_shared] [-r runs] [-k keys] [-n gets] [-c]
  *
  * (--help gives the ranges; a bad option or value exits with status 64.)
  * The option parser (experiments/common/cli.c) is compiled into the program;
@@ -21,6 +28,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +55,14 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* The value stored under key i: the next index of one cycle through every
+ * key (i -> 5i + 7919 mod 2^k has full period: the multiplier is 1 mod 4 and
+ * the increment odd). */
+static uint64_t next_index(uint64_t i, uint64_t nkeys)
+{
+    return (i * 5u + 7919u) & (nkeys - 1);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -58,6 +74,7 @@ static const struct lfcli_option_doc docs[] = {
     { "-k, --keys N", "keys in the map, a power of two, 1 .. 1073741824 (default 1024)" },
     { "-n, --gets N", "lookups per run, 1 .. 10000000000 (default 20000000;\n"
                       "1e6 notation accepted)" },
+    { "-c, --chase", "dependent lookups: each key is the previous lookup's value" },
     { "-h, --help", "this help" },
 };
 
@@ -65,7 +82,7 @@ static void help(const char *prog)
 {
     char usage[512];
     snprintf(usage, sizeof usage,
-             "Usage: %s [-r N] [-k N] [-n N]\n"
+             "Usage: %s [-r N] [-k N] [-n N] [-c]\n"
              "ns per lfmap_get hit, one thread, a map of -k keys looked up in a fixed\n"
              "scrambled order; this build links liblfmap %s.\n"
              "Exit status: 0 done, 1 a lookup was wrong or the run failed, 64 bad usage.",
@@ -85,17 +102,22 @@ int main(int argc, char **argv)
         { "runs", required_argument, NULL, 'r' },
         { "keys", required_argument, NULL, 'k' },
         { "gets", required_argument, NULL, 'n' },
+        { "chase", no_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     uint64_t runs_arg = DEFAULT_RUNS, nkeys = DEFAULT_KEYS, gets = DEFAULT_GETS;
+    bool chase = false;
     struct lfcli_err err;
     char msg[LFCLI_ERR_LEN + 64];
     int c;
     opterr = 0; /* our own messages */
-    while ((c = getopt_long(argc, argv, ":r:k:n:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:k:n:ch", long_opts, NULL)) != -1) {
         switch (c) {
+        case 'c':
+            chase = true;
+            break;
         case 'r':
             if (lfcli_parse_u64("-r/--runs", optarg, 1, MAX_RUNS, &runs_arg, &err) != 0)
                 usage_error(prog, err.msg);
@@ -153,7 +175,7 @@ int main(int argc, char **argv)
     }
     for (uint64_t i = 0; i < nkeys; i++) {
         keys[i] = (i * 0x9E3779B97F4A7C15ull) ^ (i >> 3); /* scattered, distinct */
-        rc = lfmap_insert(m, keys[i], i);
+        rc = lfmap_insert(m, keys[i], next_index(i, nkeys));
         if (rc != 1) {
             fprintf(stderr, "%s: lfmap_insert of key %" PRIu64 " returned %d (%s)\n", prog, i, rc,
                     rc < 0 ? strerror(-rc) : "key already present");
@@ -162,12 +184,20 @@ int main(int argc, char **argv)
     }
     double ns[MAX_RUNS];
     for (int r = 0; r < runs; r++) {
-        uint64_t sum = 0, hits = 0, v;
+        uint64_t sum = 0, hits = 0, v = 0, i = 0;
         double t0 = now_ns();
-        for (uint64_t j = 0; j < gets; j++) {
-            uint64_t i = (j * 7919u) & (nkeys - 1);
-            hits += lfmap_get(m, keys[i], &v);
-            sum += v ^ i; /* 0 when v is i's value */
+        if (chase) {
+            for (uint64_t j = 0; j < gets; j++) {
+                hits += lfmap_get(m, keys[i], &v);
+                sum += v ^ next_index(i, nkeys); /* 0 when v is i's value */
+                i = v & (nkeys - 1);
+            }
+        } else {
+            for (uint64_t j = 0; j < gets; j++) {
+                i = (j * 7919u) & (nkeys - 1);
+                hits += lfmap_get(m, keys[i], &v);
+                sum += v ^ next_index(i, nkeys); /* 0 when v is i's value */
+            }
         }
         ns[r] = (now_ns() - t0) / (double)gets;
         if (hits != gets || sum != 0) {
@@ -179,8 +209,8 @@ int main(int argc, char **argv)
     qsort(ns, (size_t)runs, sizeof ns[0], cmp_double);
     double med = runs % 2 ? ns[runs / 2] : (ns[runs / 2 - 1] + ns[runs / 2]) / 2;
     printf("{\"bench\":\"readpath\",\"linked\":\"%s\",\"keys\":%" PRIu64 ",\"gets\":%" PRIu64
-           ",\"runs\":%d,\"median_ns_per_get\":%.2f,\"min\":%.2f,\"max\":%.2f}\n",
-           LFMAP_LINKED, nkeys, gets, runs, med, ns[0], ns[runs - 1]);
+           ",\"chase\":%s,\"runs\":%d,\"median_ns_per_get\":%.2f,\"min\":%.2f,\"max\":%.2f}\n",
+           LFMAP_LINKED, nkeys, gets, chase ? "true" : "false", runs, med, ns[0], ns[runs - 1]);
     lfmap_free(m);
     free(keys);
     lfmap_thread_unregister();

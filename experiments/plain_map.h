@@ -13,7 +13,10 @@
  *   - the same maximum load (PLAIN_MAX_LOAD_NUM / PLAIN_MAX_LOAD_DEN = 0.75)
  *     and growth by doubling;
  *   - large tables come from mmap, as lfmap's built-in allocator does, so both
- *     pay first-touch page faults the same way (lazily, during inserts).
+ *     pay first-touch page faults the same way (lazily, during inserts);
+ *     a map that fills each new table at once (cow's copies) asks for its
+ *     tables from the allocator instead (heap_tables), which reuses freed
+ *     memory without a system call or a page fault.
  * What it leaves out is exactly what a concurrent map must pay for: atomics,
  * RCU read-side sections, frozen slots, incremental migration.
  *
@@ -34,6 +37,22 @@
 #include <sys/mman.h>
 
 #include "hash.h" /* lfmap's own mixer: the two maps hash at identical cost */
+
+/* The store that makes an insert or a remove take effect (the key word of
+ * the slot claimed or emptied).  A plain store by default.  The harness's
+ * plain-locked map (experiments/lfbench/maps/map_plain.c compiled with
+ * PLAIN_LOCKED_WRITES) makes it one atomic exchange, a locked instruction on
+ * x86: the one read-modify-write that every effective write of a concurrent
+ * map pays at least (lfmap's CAS, a bucket lock's acquire), with nothing
+ * else of a concurrent map, so that its cost alone can be measured.  On x86
+ * a locked instruction also keeps later loads from running ahead of it,
+ * which removes the overlap of one operation's cache miss with the next
+ * one's when the table does not fit in the cache. */
+#ifdef PLAIN_LOCKED_WRITES
+#define PLAIN_COMMIT_KEY(slot, k) ((void)__atomic_exchange_n(&(slot)->key, (k), __ATOMIC_SEQ_CST))
+#else
+#define PLAIN_COMMIT_KEY(slot, k) ((slot)->key = (k))
+#endif
 
 /* Grow when a key would take the array past 3/4 of its slots: lfmap's
  * trigger (a table holds up to grow_limit = slots/4*3 claimed slots; the next
@@ -63,6 +82,11 @@ struct plain_map {
     uint64_t resizes;     /* doublings so far (as lfmap_stats.resizes) */
     bool has_zero;        /* the key whose mix is 0 is present */
     uint64_t zero_value;
+    /* Tables from the allocator whatever their size.  The current table
+     * was allocated under the same setting (it decides how it is freed):
+     * plain_init leaves it false; cow sets it on each copy together with
+     * the copy's table. */
+    bool heap_tables;
     struct lfmap_hasher hasher;
 };
 
@@ -71,11 +95,17 @@ static inline size_t plain_table_bytes(size_t nslots)
     return nslots * sizeof(struct plain_slot);
 }
 
+/* Whether a table of nslots slots comes from mmap. */
+static inline bool plain_table_mapped(size_t nslots, bool heap_tables)
+{
+    return !heap_tables && plain_table_bytes(nslots) >= PLAIN_MMAP_THRESHOLD;
+}
+
 /* Zero-filled, 64-byte-aligned table, or NULL. */
-static inline struct plain_slot *plain_table_alloc(size_t nslots)
+static inline struct plain_slot *plain_table_alloc(size_t nslots, bool heap_tables)
 {
     size_t bytes = plain_table_bytes(nslots);
-    if (bytes >= PLAIN_MMAP_THRESHOLD) {
+    if (plain_table_mapped(nslots, heap_tables)) {
         void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? NULL : p;
     }
@@ -85,10 +115,10 @@ static inline struct plain_slot *plain_table_alloc(size_t nslots)
     return p;
 }
 
-static inline void plain_table_free(struct plain_slot *t, size_t nslots)
+static inline void plain_table_free(struct plain_slot *t, size_t nslots, bool heap_tables)
 {
     size_t bytes = plain_table_bytes(nslots);
-    if (bytes >= PLAIN_MMAP_THRESHOLD)
+    if (plain_table_mapped(nslots, heap_tables))
         munmap(t, bytes);
     else
         free(t);
@@ -116,7 +146,7 @@ static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed
     memset(m, 0, sizeof *m);
     lf_hasher_init(&m->hasher, seed);
     size_t nslots = plain_slots_for(capacity);
-    struct plain_slot *t = plain_table_alloc(nslots);
+    struct plain_slot *t = plain_table_alloc(nslots, m->heap_tables);
     if (!t)
         return -1;
     plain_set_table(m, t, nslots);
@@ -125,7 +155,8 @@ static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed
 
 static inline void plain_destroy(struct plain_map *m)
 {
-    plain_table_free(m->slots, m->mask + 1);
+    if (m->slots)
+        plain_table_free(m->slots, m->mask + 1, m->heap_tables);
     m->slots = NULL;
 }
 
@@ -175,13 +206,13 @@ static inline void plain_place(struct plain_slot *t, size_t mask, uint64_t h, ui
 static inline int plain_grow(struct plain_map *m)
 {
     size_t old_n = m->mask + 1, new_n = old_n * 2;
-    struct plain_slot *t = plain_table_alloc(new_n);
+    struct plain_slot *t = plain_table_alloc(new_n, m->heap_tables);
     if (!t)
         return -1;
     for (size_t i = 0; i < old_n; i++)
         if (m->slots[i].key != 0)
             plain_place(t, new_n - 1, m->slots[i].key, m->slots[i].value);
-    plain_table_free(m->slots, old_n);
+    plain_table_free(m->slots, old_n, m->heap_tables);
     plain_set_table(m, t, new_n);
     m->resizes++;
     return 0;
@@ -214,8 +245,8 @@ static inline int plain_insert(struct plain_map *m, uint64_t key, uint64_t value
             return -1;
         plain_place(m->slots, m->mask, h, value);
     } else {
-        m->slots[i].key = h;
         m->slots[i].value = value;
+        PLAIN_COMMIT_KEY(&m->slots[i], h);
     }
     m->size++;
     return 1;
@@ -255,7 +286,7 @@ static inline int plain_remove(struct plain_map *m, uint64_t key, uint64_t *old)
             hole = j;
         }
     }
-    m->slots[hole].key = 0;
+    PLAIN_COMMIT_KEY(&m->slots[hole], 0);
     m->slots[hole].value = 0;
     m->size--;
     return 1;

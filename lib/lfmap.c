@@ -80,6 +80,7 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     /* A get on such a map protects its value (get_slow): no inline path. */
     if (m->protect_values && m->rcu.kind == LFRCU_INLINE_ERA)
         m->rcu.kind = LFRCU_CALLS;
+    m->live_asym = lf_asym_fence_available();
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
     lf_hasher_init(&m->hasher, cfg->seed ? cfg->seed : random_seed());
@@ -756,32 +757,48 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_stat
     return PROBE_NOMEM; /* full: unreachable below the hard limit */
 }
 
-static void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
+/* Every SHRINK_CHECK_PERIOD-th remove of a thread from a map (maybe_shrink)
+ * checks whether t should shrink; out of line, so that the removes in
+ * between pay an increment and a test. */
+static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap_table *t)
 {
-    if ((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) != 0 ||
-        t->nslots <= LFMAP_MIN_SLOTS)
+    if (t->nslots <= LFMAP_MIN_SLOTS || (size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
         return;
-    if ((size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
+    /* Without the fence, successors are never smaller than their table
+     * (lf_table_successor_slots): a shrink would only copy t into its twin,
+     * every SHRINK_CHECK_PERIOD removes.  relaxed: a hint; a stale false
+     * costs one such migration. */
+    if (atomic_load_explicit(&m->unfenced, memory_order_relaxed))
         return;
     /* Shrink only to a smaller table.  The successor keeps room for one
      * in-flight insert per registered thread, so with many threads and few
      * keys it may be as large as t: migrating then would only copy t into
      * its twin, again every SHRINK_CHECK_PERIOD removes, forever. */
-    size_t reserve;
-    if (lf_table_successor_slots(m, &reserve) < t->nslots)
+    if (lf_table_successor_slots_estimate(m) < t->nslots)
         lf_table_start_migration(m, t); /* -ENOMEM: keep the big table */
+}
+
+LF_WRITE_PATH void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
+{
+    /* Counted per map where the thread owns a stripe of it (a line its
+     * remove has just written): a thread counting once for all maps checked
+     * only the map of every 64th remove, so of two maps removed from in
+     * turn one never shrank (tests/unit_embedding.c).  Threads past the owned
+     * stripes share stripes, and count per thread. */
+    unsigned *removes = self->tid < LFMAP_OWNED_STRIPES ? &m->live[self->tid].removes_since_check
+                                                        : &self->removes_since_check;
+    if (__builtin_expect((++*removes & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
+        shrink_check(m, t);
 }
 
 /* Maps with a destructor: the record that will retire the value this write
  * may replace, allocated before any CAS, so that ENOMEM leaves the map as
  * it was.  Kept for the thread's next write when unused. */
-static __attribute__((noinline)) int value_rec_take(struct write_op *op)
+static __attribute__((noinline)) struct lf_value_rec *value_rec_take(struct lfmap_thread_state *self)
 {
-    op->rec = op->self->spare;
-    op->self->spare = NULL;
-    if (!op->rec)
-        op->rec = malloc(sizeof *op->rec);
-    return op->rec ? 0 : -ENOMEM;
+    struct lf_value_rec *r = self->spare;
+    self->spare = NULL;
+    return r ? r : malloc(sizeof *r); /* NULL: -ENOMEM */
 }
 
 LF_WRITE_PATH void value_rec_keep(struct write_op *op)
@@ -806,7 +823,10 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
     if (__builtin_expect(m->value_free != NULL, 0) && op->kind != W_INSERT) {
         if (op->kind == W_FETCH_ADD)
             return -EINVAL; /* values are owned objects, not counters */
-        if (value_rec_take(op))
+        /* Returned, not stored through op: op must not escape, or the
+         * compiler keeps it in memory and cannot fold decide() per kind. */
+        op->rec = value_rec_take(self);
+        if (!op->rec)
             return -ENOMEM;
     }
     uint64_t h = lf_mix(&m->hasher, key);
@@ -883,7 +903,10 @@ static bool value_ok(uint64_t v)
 
 int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
 {
-    return lfmap_get_or_insert(m, key, value, NULL);
+    if (!value_ok(value))
+        return -EINVAL;
+    struct write_op op = {.kind = W_INSERT, .value = value};
+    return write_run(m, key, &op); /* its own copy of the engine: no call to get_or_insert */
 }
 
 int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)

@@ -37,6 +37,39 @@
  *   program (liburcu forbids registering twice) until lfmap_thread_unregister.
  *   lfmap's read-side sections nest inside the program's.
  *
+ * Plugins (dlopen/dlclose)
+ *   A shared object of yours that uses lfmap links liblfmap.so (never
+ *   liblfmap.a: see the README) and may be loaded and unloaded any number of
+ *   times.  liblfmap.so is built with -z nodelete: once loaded it stays
+ *   loaded until the process exits, and so do the liburcu and Concurrency
+ *   Kit libraries it needs; a later load of your plugin finds it (and its
+ *   state) in place.  Why not shut down at the last unload instead: liburcu's
+ *   call_rcu worker threads, which free what lfmap retires, keep running in
+ *   liburcu's code after the unload, and liburcu (0.13) can stop its
+ *   default worker at no time (call_rcu_data_free ignores it); threads of
+ *   the host that used lfmap may still be registered, and other plugins
+ *   may use liburcu too.  Unmapping that code crashed the host (its
+ *   threads ran at an unmapped address); keeping a few hundred KiB mapped
+ *   cannot.  What your plugin must do before it is unloaded: lfmap_free
+ *   every map it created, from an ordinary thread outside any read-side
+ *   section (it then waits until the map's value_free and allocator
+ *   callbacks, code of your plugin, have all run), and call
+ *   lfmap_thread_unregister on every thread it registered that outlives
+ *   the plugin.  examples/plugin/ is a plugin and a host that does this.
+ *
+ * What lfmap does to the process
+ *   The first lfmap_new registers the process for the private expedited
+ *   sys_membarrier command (Linux 4.14 and later; liburcu-memb does the
+ *   same; it affects this process only).  Writers then keep the live
+ *   count with plain stores, and a resize pays one membarrier call.  Where
+ *   the kernel refuses the registration (older kernels, a seccomp policy)
+ *   every insert and remove pays one locked instruction more.  Where the
+ *   call itself fails later (a seccomp policy installed after the first
+ *   map), resizes size the new table from the old one's capacity instead
+ *   of the live count: nothing is lost and inserts keep working, but a
+ *   map under insert/remove churn then grows at each resize instead of
+ *   reusing its slots, so install such a policy before the first map.
+ *
  * Keys and values
  *   Every uint64_t key is valid, 0 and UINT64_MAX included.
  *   Values 0 .. LFMAP_VALUE_MAX are valid.  The LFMAP_RESERVED_VALUES values

@@ -142,6 +142,10 @@ struct lfmap_table {
     struct lfmap *map;
     struct lfmap_table *from; /* the table migrating into this one */
     uint64_t serial;        /* unique per table in the process */
+    /* A successor sized without the live count (the asymmetric fence
+     * failed): the claims reserved for copies, of which the promotion gives
+     * back those the copies did not take (copy_claims); 0 otherwise. */
+    size_t copy_reserve;
 
     /* Claimed slots, counted when reserved: every insert reserves before it
      * claims, and a successor starts with a reservation for every key that
@@ -156,6 +160,7 @@ struct lfmap_table {
     _Atomic uint64_t resize_attempts; /* generation of the next sentinel */
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
+    _Atomic size_t copy_claims;  /* slots copies claimed here, if copy_reserve */
     /* lfmap_foreach walks that hold this table outside a read-side section
      * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
      * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */
@@ -172,6 +177,10 @@ struct lfmap_counter_stripe {
      * (relaxed); lfmap_get_stats reads them. */
     _Atomic uint64_t claim_serial;
     _Atomic size_t claims_left;
+    /* Owned stripes only: the owner's removes from this map since its last
+     * shrink check (maybe_shrink).  Plain: only the owner reads or writes
+     * it, and ids are handed over with acquire/release (lib/thread.c). */
+    unsigned removes_since_check;
 };
 
 struct lfmap {
@@ -191,6 +200,13 @@ struct lfmap {
     void (*value_free)(uint64_t value, void *ctx);
     void *value_free_ctx;
     bool protect_values; /* value_free under a hazard-pointer scheme */
+    /* The live-count stripes use the asymmetric fence (lib/asym_fence.c):
+     * fixed at lfmap_new, for the life of the map. */
+    bool live_asym;
+    /* The last sizing found the asymmetric fence failing (the kernel refused
+     * membarrier after the map was created): successors are then never
+     * smaller than their table, and shrink checks stand aside. */
+    _Atomic uint64_t unfenced; /* 0 or 1; 64-bit for the model check's atomics */
     _Atomic uint64_t retired_bytes;
     _Atomic uint64_t retired_values;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
@@ -337,8 +353,14 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 {
     return ((uintptr_t)next & 1u) != 0;
 }
-/* Slots of a successor sized now, and the keys it must hold (*reserve). */
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve);
+/* Slots of t's successor sized now, and the claims it must reserve for the
+ * copies (*reserve): from the live count, or, when the heavy fence failed,
+ * from t's hard limit (*unfenced set: the promotion gives back what the
+ * copies did not take).  Called by a thread that put a sentinel in t->next
+ * or read one with seq_cst. */
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve, bool *unfenced);
+/* The same estimate without the fences, for the shrink heuristic only. */
+size_t lf_table_successor_slots_estimate(struct lfmap *m);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);
 void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *sentinel);
 /* nt is t's successor as the caller loaded it from t->next (acquire or
@@ -357,32 +379,72 @@ static inline int64_t lf_live_count(struct lfmap *m)
     return sum < 0 ? 0 : sum;
 }
 
-/* Adds delta to this thread's live-count stripe.  seq_cst (a locked
- * instruction on x86, stlr on ARMv8): the successor-sizing bound needs it.
- * The resizer publishes a sentinel with a seq_cst CAS, issues a seq_cst
- * fence, then sums the stripes; a writer's next operation loads t->next with
- * seq_cst.  In the single total order of seq_cst operations either this
- * store precedes the resizer's fence (and the sum includes it) or it follows
- * it, and then so does the writer's next load of t->next, which therefore
- * sees the sentinel (or what replaced it) and does not start on t.  So at
- * most one operation per thread, the one in flight, is missing from the sum
- * (paper-notes.md, "Sizing the successor").  With relaxed stores both sides
- * could read stale values on ARMv8 or POWER (store buffering) and a thread
- * could add any number of uncounted keys. */
+/* ---- asym_fence.c: the live-count stripes' fence ---- */
+/* Whether the process can use the asymmetric fence (sys_membarrier with
+ * PRIVATE_EXPEDITED registered); decided once. */
+bool lf_asym_fence_available(void);
+/* The resizer's side: a full barrier in every running thread of the
+ * process.  0, or -errno (then the bound cannot be trusted: give up). */
+int lf_asym_fence_heavy(void);
+/* The writer's side: a compiler barrier, which the heavy side turns into a
+ * full fence wherever the thread is.  The model check, which has no
+ * membarrier, runs the equivalent program: a seq_cst fence here and none
+ * on the heavy side (the way the Linux kernel's memory model treats
+ * sys_membarrier). */
+static inline void lf_asym_fence_light(void)
+{
+#ifdef LFMAP_MODEL
+    atomic_thread_fence(memory_order_seq_cst);
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* Adds delta to this thread's live-count stripe.  The successor-sizing bound
+ * (paper-notes.md, "Sizing the successor") needs the store S ordered before
+ * this thread's next operation's seq_cst load L of t->next, against the
+ * resizer's side: it puts a sentinel in t->next with a seq_cst CAS C, then
+ * makes both the heavy side of the asymmetric fence (a full barrier in
+ * every thread) and a seq_cst fence F, then sums the stripes.  The heavy
+ * fence puts a full barrier in this thread somewhere: after S, and then the
+ * sum sees S; or before S, hence before L, and after C, and then L sees the
+ * sentinel (or what replaced it) and the operation does not start on t.  So
+ * at most one operation per thread, the one in flight, is missing from the
+ * sum.  The writer itself pays only a compiler barrier (keeping S before L
+ * in its program) and a plain store: no locked instruction.  Where the
+ * asymmetric fence is not available (m->live_asym false), S is a seq_cst
+ * store (a locked xchg on x86, stlr on ARMv8) and the same follows from the
+ * single total order of seq_cst operations, with F.  With neither, the
+ * pattern is store buffering: both sides may read stale values on ARMv8 or
+ * POWER (or x86, whose store buffer delays S past L), and a thread could
+ * add any number of uncounted keys. */
 static inline void lf_live_add(struct lfmap *m, struct lfmap_thread_state *self, int64_t delta)
 {
     unsigned tid = self->tid;
     if (tid < LFMAP_OWNED_STRIPES) {
         _Atomic int64_t *c = &m->live[tid].live;
         /* relaxed load: only this thread writes this stripe (ids are handed
-         * over with acquire/release in lib/thread.c); seq_cst store: above. */
-        atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
-                              memory_order_seq_cst);
+         * over with acquire/release in lib/thread.c). */
+        int64_t now = atomic_load_explicit(c, memory_order_relaxed) + delta;
+        if (__builtin_expect(m->live_asym, 1)) {
+            /* relaxed: the asymmetric fence orders it (above). */
+            atomic_store_explicit(c, now, memory_order_relaxed);
+            lf_asym_fence_light();
+        } else {
+            /* seq_cst: the symmetric bound (above). */
+            atomic_store_explicit(c, now, memory_order_seq_cst);
+        }
         return;
     }
-    /* seq_cst: as above. */
-    atomic_fetch_add_explicit(&m->live[LFMAP_OWNED_STRIPES + tid % LFMAP_SHARED_STRIPES].live, delta,
-                              memory_order_seq_cst);
+    _Atomic int64_t *shared = &m->live[LFMAP_OWNED_STRIPES + tid % LFMAP_SHARED_STRIPES].live;
+    if (__builtin_expect(m->live_asym, 1)) {
+        /* relaxed: atomic for the other sharers; ordered as above. */
+        atomic_fetch_add_explicit(shared, delta, memory_order_relaxed);
+        lf_asym_fence_light();
+    } else {
+        /* seq_cst: as above. */
+        atomic_fetch_add_explicit(shared, delta, memory_order_seq_cst);
+    }
 }
 
 /* Assertions of the map's invariants: active in test and sanitizer builds

@@ -34,19 +34,30 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
     size_t i = h & nt->mask;
     for (size_t n = 0; n < nt->nslots; n++, i = (i + 1) & nt->mask) {
         struct lfmap_slot *s = &nt->slots[i];
-        /* relaxed: nothing is read through the key word.  A key word is
+        /* acquire: a copy's claim seen here brings its count in
+         * nt->copy_claims with it, and our MOVED CAS passes both on to the
+         * promotion that gives back the unused reservation (try_promote).
+         * Otherwise nothing is read through the key word: a key word is
          * written once (a claim; KEY_FROZEN is never written here, see
          * below), and the two CASes below, which read the latest value,
          * decide: a stale KEY_EMPTY makes the claim fail and return the
          * winner's key. */
-        uint64_t k = atomic_load_explicit(&s->key, memory_order_relaxed);
+        uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         if (k == KEY_EMPTY) {
             LFMAP_HOOK(BEFORE_COPY_CLAIM);
+            /* relaxed (both): counted before the claim, so that whoever sees
+             * the claim sees the count (the CAS releases it); a lost claim
+             * takes it back, and a count read in between is only high,
+             * which gives back less. */
+            if (nt->copy_reserve)
+                atomic_fetch_add_explicit(&nt->copy_claims, 1, memory_order_relaxed);
             /* seq_cst: claims of one slot are totally ordered with the other
              * claims (first claimer wins; the loser reads the winner's key
              * and looks at this slot again). */
             if (atomic_compare_exchange_strong(&s->key, &k, h))
                 k = h;
+            else if (nt->copy_reserve)
+                atomic_fetch_sub_explicit(&nt->copy_claims, 1, memory_order_relaxed);
         }
         if (k == h) {
             uint64_t unset = VALUE_UNSET;
@@ -160,6 +171,18 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t, struct lfmap_tab
      * the moves that preceded this CAS. */
     if (atomic_compare_exchange_strong(&m->current, &expected, nt)) {
         atomic_fetch_add_explicit(&m->resizes, 1, memory_order_relaxed); /* relaxed: a statistic */
+        if (nt->copy_reserve) {
+            /* relaxed: every copy's claim, and its count before it, precedes
+             * the MOVED or frozen state of its slot in t, which we have seen
+             * with acquire (our sweep) or through t->moved's seq_cst
+             * read-modify-writes (account).  Copies claimed at most t's
+             * claimed slots, which never exceed the reserve (t's hard
+             * limit); a count still high (a lost claim not yet taken back)
+             * only gives back less. */
+            size_t claims = atomic_load_explicit(&nt->copy_claims, memory_order_relaxed);
+            size_t unused = claims < nt->copy_reserve ? nt->copy_reserve - claims : 0;
+            atomic_fetch_sub_explicit(&nt->used, unused, memory_order_relaxed); /* relaxed: a counter */
+        }
         LFMAP_HOOK(BEFORE_RETIRE);
         lf_table_retire(t);
     }
@@ -177,11 +200,37 @@ static void account(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *
     }
 }
 
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
+/* Keys live now, plus one operation in flight per thread that may add a key
+ * after it was counted, plus one spare (paper-notes.md, "Sizing the
+ * successor").  Sized from live keys, not claimed slots, so that tombstones
+ * are dropped and a sparse table shrinks (pitfall 2). */
+static size_t successor_slots_for(size_t live, size_t threads, size_t *reserve)
 {
-    /* seq_cst load, before the fence.  A thread this count no longer
-     * includes unregistered before the load, hence before the fence, so
-     * every live-count store it made precedes the fence and the stripe sum
+    *reserve = live + threads + 1;
+    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+}
+
+/* Without the live count, when the kernel refuses the asymmetric fence
+ * after the map was created (a seccomp policy installed later): every key
+ * copied into the successor comes from a claimed slot of t, and t never
+ * holds more claimed slots than its hard limit (reserve_claim), so that
+ * many reserved claims always suffice, with no fence; the promotion gives
+ * back the ones the copies did not take (try_promote).  The successor is
+ * as large as t, so that they fit whatever the live count, or larger where
+ * the unfenced estimate asks for it: it never shrinks, and a map under
+ * churn keeps its size (tests/unit_asym_fence.c). */
+static size_t successor_slots_unfenced(struct lfmap *m, const struct lfmap_table *t, size_t *reserve)
+{
+    *reserve = t->hard_limit;
+    size_t want = lf_table_successor_slots_estimate(m);
+    return want > t->nslots ? want : t->nslots;
+}
+
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve, bool *unfenced)
+{
+    /* seq_cst load, before the fences.  A thread this count no longer
+     * includes unregistered before the load, hence before the fences, so
+     * every live-count store it made precedes them and the stripe sum
      * below sees it.  A thread whose registration the count misses
      * registered after the load, hence after the sentinel, and its first
      * load of t->next sees the sentinel.  Every other thread is counted and
@@ -190,15 +239,20 @@ size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
      * finish and unregister in between (tests/unit_sizing.c). */
     size_t threads = lf_registered_threads();
     LFMAP_HOOK(SIZING_THREADS_READ);
-    /* seq_cst fence: orders the stripe loads below after the sentinel in
-     * the single total order. */
+    /* The writers' half of the live-count fence (lf_live_add), then the
+     * resizer's: a seq_cst fence, which orders the stripe loads below after
+     * the sentinel in the single total order. */
+    *unfenced = m->live_asym && lf_asym_fence_heavy() != 0;
+    if (*unfenced)
+        return successor_slots_unfenced(m, t, reserve);
     atomic_thread_fence(memory_order_seq_cst);
-    /* Keys live now, plus one operation in flight per thread that may add a
-     * key after it was counted, plus one spare (paper-notes.md, "Sizing the
-     * successor").  Sized from live keys, not claimed slots, so that
-     * tombstones are dropped and a sparse table shrinks (pitfall 2). */
-    *reserve = (size_t)lf_live_count(m) + threads + 1;
-    return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
+    return successor_slots_for((size_t)lf_live_count(m), threads, reserve);
+}
+
+size_t lf_table_successor_slots_estimate(struct lfmap *m)
+{
+    size_t reserve;
+    return successor_slots_for((size_t)lf_live_count(m), lf_registered_threads(), &reserve);
 }
 
 /* Sizes, allocates and publishes t's successor while `sentinel` is in
@@ -212,7 +266,10 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * seq_cst order, and the live count it reads misses at most the one
      * operation each thread has in flight (lf_live_add). */
     size_t reserve;
-    size_t nslots = lf_table_successor_slots(m, &reserve);
+    bool unfenced;
+    size_t nslots = lf_table_successor_slots(m, t, &reserve, &unfenced);
+    /* relaxed: a hint for the shrink check (lib/lfmap.c). */
+    atomic_store_explicit(&m->unfenced, (uint64_t)unfenced, memory_order_relaxed);
     struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
@@ -228,6 +285,7 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * without counting them: they were all reserved here (a count taken
      * after the fact lagged, and inserts could fill the table meanwhile). */
     atomic_store_explicit(&nt->used, reserve, memory_order_relaxed);
+    nt->copy_reserve = unfenced ? reserve : 0; /* published with nt, as above */
     LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */

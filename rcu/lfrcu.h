@@ -113,6 +113,10 @@ struct lfrcu_scheme {
      * (< LFRCU_ERA_READERS) of its thread record after registration. */
     struct lfrcu_era_rec *(*era_reader)(void);
     unsigned char era_slot;
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
@@ -157,6 +161,9 @@ void lfrcu_read_lock_slow(void);
 void lfrcu_read_unlock_slow(void);
 extern struct lfrcu_domain lfrcu_default_domain;
 
+/* The out-of-line parts of the inline memb read side below (rcu/registry.c,
+ * so that every scheme file defines nothing but its struct and a renamed
+ * copy of any scheme links: tests/scheme_copies.sh). */
 void lfrcu_tsan_read_unlock(void);
 void lfrcu_memb_wake_gp(void);
 
@@ -181,6 +188,8 @@ void lfrcu_memb_wake_gp(void);
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 #define lfrcu_tsan_acquire(p) __tsan_acquire((void *)(p))
+/* Released by every memb read-side exit, acquired by memb's callbacks. */
+extern char lfrcu_memb_tsan_grace_period;
 #define lfrcu_tsan_release(p) __tsan_release((void *)(p))
 #else
 #define lfrcu_tsan_acquire(p) ((void)(p))

@@ -145,6 +145,25 @@ int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
     return 0;
 }
 
+/* The inline memb read side's out-of-line parts (lfrcu.h). */
+void lfrcu_memb_wake_gp(void)
+{
+    urcu_common_wake_up_gp(&urcu_memb_gp); /* checks the futex again */
+}
+
+#ifdef LFRCU_TSAN
+char lfrcu_memb_tsan_grace_period;
+
+void lfrcu_tsan_read_unlock(void)
+{
+    __tsan_release(&lfrcu_memb_tsan_grace_period);
+}
+#else
+void lfrcu_tsan_read_unlock(void)
+{
+}
+#endif
+
 const char *lfrcu_scheme_name(void)
 {
     if (lfrcu_default_resolve())

@@ -17,6 +17,7 @@
 #include "ck_fast.h"
 #include "ck_run.h"
 #include "test_alloc.h"
+#include "scheme_props.h"
 #include "test_values.h"
 #include "testutil.h"
 
@@ -77,7 +78,7 @@ START_TEST(same_value_put_and_cas_destroy_exactly_once)
     counts_reset();
     ck_assert_int_eq(lfmap_thread_register(), 0);
     lfmap *m = map_of(NULL, obj_destroy);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     uint64_t p = obj_new();
     ck_assert_int_eq(lfmap_put(m, 7, p, NULL), 1);
     for (int i = 0; i < 100; i++) {
@@ -453,7 +454,7 @@ START_TEST(nothing_pending_once_quiescent)
     counts_reset();
     ck_assert_int_eq(lfmap_thread_register(), 0);
     lfmap *m = map_of(NULL, obj_destroy);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&th[i], NULL, churner, m), 0);
@@ -570,14 +571,6 @@ END_TEST
  * before its fix, through the public API.
  * ====================================================================== */
 
-/* The schemes whose readers protect values by hazard pointers (and tables
- * by hazard pointers or eras): they free an object as soon as no reader
- * protects it. */
-static bool is_hazard_scheme(const char *name)
-{
-    return !strcmp(name, "ck-hp") || !strcmp(name, "he") || !strcmp(name, "ibr");
-}
-
 /* Integer values with a destructor that counts destructions per value. */
 #define IV_MAX 64u
 static _Atomic unsigned iv_destroyed[IV_MAX];
@@ -647,7 +640,7 @@ START_TEST(value_zero_protected_like_any_other)
                   "%s: the value 0 lfmap_get returned was destroyed inside lfmap_read_lock",
                   lfmap_reclamation(m));
     lfmap_read_unlock(m);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     /* Let that 0 be destroyed now, so that the count below is about the
      * next one only. */
     for (int i = 0; i < 2000 && !leak && atomic_load(&iv_destroyed[0]) == 0; i++) {
@@ -810,7 +803,7 @@ START_TEST(no_destructor_inside_stats_or_foreach)
                   lfmap_reclamation(d3_map), atomic_load(&destroyed_inside));
     atomic_store(&d3_phase, 2);
     pthread_join(t, NULL);
-    bool leak = !strcmp(lfmap_reclamation(d3_map), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(d3_map));
     lfmap_free(d3_map);
     lfmap_thread_unregister();
     if (!leak) {
@@ -856,7 +849,7 @@ START_TEST(foreach_values_protected_inside_read_lock)
     lfmap_read_lock(fe_map);
     ck_assert_int_eq(lfmap_foreach(fe_map, hold_and_replace, NULL), 1);
     lfmap_read_unlock(fe_map);
-    bool leak = !strcmp(lfmap_reclamation(fe_map), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(fe_map));
     lfmap_free(fe_map);
     lfmap_thread_unregister();
     if (!leak) {
@@ -970,7 +963,7 @@ START_TEST(hazard_free_ignores_unrelated_stalled_reader)
 {
     for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
         const char *s = lfmap_reclamation_scheme(i);
-        if (is_hazard_scheme(s) && only_in_pass(s))
+        if (scheme_has_hazards(s) && only_in_pass(s))
             free_beside_a_stalled_reader(s);
     }
 }
@@ -1035,7 +1028,7 @@ START_TEST(sections_after_unregister_inside_one)
     ck_assert_msg(obj_live(v), "%s: a value got in a section after an unregister inside a section was freed",
                   lfmap_reclamation(m));
     lfmap_read_unlock(m);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     lfmap_free(m);
     lfmap_thread_unregister();
     if (!leak) {

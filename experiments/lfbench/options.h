@@ -27,6 +27,7 @@ extern const char *const lfb_values_names[]; /* "int", "pointer" */
 #define LFB_SCHEME_NAME_MAX 32
 /* The stalled reader (--stall) at most this long. */
 #define LFB_STALL_MAX_S 3600.0
+#define LFB_WARMUP_MAX_S 3600.0
 
 struct lfb_options {
     const struct lfb_map_ops *maps[LFB_MAX_LIST];
@@ -60,8 +61,18 @@ struct lfb_options {
     const char *scheme_opt; /* "--scheme" or "--rcu", for messages */
     enum lfb_values values;
     double stall_s;        /* --stall: a reader holds a read-side section this long; 0 = none */
+    double warmup_s;       /* --warmup: untimed operations before each run; 0 = none */
     bool timeseries;       /* --timeseries (implied by --stall): memory samples in the record */
     double monitor_ms;     /* --monitor-ms: memory sampling interval */
+    /* --lock-kind: lock-based maps run once per kind listed that they
+     * honour, as series "map/KIND" (maps/locks.h); none = each map's own. */
+    unsigned lock_kinds[LFB_MAX_LIST];
+    size_t nlock_kinds;
+    bool profile_locks;    /* --profile-locks: the profiled adapter copies */
+    uint64_t ops_limit;    /* --ops: stream entries per thread, 0 = until --duration */
+    uint64_t dump_streams; /* --dump-streams N: print streams, run nothing */
+    bool probe_memory;     /* --probe-memory: the child of a memory probe (memprobe.h) */
+    bool no_probe;         /* --no-memory-probe */
     bool no_check;
     bool help, list_maps, list_schemes;
 };

@@ -349,7 +349,8 @@ static const struct lfrcu_scheme model_scheme = {
     nullptr, // no offline/online: not a QSBR scheme
     nullptr,
     nullptr, // no hazard pointers: ck-hp is not modelled
-    false,
+    false,   // no_read_side
+    false,   // never_frees
 };
 static const struct lfrcu_scheme *const model_schemes[] = {&model_scheme, nullptr};
 

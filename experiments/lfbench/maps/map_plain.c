@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* plain: the non-concurrent linear-probing map (experiments/plain_map.h) at
  * one thread, the single-thread limit every concurrent map is measured
- * against.  No synchronisation at all, hence max_threads = 1. */
+ * against.  No synchronisation at all, hence max_threads = 1.
+ *
+ * Compiled a second time with PLAIN_LOCKED_WRITES (experiments/harness.mk):
+ * plain-locked, the same map whose effective inserts and removes commit
+ * with one atomic exchange (plain_map.h, PLAIN_COMMIT_KEY): the cost of one
+ * locked instruction per write and nothing else, the floor under any
+ * concurrent map's writes.  Still one thread only. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -47,9 +53,19 @@ static void plain_a_stats(void *m, struct lfb_map_stats *out)
     snprintf(out->config, sizeof out->config, "{\"slots\":%zu}", plain_capacity_slots(p));
 }
 
-const struct lfb_map_ops lfb_map_plain = {
-    .name = "plain",
-    .description = "non-concurrent linear probing (experiments/plain_map.h), 1 thread only",
+#ifdef PLAIN_LOCKED_WRITES
+#define LFB_PLAIN_OPS lfb_map_plain_locked
+#define LFB_PLAIN_NAME "plain-locked"
+#define LFB_PLAIN_DESCRIPTION "plain, each effective insert/remove committed by one atomic exchange, 1 thread only"
+#else
+#define LFB_PLAIN_OPS lfb_map_plain
+#define LFB_PLAIN_NAME "plain"
+#define LFB_PLAIN_DESCRIPTION "non-concurrent linear probing (experiments/plain_map.h), 1 thread only"
+#endif
+
+const struct lfb_map_ops LFB_PLAIN_OPS = {
+    .name = LFB_PLAIN_NAME,
+    .description = LFB_PLAIN_DESCRIPTION,
     .max_threads = 1,
     .create = plain_create,
     .destroy = plain_destroy_map,

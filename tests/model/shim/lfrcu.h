@@ -101,6 +101,10 @@ struct lfrcu_scheme {
      * (< LFRCU_ERA_READERS) of its thread record after registration. */
     struct lfrcu_era_rec *(*era_reader)(void);
     unsigned char era_slot;
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
