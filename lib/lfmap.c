@@ -54,7 +54,7 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     }
     struct lfrcu_domain rcu;
     if (lfrcu_domain_init(&rcu, cfg->reclamation) != 0) {
-        errno = EINVAL; /* an unknown scheme, named here or by LFMAP_RCU */
+        errno = EINVAL; /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
         return NULL;
     }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {

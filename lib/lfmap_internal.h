@@ -231,7 +231,7 @@ struct lfmap_thread_state {
      * read side of LFRCU_INLINE_MEMB maps. */
     unsigned long *memb_ctr;
     /* The era schemes' reader records of this thread (era_reader, at the
-     * scheme's era_slot), for the inline read side of LFRCU_INLINE_ERA maps. */
+     * map's rcu.era_slot: lfrcu_era_slot_of), for the inline read side of LFRCU_INLINE_ERA maps. */
     struct lfrcu_era_rec *era_rec[LFRCU_ERA_READERS];
     bool registered;
     unsigned removes_since_check;

@@ -123,11 +123,28 @@ static bool heavy_fence(void)
     return false;
 }
 
+/* The engine's thread-local record index.  relaxed: the slot is a pure
+ * function of the static registry (lfrcu_era_slot_of), so racing first
+ * calls compute and store the same value.  Below LFRCU_ERA_READERS for an
+ * engine in use: lfmap_new refuses a scheme past the limit, and
+ * lfrcu_era_register checks. */
+static inline unsigned engine_slot(struct lfrcu_era_engine *e)
+{
+    unsigned slot = atomic_load_explicit(&e->slot, memory_order_relaxed);
+    if (__builtin_expect(slot == LFRCU_ERA_SLOT_UNSET, 0)) {
+        slot = lfrcu_era_slot_of(e->scheme);
+        atomic_store_explicit(&e->slot, slot, memory_order_relaxed);
+    }
+    return slot;
+}
+
 /* ---- registry and read side ------------------------------------------- */
 
 int lfrcu_era_register(struct lfrcu_era_engine *e)
 {
-    if (self[e->slot])
+    if (engine_slot(e) >= LFRCU_ERA_READERS)
+        return -ENOSPC;
+    if (self[engine_slot(e)])
         return 0;
     lfrcu_era_asymmetric();
     struct lfrcu_era_rec *r;
@@ -161,7 +178,7 @@ int lfrcu_era_register(struct lfrcu_era_engine *e)
     r->depth = 0;
     r->pending = 0;
     r->next_ptr = NULL;
-    self[e->slot] = r;
+    self[engine_slot(e)] = r;
     return 0;
 }
 
@@ -181,14 +198,14 @@ static void try_reclaim(struct lfrcu_era_engine *e);
 
 void lfrcu_era_unregister(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[e->slot];
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     if (!r)
         return;
     /* An unregister inside a section ends it (lib/lfmap.h). */
     r->depth = 0;
     r->pending = 0;
     clear_all(r);
-    self[e->slot] = NULL;
+    self[engine_slot(e)] = NULL;
     try_reclaim(e); /* helps; what stays pending is the engine's, not ours */
     lfrcu_tsan_release(r); /* see lfrcu_era_register */
     /* release: our sections and the clearing above come before the next
@@ -198,12 +215,12 @@ void lfrcu_era_unregister(struct lfrcu_era_engine *e)
 
 struct lfrcu_era_rec *lfrcu_era_reader(struct lfrcu_era_engine *e)
 {
-    return self[e->slot];
+    return self[engine_slot(e)];
 }
 
 void lfrcu_era_read_lock(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[e->slot];
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     bool outermost = r->depth == 0;
     lfrcu_era_lock_inline(r);
     if (outermost && !asym)
@@ -212,12 +229,12 @@ void lfrcu_era_read_lock(struct lfrcu_era_engine *e)
 
 void lfrcu_era_read_unlock(struct lfrcu_era_engine *e)
 {
-    lfrcu_era_unlock_inline(self[e->slot]);
+    lfrcu_era_unlock_inline(self[engine_slot(e)]);
 }
 
 void lfrcu_era_protect(struct lfrcu_era_engine *e, unsigned slot, const void *p)
 {
-    struct lfrcu_era_rec *r = self[e->slot];
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     /* The store replaces the slot's previous protection: for TSan, a
      * release, as at the end of a section. */
     lfrcu_tsan_release(&lfrcu_era_tsan);
@@ -244,10 +261,10 @@ void lfrcu_era_unlock_slow(struct lfrcu_era_rec *r)
 
 bool lfrcu_era_may_wait(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[e->slot];
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     /* Not inside a section, and not in a callback: lfmap_free waits for
      * its map's objects, one of which may be on the list we are running. */
-    return (!r || r->depth == 0) && running_here[e->slot] == 0;
+    return (!r || r->depth == 0) && running_here[engine_slot(e)] == 0;
 }
 
 /* ---- retirement and scans ---------------------------------------------- */
@@ -385,7 +402,7 @@ static struct lfrcu_head *scan_locked(struct lfrcu_era_engine *e)
     /* relaxed: counted before the lock is released, which orders it
      * before a barrier's lock and load. */
     atomic_fetch_add_explicit(&e->running, freed, memory_order_relaxed);
-    running_here[e->slot] += freed;
+    running_here[engine_slot(e)] += freed;
     return ready;
 }
 
@@ -396,7 +413,7 @@ static void run_list(struct lfrcu_era_engine *e, struct lfrcu_head *h)
         struct lfrcu_head *next = LINK(h);
         lfrcu_tsan_acquire(&lfrcu_era_tsan);
         h->fn(h);
-        running_here[e->slot]--;
+        running_here[engine_slot(e)]--;
         /* release: the callback's effects come before a barrier that sees
          * the count drop (it loads with acquire). */
         atomic_fetch_sub_explicit(&e->running, 1, memory_order_release);
@@ -428,10 +445,10 @@ void lfrcu_era_retire(struct lfrcu_era_engine *e, struct lfrcu_head *head, lfrcu
     /* release: the head's fields before its publication. */
     while (!atomic_compare_exchange_weak_explicit(&e->incoming, &top, head, memory_order_release,
                                                   memory_order_relaxed));
-    if (++retires[e->slot] < RECLAIM_PERIOD)
+    if (++retires[engine_slot(e)] < RECLAIM_PERIOD)
         return;
-    retires[e->slot] = 0;
-    struct lfrcu_era_rec *r = self[e->slot];
+    retires[engine_slot(e)] = 0;
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     if (r && r->depth)
         r->pending |= LFRCU_ERA_SCAN; /* at the outermost unlock */
     else
@@ -440,7 +457,7 @@ void lfrcu_era_retire(struct lfrcu_era_engine *e, struct lfrcu_head *head, lfrcu
 
 void lfrcu_era_quiescent(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[e->slot];
+    struct lfrcu_era_rec *r = self[engine_slot(e)];
     if (!r || r->depth == 0)
         try_reclaim(e);
 }
@@ -456,7 +473,7 @@ void lfrcu_era_barrier(struct lfrcu_era_engine *e)
         /* Callbacks other threads took may still be running: wait for
          * them, except in a barrier called from a callback.
          * acquire: pairs with run_list's release. */
-        if (left == 0 && (running_here[e->slot] || atomic_load_explicit(&e->running, memory_order_acquire) == 0))
+        if (left == 0 && (running_here[engine_slot(e)] || atomic_load_explicit(&e->running, memory_order_acquire) == 0))
             return;
         /* A reader still reserves an era (or names a value) of something
          * pending: sleep until it moves on. */

@@ -18,6 +18,7 @@
 
 #include "lfrcu.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,7 +52,10 @@ struct lfrcu_era_ops {
 
 struct lfrcu_era_engine {
     const struct lfrcu_era_ops *ops;
-    unsigned slot; /* the scheme's era_slot: its thread-local record index */
+    const struct lfrcu_scheme *scheme; /* the scheme this engine serves */
+    /* Its thread-local record index, lfrcu_era_slot_of(scheme): set at the
+     * first use (engine_slot in era.c); LFRCU_ERA_SLOT_UNSET before. */
+    _Atomic unsigned slot;
     _Atomic(struct lfrcu_era_rec *) records; /* the registry: push only */
     _Atomic(struct lfrcu_head *) incoming;    /* retired, not scanned yet: push only, taken whole */
     pthread_mutex_t lock;                     /* scans */
@@ -62,7 +66,9 @@ struct lfrcu_era_engine {
     size_t values_cap;
     _Atomic unsigned long running;            /* callbacks taken to run and not run yet */
 };
-#define LFRCU_ERA_ENGINE(ops_, slot_) {.ops = (ops_), .slot = (slot_), .lock = PTHREAD_MUTEX_INITIALIZER}
+#define LFRCU_ERA_SLOT_UNSET UINT_MAX
+#define LFRCU_ERA_ENGINE(ops_, scheme_)                                                                       \
+    {.ops = (ops_), .scheme = (scheme_), .slot = LFRCU_ERA_SLOT_UNSET, .lock = PTHREAD_MUTEX_INITIALIZER}
 
 /* After a store of a reservation: a seq_cst fence, or only a compiler
  * barrier when reclaimers use membarrier (lfrcu_era_asymmetric). */
@@ -82,11 +88,12 @@ void lfrcu_era_quiescent(struct lfrcu_era_engine *e);
 struct lfrcu_era_rec *lfrcu_era_reader(struct lfrcu_era_engine *e);
 
 /* Defines `const struct lfrcu_scheme lfrcu_scheme_<id>` named name_ (its
- * .name, as users spell it), on a static engine for ops_ at era slot
- * slot_: every member calls the engine.  A scheme file is its ops and
- * this line. */
-#define LFRCU_ERA_SCHEME(id, name_, ops_, slot_)                                                              \
-    static struct lfrcu_era_engine id##_engine = LFRCU_ERA_ENGINE(ops_, slot_);                               \
+ * .name, as users spell it), on a static engine for ops_: every member
+ * calls the engine.  A scheme file is its ops and this line (its
+ * thread-local slot comes from the registry, lfrcu_era_slot_of). */
+#define LFRCU_ERA_SCHEME(id, name_, ops_)                                                                     \
+    extern const struct lfrcu_scheme lfrcu_scheme_##id;                                                       \
+    static struct lfrcu_era_engine id##_engine = LFRCU_ERA_ENGINE(ops_, &lfrcu_scheme_##id);                  \
     static int id##_register(void) { return lfrcu_era_register(&id##_engine); }                              \
     static void id##_unregister(void) { lfrcu_era_unregister(&id##_engine); }                                \
     static void id##_read_lock(void) { lfrcu_era_read_lock(&id##_engine); }                                  \
@@ -113,7 +120,6 @@ struct lfrcu_era_rec *lfrcu_era_reader(struct lfrcu_era_engine *e);
         .protect = id##_protect,                                                                              \
         .birth = lfrcu_era_birth,                                                                             \
         .era_reader = id##_reader,                                                                            \
-        .era_slot = (slot_),                                                                                  \
     }
 
 #endif /* LFRCU_ERA_ENGINE_H */

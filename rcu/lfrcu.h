@@ -109,10 +109,9 @@ struct lfrcu_scheme {
     /* Optional: era schemes (see the contract above). */
     void (*birth)(struct lfrcu_head *head, bool known);
     /* Optional: era schemes with the inline read side (rcu/lfrcu_era.h):
-     * the calling thread's record, which lfmap keeps at index era_slot
-     * (< LFRCU_ERA_READERS) of its thread record after registration. */
+     * the calling thread's record, which lfmap keeps at the scheme's era
+     * slot (lfrcu_era_slot_of) of its thread record after registration. */
     struct lfrcu_era_rec *(*era_reader)(void);
-    unsigned char era_slot;
     /* Optional: the scheme never frees what is retired (leak).  Tests and
      * tools ask this property, never the name: tests/prog_schemes
      * --never-frees lists such schemes. */
@@ -131,7 +130,7 @@ struct lfrcu_domain {
     unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
     unsigned char kind; /* enum lfrcu_kind */
     bool hazards;       /* scheme->protect != NULL */
-    unsigned char era_slot; /* scheme->era_slot */
+    unsigned char era_slot; /* era schemes: lfrcu_era_slot_of(scheme) */
 };
 
 /* Resolves name (NULL: the process default, LFMAP_RCU else "urcu-memb").
@@ -143,6 +142,12 @@ const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
 const struct lfrcu_scheme *const *lfrcu_schemes(void);
 /* Bit of scheme s in a thread's registration mask. */
 unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s);
+/* An era scheme's slot (rcu/lfrcu_era.h, LFRCU_ERA_READERS): how many
+ * schemes with era_reader come before s in rcu/schemes.def; a pure
+ * function of the registry, so every caller gets the same answer.  Not
+ * below LFRCU_ERA_READERS for a scheme past the limit (or not an era
+ * scheme, or not registered). */
+unsigned lfrcu_era_slot_of(const struct lfrcu_scheme *s);
 
 /* The process default, for code that uses one scheme for everything (the
  * tests of this layer, bench_rcu_readside).  lfrcu_select picks it before

@@ -57,9 +57,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The era-based schemes a thread may use at once (one record pointer each
- * in lfmap's thread record; struct lfrcu_scheme.era_slot indexes it). */
-#define LFRCU_ERA_READERS 2u
+/* The most era schemes a process may register (one record pointer each in
+ * lfmap's thread record and in the engine's thread-local arrays).  Each
+ * era scheme's slot is its rank among the registered era schemes
+ * (lfrcu_era_slot_of, rcu/registry.c): no scheme file chooses one, so a
+ * new or copied scheme cannot share another's slot.  An era scheme beyond
+ * this many cannot be used: lfmap_new fails for it (EINVAL). */
+#define LFRCU_ERA_READERS 8u
 /* A reservation that reserves nothing. */
 #define LFRCU_ERA_NONE UINT64_MAX
 /* Work for the outermost unlock (struct lfrcu_era_rec.pending). */

@@ -95,5 +95,4 @@ static const struct lfrcu_era_ops he_ops = {
     .clear = he_clear,
 };
 
-/* Era slot 0: the index of this scheme's record in lfmap's thread record. */
-LFRCU_ERA_SCHEME(he, "he", &he_ops, 0u);
+LFRCU_ERA_SCHEME(he, "he", &he_ops);

@@ -79,5 +79,4 @@ static const struct lfrcu_era_ops ibr_ops = {
     .clear = ibr_clear,
 };
 
-/* Era slot 1: the index of this scheme's record in lfmap's thread record. */
-LFRCU_ERA_SCHEME(ibr, "ibr", &ibr_ops, 1u);
+LFRCU_ERA_SCHEME(ibr, "ibr", &ibr_ops);

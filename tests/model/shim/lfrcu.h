@@ -97,10 +97,9 @@ struct lfrcu_scheme {
     /* Optional: era schemes (see the contract above). */
     void (*birth)(struct lfrcu_head *head, bool known);
     /* Optional: era schemes with the inline read side (rcu/lfrcu_era.h):
-     * the calling thread's record, which lfmap keeps at index era_slot
-     * (< LFRCU_ERA_READERS) of its thread record after registration. */
+     * the calling thread's record, which lfmap keeps at the scheme's era
+     * slot (lfrcu_era_slot_of) of its thread record after registration. */
     struct lfrcu_era_rec *(*era_reader)(void);
-    unsigned char era_slot;
     /* Optional: the scheme never frees what is retired (leak).  Tests and
      * tools ask this property, never the name: tests/prog_schemes
      * --never-frees lists such schemes. */
@@ -119,7 +118,7 @@ struct lfrcu_domain {
     unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
     unsigned char kind; /* enum lfrcu_kind */
     bool hazards;       /* scheme->protect != NULL */
-    unsigned char era_slot; /* scheme->era_slot */
+    unsigned char era_slot; /* era schemes: lfrcu_era_slot_of(scheme) */
 };
 
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
