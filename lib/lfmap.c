@@ -102,7 +102,14 @@ static void value_free_callback(struct lfrcu_head *head)
 {
     struct lf_value_rec *r = (struct lf_value_rec *)(void *)((char *)head - offsetof(struct lf_value_rec, rcu));
     struct lfmap *m = r->map;
+    /* Marked, so that an lfmap_free inside value_free does not wait: this
+     * may be a scheme's reclamation thread, or a writer in the middle of a
+     * scan, whatever the scheme of the map being freed (a wait there could
+     * hold up, or wait for, this very callback). */
+    struct lfmap_thread_state *self = lf_thread();
+    self->in_value_free++;
     m->value_free(r->value, m->value_free_ctx);
+    self->in_value_free--;
     /* relaxed (both): statistics. */
     atomic_fetch_sub_explicit(&m->retired_values, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&m->retired_bytes, sizeof *r, memory_order_relaxed);
@@ -153,8 +160,15 @@ static void value_retire_final(struct lfmap *m, uint64_t w)
  * would hold that back for as long as it likes).  Each round reclaims on
  * this thread (the quiescent hook: a scan, never waiting) and then sleeps
  * while some of ours are still protected or being freed elsewhere. */
+/* Sleeps between rounds, doubling from the first to the last: a scan of an
+ * era scheme issues a process-wide membarrier, and a reader stalled for
+ * seconds must not turn lfmap_free into thousands of them per second. */
+#define WAIT_SLEEP_FIRST_NS 100000L   /* 0.1 ms: most waits end in a round or two */
+#define WAIT_SLEEP_LAST_NS 20000000L  /* 20 ms: at most 50 scans a second */
+
 static void wait_for_own_objects(struct lfmap *m)
 {
+    long sleep_ns = WAIT_SLEEP_FIRST_NS;
     for (;;) {
         if (m->rcu.scheme->quiescent)
             m->rcu.scheme->quiescent();
@@ -162,8 +176,15 @@ static void wait_for_own_objects(struct lfmap *m)
          * of this map's callbacks (value_free) are visible to our caller. */
         if ((atomic_load_explicit(&m->retired_pending, memory_order_acquire) & ~MAP_OWNED) == 0)
             return;
-        struct timespec ts = {0, 100000};
+        /* The scheme can no longer free (era schemes whose membarrier
+         * began to fail): the objects stay pending, freed by a later scan
+         * if it works again, and the callbacks free the map's header. */
+        if (m->rcu.scheme->may_wait && !m->rcu.scheme->may_wait())
+            return;
+        struct timespec ts = {0, sleep_ns};
         nanosleep(&ts, NULL);
+        if (sleep_ns < WAIT_SLEEP_LAST_NS)
+            sleep_ns = sleep_ns * 2 < WAIT_SLEEP_LAST_NS ? sleep_ns * 2 : WAIT_SLEEP_LAST_NS;
     }
 }
 
@@ -196,7 +217,7 @@ void lfmap_free(lfmap *m)
      * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
-        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait())) {
+        lf_thread()->in_value_free == 0 && (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait())) {
         if (m->rcu.hazards)
             wait_for_own_objects(m);
         else
@@ -698,7 +719,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
         if (lf_protect_from(m, from))
-            lf_table_finish_migration(m, from, t); /* t is from's successor */
+            lf_table_finish_protected(m, from, t); /* t is from's successor, held in the table slot */
         return PROBE_RETRY;
     }
     lf_table_start_migration(m, t);
@@ -865,7 +886,9 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
+            LFMAP_HOOK(WRITER_BEFORE_HELP);
             lf_table_help_migration(m, t, nt);
+            LFMAP_HOOK(WRITER_AFTER_HELP);
             lf_table_freeze_key_path(m, t, nt, h);
             lf_advance(m, nt);
             t = nt;
@@ -995,8 +1018,10 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
         if (!nt)
             break;
-        if (lf_table_next_is_sentinel(nt) || lf_protect_next(m, t, nt))
+        if (lf_table_next_is_sentinel(nt))
             lf_table_finish_migration(m, t, nt);
+        else if (lf_protect_next(m, t, nt))
+            lf_table_finish_protected(m, t, nt);
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a

@@ -235,6 +235,9 @@ struct lfmap_thread_state {
     struct lfrcu_era_rec *era_rec[LFRCU_ERA_READERS];
     bool registered;
     unsigned removes_since_check;
+    /* Nesting of value_free calls on this thread (any map, any scheme):
+     * lfmap_free does not wait inside one. */
+    unsigned in_value_free;
     /* A retire record allocated ahead (before a write's CAS) and not used. */
     struct lf_value_rec *spare;
 };
@@ -369,6 +372,11 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
 void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h);
 void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
+/* The same for a successor nt (not a sentinel) that the caller already
+ * protects (lf_protect_next, or the table slot): it never protects nt
+ * again, since a failed re-validation would drop the caller's protection
+ * while the caller goes on using nt. */
+void lf_table_finish_protected(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 
 static inline int64_t lf_live_count(struct lfmap *m)
 {

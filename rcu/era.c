@@ -104,6 +104,14 @@ void lfrcu_era_publish(void)
         atomic_thread_fence(memory_order_seq_cst);
 }
 
+/* Whether the last heavy_fence could not be issued (membarrier refused
+ * after start-up, e.g. a seccomp filter installed later): readers publish
+ * without fences, so nothing can be freed until it works again, and
+ * lfrcu_era_may_wait says no (lfmap_free must not wait for frees that
+ * cannot come).  relaxed (both sides): a hint; scans decide by their own
+ * fence. */
+static _Atomic bool fence_failing;
+
 /* The reclaimer's side of the reservation's publication.  False when it
  * could not be issued: then nothing may be freed this time. */
 static bool heavy_fence(void)
@@ -118,8 +126,11 @@ static bool heavy_fence(void)
      * is visible to the loads below, or those loads of its come after our
      * unlinking.  Interrupted or refused: try again, then give up. */
     for (int i = 0; i < 3; i++)
-        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0) {
+            atomic_store_explicit(&fence_failing, false, memory_order_relaxed);
             return true;
+        }
+    atomic_store_explicit(&fence_failing, true, memory_order_relaxed);
     return false;
 }
 
@@ -239,9 +250,11 @@ void lfrcu_era_protect(struct lfrcu_era_engine *e, unsigned slot, const void *p)
      * release, as at the end of a section. */
     lfrcu_tsan_release(&lfrcu_era_tsan);
     if (slot >= LFRCU_HAZARD_VALUE) {
-        /* relaxed: published by lfrcu_era_publish (the caller then
-         * re-validates, as under hazard pointers). */
-        atomic_store_explicit(&r->value[slot - LFRCU_HAZARD_VALUE], (uintptr_t)p, memory_order_relaxed);
+        /* release: it replaces the slot's previous value, so our reads of
+         * that value come before a scanner can see it unprotected (as the
+         * clearing stores); published by lfrcu_era_publish, then the caller
+         * re-validates, as under hazard pointers. */
+        atomic_store_explicit(&r->value[slot - LFRCU_HAZARD_VALUE], (uintptr_t)p, memory_order_release);
         r->pending |= LFRCU_ERA_CLEAR;
         lfrcu_era_publish();
         return;
@@ -263,8 +276,10 @@ bool lfrcu_era_may_wait(struct lfrcu_era_engine *e)
 {
     struct lfrcu_era_rec *r = self[engine_slot(e)];
     /* Not inside a section, and not in a callback: lfmap_free waits for
-     * its map's objects, one of which may be on the list we are running. */
-    return (!r || r->depth == 0) && running_here[engine_slot(e)] == 0;
+     * its map's objects, one of which may be on the list we are running.
+     * Nor while the reclaimer's fence fails: nothing can be freed then. */
+    return (!r || r->depth == 0) && running_here[engine_slot(e)] == 0 &&
+           !atomic_load_explicit(&fence_failing, memory_order_relaxed);
 }
 
 /* ---- retirement and scans ---------------------------------------------- */

@@ -62,9 +62,11 @@ static void he_protect_table(struct lfrcu_era_rec *r, unsigned slot, const void 
         r->pending |= LFRCU_ERA_CLEAR;
     else
         r->cur = e;
-    /* relaxed (both): our own slot; the store is published below. */
+    /* relaxed load: our own slot.  release store: it replaces the slot's
+     * previous era, so our reads under that era come before a scanner can
+     * see it gone (as the clearing stores); published below. */
     if (atomic_load_explicit(&r->res[slot], memory_order_relaxed) != e) {
-        atomic_store_explicit(&r->res[slot], e, memory_order_relaxed);
+        atomic_store_explicit(&r->res[slot], e, memory_order_release);
         lfrcu_era_publish();
     }
 }

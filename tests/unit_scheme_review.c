@@ -931,6 +931,63 @@ END_TEST
  * map held it back.  Hazard schemes: lfmap_free waits for its own map's
  * objects only (the unrelated map is created after the reader stalled, so
  * that no era of the reader covers its tables either). */
+/* ---- lfmap_free inside another scheme's value_free (review of issue
+ * 18): a value_free of a map of the default scheme (run by liburcu's
+ * call_rcu worker) frees a map of a hazard or era scheme while a reader of
+ * that scheme stalls in a section of a third map.  lib/lfmap.h says
+ * lfmap_free does not wait in a callback; the era schemes' may_wait only
+ * knew their own callbacks, so it waited for the reader (2 s), and the
+ * worker, and every default-scheme map's reclamation, waited with it. */
+static lfmap *xcb_victim;
+
+static void free_victim_value(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    if (v == 1)
+        lfmap_free(xcb_victim);
+}
+
+START_TEST(free_inside_another_schemes_value_free_does_not_wait)
+{
+    const char *outer = lfmap_reclamation_scheme(0); /* the built-in default: its callbacks run on a worker */
+    if (!only_in_pass(outer))
+        return;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
+        const char *s = lfmap_reclamation_scheme(i);
+        if (!scheme_has_hazards(s) || !strcmp(s, outer))
+            continue;
+        static struct holder h = {.max_ms = 3000};
+        struct lfmap_config inner = {.reclamation = s};
+        h.m = lfmap_new(&inner);
+        ck_assert_ptr_nonnull(h.m);
+        ck_assert_int_eq(lfmap_put(h.m, 1, 1, NULL), 1);
+        xcb_victim = lfmap_new(&inner); /* before the reader: its era covers the first table */
+        ck_assert_ptr_nonnull(xcb_victim);
+        pthread_t t;
+        start_holder(&h, &t);
+        for (uint64_t k = 0; k < 200; k++) /* resizes: retired tables the reader may hold */
+            ck_assert_int_eq(lfmap_insert(xcb_victim, k, k), 1);
+        struct lfmap_config cfg = {.reclamation = outer, .value_free = free_victim_value};
+        lfmap *a = lfmap_new(&cfg);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(lfmap_insert(a, 7, 1), 1);
+        ck_assert_int_eq(lfmap_remove(a, 7, NULL), 1); /* its value_free frees xcb_victim */
+        double w0 = tu_now();
+        lfmap_free(a); /* waits for a's callbacks */
+        double wall = tu_now() - w0;
+        bool reader_still_in = atomic_load(&h.phase) == 1;
+        atomic_store(&h.phase, 2);
+        pthread_join(t, NULL);
+        lfmap_free(h.m);
+        ck_assert_msg(wall < 1.0 || !reader_still_in,
+                      "%s: lfmap_free of its map inside a %s value_free waited %.2f s for a stalled reader", s,
+                      outer, wall);
+    }
+    lfmap_thread_unregister();
+}
+END_TEST
+
 static void free_beside_a_stalled_reader(const char *scheme)
 {
     counts_reset();
@@ -1063,6 +1120,7 @@ static Suite *review_suite(void)
     tcase_add_test(tc, foreach_values_protected_inside_read_lock);
     tcase_add_test(tc, free_waits_without_spinning);
     tcase_add_test(tc, hazard_free_ignores_unrelated_stalled_reader);
+    tcase_add_test(tc, free_inside_another_schemes_value_free_does_not_wait);
     tcase_add_test(tc, qsbr_unregister_leaves_the_programs_state);
     tcase_add_test(tc, sections_after_unregister_inside_one);
     suite_add_tcase(s, tc);
