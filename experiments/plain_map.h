@@ -140,10 +140,13 @@ static inline void plain_set_table(struct plain_map *m, struct plain_slot *t, si
     m->grow_at = nslots / PLAIN_MAX_LOAD_DEN * PLAIN_MAX_LOAD_NUM;
 }
 
-/* 0, or -1 when the table cannot be allocated.  capacity 0 = smallest table. */
-static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed)
+/* 0, or -1 when the table cannot be allocated.  capacity 0 = smallest table.
+ * heap_tables: this map's tables (the first and every doubling) come from
+ * the allocator whatever their size (see heap_tables above). */
+static inline int plain_init_tables(struct plain_map *m, size_t capacity, uint64_t seed, bool heap_tables)
 {
     memset(m, 0, sizeof *m);
+    m->heap_tables = heap_tables;
     lf_hasher_init(&m->hasher, seed);
     size_t nslots = plain_slots_for(capacity);
     struct plain_slot *t = plain_table_alloc(nslots, m->heap_tables);
@@ -151,6 +154,11 @@ static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed
         return -1;
     plain_set_table(m, t, nslots);
     return 0;
+}
+
+static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed)
+{
+    return plain_init_tables(m, capacity, seed, false);
 }
 
 static inline void plain_destroy(struct plain_map *m)

@@ -99,10 +99,15 @@ static struct rm_entry *rm_entry_new(uint64_t key, uint64_t value)
     return e;
 }
 
+/* Tables come from the allocator whatever their size (plain_map.h's
+ * heap_tables), as cow's copies do and as Go's heap serves a new dirty map:
+ * a dirty table is built whole at once, and at 1e4 keys its 16,384 slots
+ * are exactly the 256 KiB mmap threshold, so each rebuild would pay an
+ * mmap, its page faults and an munmap instead of reusing freed memory. */
 static struct plain_map *rm_table_new(size_t capacity, uint64_t seed)
 {
     struct plain_map *t = malloc(sizeof *t);
-    if (!t || plain_init(t, capacity, seed) != 0) {
+    if (!t || plain_init_tables(t, capacity, seed, true) != 0) {
         fputs("lfbench: readmostly: out of memory\n", stderr);
         abort();
     }
@@ -258,7 +263,14 @@ static void *rm_create(const struct lfb_map_config *cfg)
         free(m);
         return NULL;
     }
-    atomic_init(&m->read, rm_snapshot_new(rm_table_new(cfg->capacity, cfg->seed), false));
+    /* The first snapshot is empty and smallest, whatever cfg->capacity says:
+     * a new sync.Map's read map is empty (Go cannot presize it), its first
+     * Store builds the dirty table (sized as the snapshot, as Go's
+     * dirtyLocked does), and every key reaches the snapshot by promotion.
+     * A presized empty snapshot is never written, and on the measurement
+     * VM reads of never-written mmap'd memory cost ~3.6 us each
+     * (paper-notes.md 5.3): every miss of a 1e6-key run paid that. */
+    atomic_init(&m->read, rm_snapshot_new(rm_table_new(0, cfg->seed), false));
     return m;
 }
 
