@@ -69,6 +69,10 @@
  *   of the live count: nothing is lost and inserts keep working, but a
  *   map under insert/remove churn then grows at each resize instead of
  *   reusing its slots, so install such a policy before the first map.
+ *   Maps of the he and ibr schemes depend on it more: their readers
+ *   publish without fences, so while the call fails nothing they retired
+ *   is freed (the retired_* statistics show it; nothing is freed early),
+ *   and lfmap_free of such a map returns without waiting for its tables.
  *
  * Keys and values
  *   Every uint64_t key is valid, 0 and UINT64_MAX included.
@@ -280,7 +284,9 @@ LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
  * from the current table, so its reads are lock-free rather than wait-free.
  * he and ibr protect values as ck-hp does (see lfmap_read_lock); their era
  * moves only when a table is allocated or retired, so a reader pays the
- * slow path (a validated re-protection) only across resizes.)
+ * slow path (a validated re-protection) only across resizes.  Without
+ * sys_membarrier their readers fence, as ebr's; see "What lfmap does to
+ * the process" for a membarrier that fails after the first map.)
  *
  * Returns the i-th registered scheme's name, NULL past the end.  Index 0 is
  * the built-in default, "urcu-memb". */
