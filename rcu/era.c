@@ -366,11 +366,13 @@ static bool collect(struct lfrcu_era_engine *e, size_t *nvalues)
     }
     if (e->scan.failed)
         return false;
-    qsort(e->scan.iv, e->scan.n, sizeof *e->scan.iv, cmp_interval);
+    if (e->scan.n) /* qsort's array may not be NULL, even when empty */
+        qsort(e->scan.iv, e->scan.n, sizeof *e->scan.iv, cmp_interval);
     for (size_t i = 1; i < e->scan.n; i++) /* prefix maxima of hi */
         if (e->scan.iv[i].hi < e->scan.iv[i - 1].hi)
             e->scan.iv[i].hi = e->scan.iv[i - 1].hi;
-    qsort(e->values, nv, sizeof *e->values, lfrcu_cmp_uintptr);
+    if (nv)
+        qsort(e->values, nv, sizeof *e->values, lfrcu_cmp_uintptr);
     *nvalues = nv;
     return true;
 }

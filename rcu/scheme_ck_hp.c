@@ -199,7 +199,8 @@ static size_t collect_hazards(void)
                 scan_buf[n++] = (uintptr_t)p;
         }
     }
-    qsort(scan_buf, n, sizeof *scan_buf, lfrcu_cmp_uintptr);
+    if (n) /* qsort's array may not be NULL, even when empty */
+        qsort(scan_buf, n, sizeof *scan_buf, lfrcu_cmp_uintptr);
     return n;
 }
 

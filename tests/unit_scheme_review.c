@@ -716,6 +716,10 @@ START_TEST(qsbr_free_keeps_the_programs_section)
                   "lfmap_free ended the program's urcu-qsbr read-side section: a grace period completed inside it");
     ck_assert_msg(urcu_qsbr_read_ongoing(), "lfmap_free left the program's thread offline");
     urcu_qsbr_read_unlock();
+    /* Out of the section: a quiescent state through lfmap too, which tells
+     * ThreadSanitizer what liburcu's own calls below cannot (the retired
+     * tables' frees follow this thread's reads of them). */
+    lfmap_quiescent();
     urcu_qsbr_thread_offline(); /* blocking: offline, so that its grace period can end */
     pthread_join(t, NULL);
     urcu_qsbr_thread_online();
