@@ -7,8 +7,8 @@
 #   make / make experiments      builds $(BUILD)/lfbench
 #   tests/unit_lfbench_*.c       Check programs linked with the harness objects
 #
-# C11 for the C files, C++17 for the libcuckoo and TBB adapters, linked with
-# $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
+# C11 for the C files, C++17 for the libcuckoo, TBB and xenium adapters,
+# linked with $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
 # --allocator jemalloc), so sanitizer builds and the tests use libc malloc.
 #
 # lfmap as users link it, never a build no user has:
@@ -36,7 +36,7 @@ LFB_PKG_LIBS   := $(shell pkg-config --libs $(LFB_PKGS) 2>/dev/null)
 LFB_JEMALLOC_SO := $(shell pkg-config --variable=libdir jemalloc 2>/dev/null)/libjemalloc.so.2
 # Library versions as built against, recorded in every result.
 LFB_LIB_VERSIONS := {$(shell for p in liburcu-memb liburcu-cds hwloc numa tbb ck jemalloc; do \
-    printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\"}
+    printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\",\"xenium\":\"$(shell dpkg-query -W -f='$${Version}' libxenium-dev 2>/dev/null)\"}
 
 LFB_INC     := -Iexperiments -Iexperiments/common -I$(LFB_DIR) -I$(LFB_DIR)/maps
 LFB_CFLAGS  := $(filter-out $(LTO),$(ALL_CFLAGS)) $(LFB_INC) $(LFB_PKG_CFLAGS)

@@ -54,7 +54,7 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     }
     struct lfrcu_domain rcu;
     if (lfrcu_domain_init(&rcu, cfg->reclamation) != 0) {
-        errno = EINVAL; /* an unknown scheme, named here or by LFMAP_RCU */
+        errno = EINVAL; /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
         return NULL;
     }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {
@@ -77,6 +77,9 @@ lfmap *lfmap_new(const struct lfmap_config *cfg)
     m->value_free = cfg->value_free;
     m->value_free_ctx = cfg->value_free_ctx;
     m->protect_values = cfg->value_free && rcu.hazards;
+    /* A get on such a map protects its value (get_slow): no inline path. */
+    if (m->protect_values && m->rcu.kind == LFRCU_INLINE_ERA)
+        m->rcu.kind = LFRCU_CALLS;
     m->live_asym = lf_asym_fence_available();
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
@@ -99,7 +102,14 @@ static void value_free_callback(struct lfrcu_head *head)
 {
     struct lf_value_rec *r = (struct lf_value_rec *)(void *)((char *)head - offsetof(struct lf_value_rec, rcu));
     struct lfmap *m = r->map;
+    /* Marked, so that an lfmap_free inside value_free does not wait: this
+     * may be a scheme's reclamation thread, or a writer in the middle of a
+     * scan, whatever the scheme of the map being freed (a wait there could
+     * hold up, or wait for, this very callback). */
+    struct lfmap_thread_state *self = lf_thread();
+    self->in_value_free++;
     m->value_free(r->value, m->value_free_ctx);
+    self->in_value_free--;
     /* relaxed (both): statistics. */
     atomic_fetch_sub_explicit(&m->retired_values, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&m->retired_bytes, sizeof *r, memory_order_relaxed);
@@ -117,8 +127,12 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
 {
     r->map = m;
     r->value = v;
-    r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    r->rcu.protected = lf_value_hazard(v); /* what lfmap_get's value hazard names */
     r->rcu.object = r;
+    /* Era schemes: a value has no birth era (it may have been readable for
+     * long before this record was made): protected by identity. */
+    if (m->rcu.scheme->birth)
+        m->rcu.scheme->birth(&r->rcu, false);
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
     atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);
@@ -137,6 +151,41 @@ static void value_retire_final(struct lfmap *m, uint64_t w)
         value_retire(m, r, value_decode(w));
     else
         m->value_free(value_decode(w), m->value_free_ctx); /* no memory: no thread uses m, free it now */
+}
+
+/* lfmap_free under a hazard-pointer (or hazard-era) scheme: such a scheme
+ * frees each object once no reader protects it, independently of the
+ * others, so we wait for this map's retired objects only, not for the
+ * scheme's whole backlog (a reader stalled in a section of another map
+ * would hold that back for as long as it likes).  Each round reclaims on
+ * this thread (the quiescent hook: a scan, never waiting) and then sleeps
+ * while some of ours are still protected or being freed elsewhere. */
+/* Sleeps between rounds, doubling from the first to the last: a scan of an
+ * era scheme issues a process-wide membarrier, and a reader stalled for
+ * seconds must not turn lfmap_free into thousands of them per second. */
+#define WAIT_SLEEP_FIRST_NS 100000L   /* 0.1 ms: most waits end in a round or two */
+#define WAIT_SLEEP_LAST_NS 20000000L  /* 20 ms: at most 50 scans a second */
+
+static void wait_for_own_objects(struct lfmap *m)
+{
+    long sleep_ns = WAIT_SLEEP_FIRST_NS;
+    for (;;) {
+        if (m->rcu.scheme->quiescent)
+            m->rcu.scheme->quiescent();
+        /* acquire: pairs with lf_map_unref's release, so that the effects
+         * of this map's callbacks (value_free) are visible to our caller. */
+        if ((atomic_load_explicit(&m->retired_pending, memory_order_acquire) & ~MAP_OWNED) == 0)
+            return;
+        /* The scheme can no longer free (era schemes whose membarrier
+         * began to fail): the objects stay pending, freed by a later scan
+         * if it works again, and the callbacks free the map's header. */
+        if (m->rcu.scheme->may_wait && !m->rcu.scheme->may_wait())
+            return;
+        struct timespec ts = {0, sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < WAIT_SLEEP_LAST_NS)
+            sleep_ns = sleep_ns * 2 < WAIT_SLEEP_LAST_NS ? sleep_ns * 2 : WAIT_SLEEP_LAST_NS;
+    }
 }
 
 void lfmap_free(lfmap *m)
@@ -168,8 +217,12 @@ void lfmap_free(lfmap *m)
      * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
-        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait()))
-        m->rcu.scheme->barrier();
+        lf_thread()->in_value_free == 0 && (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait())) {
+        if (m->rcu.hazards)
+            wait_for_own_objects(m);
+        else
+            m->rcu.scheme->barrier();
+    }
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
@@ -329,30 +382,48 @@ restart:;
 
 /* lfmap_get's rare paths, out of line: a key whose mix is reserved, and
  * every scheme but the inline memb one and leak. */
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
-                                              uint64_t *value)
+/* lookup_any, and on a map whose values a hazard-pointer scheme protects,
+ * the value's protection: publish it, then look the key up again.  If it
+ * still holds the value, the CAS that will replace it (and retire it) comes
+ * after our hazard was visible, and the retirer's scan sees the hazard.
+ * Lock-free.  Inside the caller's section. */
+static bool lookup_protected(struct lfmap *m, uint64_t h, uint64_t *value)
 {
     uint64_t v = 0;
-    lf_read_lock(m, self);
     bool found = lookup_any(m, h, &v);
     if (found && m->protect_values) {
-        /* Hazard pointers, map with a destructor: protect the value, then
-         * look the key up again.  If it still holds the value, the CAS that
-         * will replace it (and retire it) comes after our hazard was
-         * visible, and the retirer's scan sees the hazard.  Lock-free. */
         for (;;) {
             uint64_t again;
-            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)v);
+            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, lf_value_hazard(v));
             found = lookup_any(m, h, &again);
             if (!found || again == v)
                 break;
             v = again;
         }
     }
+    *value = v;
+    return found;
+}
+
+/* The rest of a get inside the caller's section, which it ends: every
+ * scheme's lookup (lookup_protected), for get_slow, and for the inline era
+ * read side when the era moved under it or the key's slot is frozen. */
+static __attribute__((noinline)) bool get_in_section(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                                    uint64_t *value)
+{
+    uint64_t v = 0;
+    bool found = lookup_protected(m, h, &v);
     lf_read_unlock(m, self);
     if (found && value)
         *value = v;
     return found;
+}
+
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                                              uint64_t *value)
+{
+    lf_read_lock(m, self);
+    return get_in_section(m, self, h, value);
 }
 
 /* A lookup that met a frozen word in the current table: a resize is
@@ -380,12 +451,22 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
 {
     /* Read once: the compiler must not reload the kind after the atomic
      * loads below and keep the other schemes' calls on this path. */
-    const bool memb = m->rcu.kind == LFRCU_INLINE_MEMB; /* else leak: no section */
+    const unsigned char kind = m->rcu.kind;
+    const bool memb = kind == LFRCU_INLINE_MEMB;
+    const bool era = kind == LFRCU_INLINE_ERA; /* neither: leak, no section */
     unsigned long *ctr = self->memb_ctr;
+    struct lfrcu_era_rec *rec = era ? self->era_rec[m->rcu.era_slot] : NULL;
     if (memb)
         lfrcu_memb_lock_inline(ctr);
+    else if (era)
+        lfrcu_era_lock_inline(rec);
     /* acquire: pairs with the promoting CAS (table contents visible). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    /* Era schemes: the table is covered by the era reserved at the lock
+     * unless the era moved since (rcu/lfrcu_era.h); if it did, the
+     * protected lookup (which moves the reservation and validates). */
+    if (era && __builtin_expect(!lfrcu_era_current_ok(rec), 0))
+        return get_in_section(m, self, h, value);
     struct lfmap_slot *s;
     uint64_t w = table_probe(t, h, &s);
     if (__builtin_expect(value_is_live(w), 1)) {
@@ -393,13 +474,20 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
             *value = value_decode(w); /* a copy of the word: before the unlock is as good */
         if (memb)
             lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return true;
     }
     if (__builtin_expect(!value_is_frozen(w), 1)) {
+        /* unset or tombstone, or an empty slot: absent */
         if (memb)
-            lfrcu_memb_unlock_inline(ctr); /* unset or tombstone, or an empty slot: absent */
+            lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return false;
     }
+    if (era)
+        return get_in_section(m, self, h, value); /* successors are protected one by one */
     return get_frozen(m, self, h, value);
 }
 
@@ -524,7 +612,7 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
              * fence) before the CAS: if the CAS succeeds the value was still
              * in the map after the hazard was visible, so our retire's scan
              * sees it.  Cleared by the outermost unlock. */
-            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, (void *)(uintptr_t)value_decode(cur));
+            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, lf_value_hazard(value_decode(cur)));
         LFMAP_HOOK(BEFORE_VALUE_CAS);
         /* seq_cst: the linearization point of the write; totally ordered
          * with the freezing CAS on the same word (pitfall 9). */
@@ -631,7 +719,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
         if (lf_protect_from(m, from))
-            lf_table_finish_migration(m, from, t); /* t is from's successor */
+            lf_table_finish_protected(m, from, t); /* t is from's successor, held in the table slot */
         return PROBE_RETRY;
     }
     lf_table_start_migration(m, t);
@@ -798,7 +886,9 @@ LF_WRITE_PATH int write_run(struct lfmap *m, uint64_t key, struct write_op *op)
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
+            LFMAP_HOOK(WRITER_BEFORE_HELP);
             lf_table_help_migration(m, t, nt);
+            LFMAP_HOOK(WRITER_AFTER_HELP);
             lf_table_freeze_key_path(m, t, nt, h);
             lf_advance(m, nt);
             t = nt;
@@ -898,6 +988,22 @@ size_t lfmap_size(lfmap *m)
     return (size_t)lf_live_count(m);
 }
 
+/* lfmap_foreach on a map whose values a hazard-pointer scheme protects:
+ * key word h's value now, protected (lookup_protected) for the length of
+ * fn's call, which runs inside a section of ours so that fn's own
+ * operations do not clear the hazard; 0 when h is absent now. */
+static int foreach_protected(struct lfmap *m, struct lfmap_thread_state *self, uint64_t h,
+                             int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
+{
+    uint64_t v;
+    int rc = 0;
+    lf_read_lock(m, self);
+    if (lookup_protected(m, h, &v))
+        rc = fn(h < KEY_RESERVED ? m->side_key[h] : lf_unmix(&m->hasher, h), v, arg);
+    lf_read_unlock(m, self);
+    return rc;
+}
+
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
     struct lfmap_thread_state *self = lf_thread();
@@ -912,8 +1018,10 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
         if (!nt)
             break;
-        if (lf_table_next_is_sentinel(nt) || lf_protect_next(m, t, nt))
+        if (lf_table_next_is_sentinel(nt))
             lf_table_finish_migration(m, t, nt);
+        else if (lf_protect_next(m, t, nt))
+            lf_table_finish_protected(m, t, nt);
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a
@@ -926,7 +1034,9 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0; r++) {
         /* acquire: pairs with the CAS that stored the value. */
         w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
-        if (value_is_live(w))
+        if (__builtin_expect(m->protect_values, 0))
+            rc = foreach_protected(m, self, r, fn, arg);
+        else if (value_is_live(w))
             rc = fn(m->side_key[r], value_decode(w), arg);
     }
     for (size_t i = 0; i < t->nslots && rc == 0; i++) {
@@ -938,6 +1048,11 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         /* acquire: pairs with the CAS that wrote it. */
         w = atomic_load_explicit(&s->value, memory_order_acquire);
         uint64_t v;
+        if (__builtin_expect(m->protect_values, 0)) {
+            if (value_is_live(w) || value_is_frozen(w))
+                rc = foreach_protected(m, self, k, fn, arg);
+            continue;
+        }
         if (value_is_live(w)) {
             v = value_decode(w);
         } else if (value_is_frozen(w)) {

@@ -230,8 +230,14 @@ struct lfmap_thread_state {
      * looked up when the thread registers with urcu-memb, for the inline
      * read side of LFRCU_INLINE_MEMB maps. */
     unsigned long *memb_ctr;
+    /* The era schemes' reader records of this thread (era_reader, at the
+     * map's rcu.era_slot: lfrcu_era_slot_of), for the inline read side of LFRCU_INLINE_ERA maps. */
+    struct lfrcu_era_rec *era_rec[LFRCU_ERA_READERS];
     bool registered;
     unsigned removes_since_check;
+    /* Nesting of value_free calls on this thread (any map, any scheme):
+     * lfmap_free does not wait inside one. */
+    unsigned in_value_free;
     /* A retire record allocated ahead (before a write's CAS) and not used. */
     struct lf_value_rec *spare;
 };
@@ -263,11 +269,11 @@ static inline __attribute__((always_inline)) int lf_attach(struct lfmap *m, stru
 /* ---- the map's read side and table loads (every scheme) ---- */
 static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t);
 /* The current table, safe to use until the section ends.  Section schemes:
@@ -297,6 +303,13 @@ static inline void lf_advance(struct lfmap *m, struct lfmap_table *nt)
 }
 
 /* ---- lfmap.c: value retirement (maps with value_free) ---- */
+/* What a hazard-pointer reader publishes for value v, and what v's retire
+ * record names (lfrcu_head.protected): its encoded word, never NULL (an
+ * empty hazard slot), so that the value 0 is protected like any other. */
+static inline void *lf_value_hazard(uint64_t v)
+{
+    return (void *)(uintptr_t)value_encode(v);
+}
 struct lf_value_rec {
     struct lfrcu_head rcu;
     struct lfmap *map;
@@ -359,6 +372,11 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
 void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, uint64_t h);
 void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
+/* The same for a successor nt (not a sentinel) that the caller already
+ * protects (lf_protect_next, or the table slot): it never protects nt
+ * again, since a failed re-validation would drop the caller's protection
+ * while the caller goes on using nt. */
+void lf_table_finish_protected(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 
 static inline int64_t lf_live_count(struct lfmap *m)
 {

@@ -338,7 +338,11 @@ void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfma
     lf_assert(nt && !lf_table_next_is_sentinel(nt));
     size_t chunk = m->migration_chunk;
     if (chunk >= t->nslots) {
-        lf_table_finish_migration(m, t, nt);
+        /* The caller holds nt (lf_protect_next): protecting it again could
+         * only lose it (a failed validation drops the slot, and he moves
+         * the slot to a newer era that may not cover nt), while the caller
+         * goes on to use nt. */
+        lf_table_finish_protected(m, t, nt);
         return;
     }
     /* relaxed: a table already emptied needs no help; a stale answer only
@@ -400,9 +404,15 @@ void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lf
          * thread's (the sentinel told us nothing about the successor). */
         nt = atomic_load_explicit(&t->next, memory_order_acquire);
     }
-    if (nt && !lf_table_next_is_sentinel(nt) && !lf_protect_next(m, t, nt))
+    if (!nt || lf_table_next_is_sentinel(nt) || !lf_protect_next(m, t, nt))
         return; /* hazard pointers: t and nt were both replaced meanwhile */
-    if (!nt || lf_table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
+    lf_table_finish_protected(m, t, nt);
+}
+
+void lf_table_finish_protected(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
+{
+    /* acquire: pairs with the promoting CAS. */
+    if (atomic_load_explicit(&m->current, memory_order_acquire) != t)
         return;
     /* Batches keep the moved count current, so the counting path can still
      * promote while we sweep. */

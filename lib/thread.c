@@ -134,6 +134,10 @@ int lf_attach_slow(struct lfmap *m, struct lfmap_thread_state *self)
      * (tests/unit_thread_record.c). */
     if (m->rcu.scheme == lfrcu_scheme_at(0)) /* urcu-memb, the built-in default */
         self->memb_ctr = lfrcu_memb_reader_ctr();
+    /* Likewise the era schemes' record (whatever the map's kind: another
+     * map of the scheme may have the inline read side). */
+    if (m->rcu.scheme->era_reader)
+        self->era_rec[m->rcu.era_slot] = m->rcu.scheme->era_reader();
     self->schemes |= m->rcu.bit;
     return 0;
 }

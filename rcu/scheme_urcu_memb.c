@@ -49,6 +49,11 @@ static void memb_unregister(void)
     if (!registered_by_lfrcu)
         return;
     registered_by_lfrcu = false;
+    /* An unregister inside a section ends it (lib/lfmap.h); liburcu keeps
+     * the nesting across registrations.  Every section of a registration
+     * that is ours is lfmap's. */
+    while (urcu_memb_read_ongoing())
+        urcu_memb_read_unlock();
     urcu_memb_unregister_thread();
 }
 

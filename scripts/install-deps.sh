@@ -26,7 +26,7 @@ group_test=(check python3 gdb cmake man-db)
 # clang, so it is listed: make fuzz needs it.
 group_fuzz=(clang libclang-rt-14-dev)
 group_plot=(python3-matplotlib)
-group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev)
+group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev libxenium-dev)
 group_model=(g++ relacy-dev)
 group_go=(golang-go)
 

@@ -78,12 +78,13 @@ expect_usage_error "--scheme: unknown reclamation scheme 'nosuch'" --scheme nosu
 expect_usage_error "--scheme" --scheme urcu-memb,,leak
 expect_usage_error "listed twice" --scheme urcu-memb,urcu-memb
 expect_usage_error "give one of them" --rcu urcu-memb --scheme urcu-memb
-expect_usage_error "does not include lfmap" -m mutex --scheme urcu-memb
+expect_usage_error "no map of --map runs it" -m mutex --scheme urcu-memb
+expect_usage_error "no map of --map runs it" -m lfmap --scheme hazard-eras
 expect_usage_error "--values" --values float
-expect_usage_error "give --map lfmap" -m lfmap,mutex --values pointer
+expect_usage_error "mutex does not" -m lfmap,mutex --values pointer
 expect_usage_error "--stall" --stall 0
 expect_usage_error "shorter than --duration" -m lfmap --stall 2 -d 1
-expect_usage_error "give --map lfmap" -m mutex --stall 0.1
+expect_usage_error "give --map lfmap or xenium" -m mutex --stall 0.1
 expect_usage_error "not bulkload" -m lfmap --stall 0.1 -w bulkload
 expect_usage_error "--monitor-ms" --monitor-ms 0
 expect_usage_error "--workload" -w churn-60/60
@@ -105,7 +106,7 @@ registry=$(sed -n 's/^LFRCU_SCHEME(\([a-z0-9_]*\)).*/\1/p' rcu/schemes.def | tr 
     { echo "FAIL: --list-schemes printed '$(echo $schemes)', rcu/schemes.def lists '$(echo $registry)'"; fail=1; }
 [ "$(head -n 1 <<<"$schemes")" = urcu-memb ] || { echo "FAIL: --list-schemes does not start with urcu-memb"; fail=1; }
 for s in $schemes; do
-    case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak " in
+    case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak he ibr " in
     *" $s "*) ;;
     *) echo "FAIL: --list-schemes: '$s' is not a scheme name of rcu/schemes.def"; fail=1 ;;
     esac
@@ -219,6 +220,21 @@ else
     fail=1
 fi
 
+# xenium under its own schemes (--scheme all names them too), pointer values
+# and a stalled reader: one series xenium/NAME each.
+rm -f "$out.jsonl"
+xschemes="epoch new-epoch debra quiescent-state hazard-pointer hazard-eras stamp-it"
+if "$bin" -m xenium --scheme all --values pointer -w churn -n 1 -i 1000 -d 0.1 --stall 0.05 --repeat 1 \
+    --allocator glibc -o "$out.jsonl" >"$out" 2>&1; then
+    for s in $xschemes; do
+        n=$(grep -c "\"series\":\"xenium/$s\".*\"stall\":{\"s\":0.05,.*\"timeseries\"" "$out.jsonl")
+        [ "$n" -eq 1 ] || { echo "FAIL: xenium --stall: $n records of series xenium/$s, expected 1"; fail=1; }
+    done
+else
+    echo "FAIL: the xenium run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
 # Without -o the records go beside the program ($BUILD/records/), never into
 # the current directory or the source tree (they went to results/tmp/).
 build_dir=$(cd "$BUILD" && pwd)

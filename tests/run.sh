@@ -49,6 +49,8 @@ cat packaging/tsan.supp tests/tsan.supp >"$logdir/tsan.supp"
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 allocator_may_return_null=1 suppressions=$(cd "$logdir" && pwd)/tsan.supp${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
 export ASAN_OPTIONS="halt_on_error=1 detect_leaks=1 allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# LeakSanitizer: the suite's suppressions (tests/lsan.supp says why each).
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # ASan's options are ':'-separated, TSan's accept spaces.
 ASAN_OPTIONS=${ASAN_OPTIONS// /:}
 UBSAN_OPTIONS=${UBSAN_OPTIONS// /:}

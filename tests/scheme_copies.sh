@@ -3,7 +3,8 @@
 # rcu/README.md's recipe for adding a scheme works for a renamed copy of every
 # scheme: in a scratch copy of the sources, each rcu/scheme_NAME.c listed in
 # rcu/schemes.def is copied to rcu/scheme_NAME_copy.c with its struct renamed
-# (lfrcu_scheme_NAME_copy) and its .name suffixed "-copy", registered with one
+# (lfrcu_scheme_NAME_copy; an era scheme's LFRCU_ERA_SCHEME id) and its
+# .name suffixed "-copy", registered with one
 # LFRCU_SCHEME line, and nothing else is edited: the library and the scheme
 # tests build, and tests/run.sh runs unit_schemes (the scheme contract:
 # deferral, poison, stalled reader, no leak) and unit_alloc under every copy,
@@ -26,10 +27,15 @@ copies=()
 for name in $(sed -n 's/^LFRCU_SCHEME(\([a-z0-9_]*\)).*/\1/p' rcu/schemes.def); do
     f=rcu/scheme_$name.c
     [ -f "$f" ] || die "$f (listed in rcu/schemes.def) not found"
+    # A scheme is a struct with a .name line, or one LFRCU_ERA_SCHEME(id,
+    # "name", ...) line (rcu/era.h) that defines the struct.
     sed -e "s/\blfrcu_scheme_$name\b/lfrcu_scheme_${name}_copy/" \
-        -e 's/^\(    \.name = "\)\([^"]*\)"/\1\2-copy"/' "$f" >"$src/rcu/scheme_${name}_copy.c"
-    copy=$(sed -n 's/^    \.name = "\([^"]*\)".*/\1/p' "$src/rcu/scheme_${name}_copy.c")
-    [ "${copy%-copy}" != "$copy" ] || die "$f: no '    .name = \"...\"' line to rename"
+        -e 's/^\(    \.name = "\)\([^"]*\)"/\1\2-copy"/' \
+        -e 's/^LFRCU_ERA_SCHEME(\([a-z0-9_]*\), "\([^"]*\)"/LFRCU_ERA_SCHEME(\1_copy, "\2-copy"/' \
+        "$f" >"$src/rcu/scheme_${name}_copy.c"
+    copy=$(sed -n -e 's/^    \.name = "\([^"]*\)".*/\1/p' -e 's/^LFRCU_ERA_SCHEME([a-z0-9_]*, "\([^"]*\)".*/\1/p' \
+        "$src/rcu/scheme_${name}_copy.c")
+    [ "${copy%-copy}" != "$copy" ] || die "$f: no '    .name = \"...\"' or LFRCU_ERA_SCHEME line to rename"
     echo "LFRCU_SCHEME(${name}_copy)" >>"$src/rcu/schemes.def"
     copies+=("$copy")
 done

@@ -291,7 +291,7 @@ static const struct lfb_held *held_of(struct session *ss, size_t mi, const struc
     const struct series *se = &ss->maps[mi];
     struct lfb_memprobe_req req = {
         .map = se->ops->name, .scheme = se->scheme, .lock_kind = se->lock_kind,
-        .pointer_values = se->ops == &lfb_map_lfmap_pointer, .glibc = ss->o.allocator == LFB_ALLOC_GLIBC,
+        .pointer_values = se->ops->value_counts != NULL, .glibc = ss->o.allocator == LFB_ALLOC_GLIBC,
         .keys = keys, .seed = ss->o.seed, .threads = p->threads,
     };
     struct lfcli_err err;
@@ -355,7 +355,7 @@ static void run_point(struct session *ss, const struct point *p)
                 .presized = p->presized, .map_seed = o->seed ^ (LFB_MAP_SEED_SALT + mi), .cpus = cpus,
                 .mem = &o->mem, .sample_every = (unsigned)o->sample_every,
                 .timer_interval_ns = ss->ctx.timer_interval_ns,
-                .scheme = se->scheme, .pointer_values = m == &lfb_map_lfmap_pointer,
+                .scheme = se->scheme, .pointer_values = m->value_counts != NULL,
                 .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
                 .warmup_s = o->warmup_s,
                 .stream_seed = stream_seed, .ops_limit = o->ops_limit, .lock_kind = se->lock_kind,
@@ -555,16 +555,17 @@ int main(int argc, char **argv)
            o->nmaps, ss.ctx.allocator, ss.ctx.pin, mem_name, lfb_numa_nodes(), timer.call_ns,
            (unsigned long long)timer.interval_ns, (unsigned long long)o->sample_every, out_path);
 
-    /* The series: every map, lfmap once per scheme asked for, a lock-based
-     * map once per --lock-kind it takes; with --profile-locks, the
-     * profiled copies of the lock-based maps only. */
+    /* The series: every map, once per scheme of its own that --scheme
+     * names (lfmap: the library's; xenium: its own list, all of them when
+     * --scheme names none of them), a lock-based map once per --lock-kind
+     * it takes; with --profile-locks, the profiled copies of the lock-based
+     * maps only. */
     static struct series all[LFB_MAX_SERIES];
     size_t nall = 0;
     for (size_t i = 0; i < o->nmaps; i++) {
         const struct lfb_map_ops *m = o->maps[i];
-        bool is_lfmap = strcmp(m->name, "lfmap") == 0;
-        if (is_lfmap && o->values == LFB_VALUES_POINTER)
-            m = &lfb_map_lfmap_pointer;
+        if (o->values == LFB_VALUES_POINTER && m->pointer_variant)
+            m = m->pointer_variant;
         if (o->profile_locks) {
             const struct lfb_map_ops *pm = lfb_map_profiled(m);
             if (!pm) {
@@ -578,12 +579,14 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < o->nlock_kinds; k++)
             if (m->lock_kinds & LFB_LOCK_BIT(o->lock_kinds[k]))
                 kinds[nkinds++] = o->lock_kinds[k];
-        size_t variants = is_lfmap && o->nschemes ? o->nschemes : nkinds ? nkinds : 1;
+        const char *names[LFB_MAX_LIST];
+        size_t nnames = lfb_map_schemes(o, m, names);
+        size_t variants = nnames ? nnames : nkinds ? nkinds : 1;
         for (size_t k = 0; k < variants && nall < LFB_MAX_SERIES; k++) {
             struct series *se = &all[nall++];
             se->ops = m;
-            se->scheme = is_lfmap && o->nschemes ? o->schemes[k] : NULL;
-            se->lock_kind = kinds[k];
+            se->scheme = nnames ? names[k] : NULL;
+            se->lock_kind = nnames ? 0 : kinds[k];
             if (se->scheme)
                 snprintf(se->name, sizeof se->name, "%s/%s", m->name, se->scheme);
             else if (se->lock_kind)

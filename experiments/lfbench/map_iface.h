@@ -45,6 +45,14 @@ struct lfb_map_stats {
     char config[160];       /* the map's configuration, a JSON object */
 };
 
+/* Objects a pointer-value adapter published (allocated and kept: an insert
+ * that finds its key frees its object at once and does not count) and
+ * objects the map's reclamation freed; with every map freed, allocated -
+ * freed is what the reclamation scheme leaked. */
+struct lfb_value_counts {
+    uint64_t allocated, freed;
+};
+
 struct lfb_map_ops {
     const char *name;
     const char *description;
@@ -90,6 +98,17 @@ struct lfb_map_ops {
      * thread gets from the map valid (the stalled-reader experiment). */
     void (*read_lock)(void *m);
     void (*read_unlock)(void *m);
+    /* Optional: the map's own reclamation schemes, NULL-terminated; lfbench
+     * runs one series per scheme ("NAME/SCHEME", lfb_map_config.scheme).
+     * (lfmap's schemes come from the library, lfmap_reclamation_scheme.) */
+    const char *const *schemes;
+    /* Optional: the same map with pointer values (lfbench --values
+     * pointer): heap objects of LFB_POINTER_VALUE_BYTES that the map frees
+     * once no reader can hold them; that variant has value_counts. */
+    const struct lfb_map_ops *pointer_variant;
+    /* Pointer variants: objects published and freed since the program
+     * started (struct lfb_value_counts, below). */
+    void (*value_counts)(struct lfb_value_counts *out);
 };
 
 /* lfmap with pointer values (lfbench --values pointer; maps/map_lfmap.c): not
@@ -100,13 +119,7 @@ struct lfb_map_ops {
  * and lfmap_read_unlock.  Same name ("lfmap") as the integer adapter. */
 #define LFB_POINTER_VALUE_BYTES 32u
 extern const struct lfb_map_ops lfb_map_lfmap_pointer;
-/* Objects lfb_map_lfmap_pointer allocated (and kept: an insert that finds
- * its key frees its object at once and does not count) and objects its
- * value_free destructor freed, since the program started; with every map
- * freed, allocated - freed is what the reclamation scheme leaked. */
-struct lfb_value_counts {
-    uint64_t allocated, freed;
-};
+/* lfb_map_lfmap_pointer's value_counts. */
 void lfb_pointer_value_counts(struct lfb_value_counts *out);
 
 /* The registry (maps/registry.c, generated from maps/maps.def). */

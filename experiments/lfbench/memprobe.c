@@ -54,8 +54,8 @@ static void *probe_worker(void *arg)
 int lfb_memprobe_child(const struct lfb_options *o)
 {
     const struct lfb_map_ops *ops = o->maps[0];
-    if (o->values == LFB_VALUES_POINTER)
-        ops = &lfb_map_lfmap_pointer;
+    if (o->values == LFB_VALUES_POINTER && ops->pointer_variant)
+        ops = ops->pointer_variant;
     unsigned threads = (unsigned)o->threads[0];
     struct lfb_workload w;
     lfb_options_workload(o, "95/5", o->initial[0], &w);

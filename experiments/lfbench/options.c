@@ -66,20 +66,23 @@ static const struct lfcli_option_doc docs[] = {
     {"--mem POLICY", "map memory: first-touch (default), interleave, node:N (libnuma)"},
     {"--allocator A", "jemalloc (default; preloaded) or glibc"},
     {"--sample-every N", "time 1 operation in N for the latency histograms (default 64; 0 = off)"},
-    {"--scheme LIST", "lfmap's reclamation schemes, comma-separated, or 'all' (default: the\n"
-                      "library's default); each runs as its own series lfmap/NAME, interleaved\n"
-                      "with the maps; see --list-schemes"},
+    {"--scheme LIST", "reclamation schemes, comma-separated, or 'all' (default: each map's\n"
+                      "default): lfmap's (see --list-schemes) and xenium's (epoch, new-epoch,\n"
+                      "debra, quiescent-state, hazard-pointer, hazard-eras, stamp-it); each runs\n"
+                      "as its own series MAP/NAME, interleaved with the maps"},
     {"--rcu LIST", "the same as --scheme (its old name)"},
-    {"--values KIND", "int (default) or pointer: lfmap's values are pointers to heap objects\n"
-                      "that its value destructor frees; reads dereference them inside\n"
-                      "lfmap_read_lock; writes allocate new ones (lfmap only)"},
+    {"--values KIND", "int (default) or pointer: values are pointers to heap objects that\n"
+                      "the map frees (lfmap: its value destructor; xenium: its reclaimer);\n"
+                      "reads dereference them inside the read-side section; writes allocate\n"
+                      "new ones (lfmap and xenium only)"},
     {"--warmup S", "before each timed run, the prefilling thread runs the workload's own\n"
                    "operations on the map for S seconds, untimed (default 0), so that the\n"
                    "run measures the map's steady state (its tombstones and the table\n"
                    "sizes that churn leads to) rather than the freshly prefilled map\n"
                    "(read/write and hot-key workloads only)"},
-    {"--stall S", "a stalled reader: one more thread holds lfmap_read_lock for S seconds\n"
-                  "from the start of each run while the workers run (lfmap only; S below\n"
+    {"--stall S", "a stalled reader: one more thread holds a read-side section (lfmap_read_lock,\n"
+                  "xenium's region guard and last accessor) for S seconds from the start of\n"
+                  "each run while the workers run (lfmap and xenium only; S below\n"
                   "--duration); implies --timeseries"},
     {"--timeseries", "write the memory monitor's samples (retired bytes and values, RSS)\n"
                      "into each record; after the run it samples on until nothing is pending"},
@@ -177,12 +180,48 @@ static int map_item(size_t index, const char *text, void *ctx, struct lfcli_err 
     return 0;
 }
 
-static bool scheme_known(const char *name)
+static bool lfmap_scheme_known(const char *name)
 {
     for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
         if (strcmp(lfmap_reclamation_scheme(i), name) == 0)
             return true;
     return false;
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether map m runs scheme `name`: lfmap runs the library's schemes, a
+ * map with a list of its own (xenium) the names on it. */
+static bool map_knows(const struct lfb_map_ops *m, const char *name)
+{
+    if (strcmp(m->name, "lfmap") == 0)
+        return lfmap_scheme_known(name);
+    return in_list(m->schemes, name);
+}
+
+static bool scheme_known(const char *name)
+{
+    if (lfmap_scheme_known(name))
+        return true;
+    for (size_t i = 0; i < lfb_map_count; i++)
+        if (in_list(lfb_maps[i]->schemes, name))
+            return true;
+    return false;
+}
+
+size_t lfb_map_schemes(const struct lfb_options *o, const struct lfb_map_ops *m, const char *names[LFB_MAX_LIST])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->nschemes; i++)
+        if (map_knows(m, o->schemes[i]))
+            names[n++] = o->schemes[i];
+    return n;
 }
 
 static int scheme_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
@@ -202,11 +241,18 @@ static int parse_schemes(struct lfb_options *o, const char *opt, const char *arg
 {
     o->scheme_opt = opt;
     if (strcmp(arg, "all") == 0) {
+        /* lfmap's, then those of the maps with their own (xenium's). */
         size_t n = 0;
         for (; lfmap_reclamation_scheme(n) && n < LFB_MAX_LIST; n++)
             snprintf(o->schemes[n], sizeof o->schemes[n], "%s", lfmap_reclamation_scheme(n));
+        if (n == 0)
+            return lfcli_fail(err, "%s all: the library lists no reclamation scheme", opt);
+        for (size_t i = 0; i < lfb_map_count; i++)
+            for (size_t k = 0; lfb_maps[i]->schemes && lfb_maps[i]->schemes[k] && n < LFB_MAX_LIST; k++)
+                snprintf(o->schemes[n++], sizeof o->schemes[0], "%s", lfb_maps[i]->schemes[k]);
         o->nschemes = n;
-        return n > 0 ? 0 : lfcli_fail(err, "%s all: the library lists no reclamation scheme", opt);
+        o->all_schemes = true;
+        return 0;
     }
     int n = lfcli_parse_list(opt, arg, LFB_MAX_LIST, scheme_item, o, err);
     o->nschemes = n > 0 ? (size_t)n : 0;
@@ -442,21 +488,28 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
     if (o->probe_memory && (o->nmaps != 1 || o->ninitial != 1 || o->nthreads != 1 || o->nlock_kinds > 1 ||
                             o->nschemes > 1))
         return lfcli_fail(err, "--probe-memory measures one map at one -i and one -n");
-    bool has_lfmap = false, only_lfmap = o->nmaps > 0;
-    for (size_t i = 0; i < o->nmaps; i++) {
-        if (strcmp(o->maps[i]->name, "lfmap") == 0)
-            has_lfmap = true;
-        else
-            only_lfmap = false;
+    /* Every scheme named must be one a selected map runs (lfmap's, or a
+     * map's own: xenium's). */
+    for (size_t k = 0; k < o->nschemes && !o->all_schemes; k++) {
+        bool known = false;
+        for (size_t i = 0; i < o->nmaps; i++)
+            known |= map_knows(o->maps[i], o->schemes[k]);
+        if (!known)
+            return lfcli_fail(err, "%s %s: no map of --map runs it (lfmap's schemes need --map lfmap; "
+                                   "xenium's, --map xenium)", o->scheme_opt, o->schemes[k]);
     }
-    if (o->nschemes && !has_lfmap)
-        return lfcli_fail(err, "%s selects lfmap's reclamation scheme, but --map does not include lfmap",
-                          o->scheme_opt);
-    if (o->values == LFB_VALUES_POINTER && !only_lfmap)
-        return lfcli_fail(err, "--values pointer: only lfmap frees replaced values safely (its value "
-                               "destructor); give --map lfmap");
-    if (o->stall_s > 0 && !only_lfmap)
-        return lfcli_fail(err, "--stall needs lfmap's read-side section (lfmap_read_lock); give --map lfmap");
+    for (size_t i = 0; i < o->nmaps; i++) {
+        const struct lfb_map_ops *m = o->maps[i];
+        if (o->values == LFB_VALUES_POINTER && !m->pointer_variant)
+            return lfcli_fail(err, "--values pointer: only maps that free replaced values safely (lfmap, "
+                                   "through its value destructor; xenium, through its reclaimer) take it; "
+                                   "%s does not", m->name);
+        if (o->values == LFB_VALUES_POINTER)
+            m = m->pointer_variant;
+        if (o->stall_s > 0 && (!m->read_lock || !m->read_unlock))
+            return lfcli_fail(err, "--stall needs a read-side section (lfmap_read_lock, xenium's region "
+                                   "guard); %s has none: give --map lfmap or xenium", m->name);
+    }
     if (o->stall_s > 0 && o->stall_s >= o->duration_s)
         return lfcli_fail(err, "--stall %g must be shorter than --duration %g (the experiment watches "
                                "the writers after the reader leaves)", o->stall_s, o->duration_s);

@@ -461,7 +461,7 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
     };
     struct lfb_value_counts vc0;
     if (s->pointer_values)
-        lfb_pointer_value_counts(&vc0);
+        ops->value_counts(&vc0);
     void *m = ops->create(&cfg);
     if (!m) {
         free(wk);
@@ -598,7 +598,7 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
         ops->thread_exit(m);
     if (s->pointer_values) {
         struct lfb_value_counts vc1;
-        lfb_pointer_value_counts(&vc1);
+        ops->value_counts(&vc1);
         out->values.counted = true;
         out->values.allocated = vc1.allocated - vc0.allocated;
         out->values.freed = vc1.freed - vc0.freed;

@@ -33,7 +33,7 @@ struct lfb_run_spec {
     unsigned sample_every;    /* 0 = no latency sampling */
     uint64_t timer_interval_ns; /* subtracted from every sample */
     const char *scheme;       /* lfmap's reclamation scheme (NULL = default) */
-    bool pointer_values;      /* ops is lfb_map_lfmap_pointer: count its objects */
+    bool pointer_values;      /* ops is a pointer-value adapter: count its objects (ops->value_counts) */
     double monitor_ms;        /* memory monitor interval (0 = the default, 10 ms) */
     bool timeseries;          /* keep every monitor sample; sample on after the run until drained */
     double stall_s;           /* > 0: a stalled reader holds a read-side section this long */
