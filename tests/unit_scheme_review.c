@@ -361,6 +361,21 @@ END_TEST
  * for.  Documented usage: lfmap_thread_offline() around the blocking call. */
 static struct lfmap_config qsbr_cfg = {.reclamation = "urcu-qsbr"};
 
+/* The program registers the thread with liburcu-qsbr itself, then lfmap
+ * uses that registration for a map holding key 1.  NULL outside the
+ * urcu-qsbr pass. */
+static lfmap *qsbr_map_on_the_programs_registration(void)
+{
+    if (!only_in_pass("urcu-qsbr"))
+        return NULL;
+    urcu_qsbr_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = lfmap_new(&qsbr_cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* lfmap uses the program's registration */
+    return m;
+}
+
 static void *qsbr_worker(void *arg)
 {
     (void)arg;
@@ -405,13 +420,9 @@ END_TEST
  * thread the program had taken offline itself (urcu-qsbr). */
 START_TEST(qsbr_online_leaves_the_programs_offline_alone)
 {
-    if (!only_in_pass("urcu-qsbr"))
+    lfmap *m = qsbr_map_on_the_programs_registration();
+    if (!m)
         return;
-    urcu_qsbr_register_thread();
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap *m = lfmap_new(&qsbr_cfg);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* lfmap uses the program's registration */
     urcu_qsbr_thread_offline(); /* the program's own offline */
     lfmap_thread_offline();
     lfmap_thread_online();
@@ -819,6 +830,22 @@ START_TEST(no_destructor_inside_stats_or_foreach)
 }
 END_TEST
 
+/* Ends a test that retired exactly one counted object: frees m, leaves,
+ * and (unless the scheme never frees) waits up to 2 s for the object's
+ * destruction, which must come exactly once. */
+static void free_and_expect_one_destroyed(lfmap *m)
+{
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (!leak) {
+        for (int i = 0; i < 2000 && atomic_load(&destroyed) != 1; i++)
+            nap_us(1000);
+        ck_assert_uint_eq(atomic_load(&destroyed), 1);
+    }
+    graveyard_free();
+}
+
 /* ---- Defect 4a: under ck-hp the values lfmap_foreach passed to its
  * callback were never protected, even inside lfmap_read_lock.  Every
  * scheme: inside lfmap_read_lock, the value fn receives stays alive until
@@ -853,15 +880,7 @@ START_TEST(foreach_values_protected_inside_read_lock)
     lfmap_read_lock(fe_map);
     ck_assert_int_eq(lfmap_foreach(fe_map, hold_and_replace, NULL), 1);
     lfmap_read_unlock(fe_map);
-    bool leak = scheme_never_frees(lfmap_reclamation(fe_map));
-    lfmap_free(fe_map);
-    lfmap_thread_unregister();
-    if (!leak) {
-        for (int i = 0; i < 2000 && atomic_load(&destroyed) != 1; i++)
-            nap_us(1000);
-        ck_assert_uint_eq(atomic_load(&destroyed), 1);
-    }
-    graveyard_free();
+    free_and_expect_one_destroyed(fe_map);
 }
 END_TEST
 
@@ -1036,13 +1055,9 @@ END_TEST
  * offline itself (and the program's thread stayed offline meanwhile). */
 START_TEST(qsbr_unregister_leaves_the_programs_state)
 {
-    if (!only_in_pass("urcu-qsbr"))
+    lfmap *m = qsbr_map_on_the_programs_registration();
+    if (!m)
         return;
-    urcu_qsbr_register_thread();
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap *m = lfmap_new(&qsbr_cfg);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1);
     lfmap_thread_offline(); /* lfmap's own offline */
     lfmap_thread_unregister();
     ck_assert_msg(urcu_qsbr_read_ongoing(), "lfmap_thread_unregister left the program's thread offline");
@@ -1089,15 +1104,7 @@ START_TEST(sections_after_unregister_inside_one)
     ck_assert_msg(obj_live(v), "%s: a value got in a section after an unregister inside a section was freed",
                   lfmap_reclamation(m));
     lfmap_read_unlock(m);
-    bool leak = scheme_never_frees(lfmap_reclamation(m));
-    lfmap_free(m);
-    lfmap_thread_unregister();
-    if (!leak) {
-        for (int i = 0; i < 2000 && atomic_load(&destroyed) != 1; i++)
-            nap_us(1000);
-        ck_assert_uint_eq(atomic_load(&destroyed), 1);
-    }
-    graveyard_free();
+    free_and_expect_one_destroyed(m);
 }
 END_TEST
 
