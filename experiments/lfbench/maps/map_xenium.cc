@@ -58,6 +58,8 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <utility>
+#include <new>
 
 #include "hash.h"
 #include "map_iface.h"
@@ -126,12 +128,24 @@ struct impl {
                                             xenium::policy::hash<MixHash>>;
 
     /* The region guard and the accessor of the last get inside
-     * read_lock..read_unlock (storage for them, constructed in place). */
+     * read_lock..read_unlock (storage for them, constructed in place and
+     * destroyed at read_unlock: a thread_local accessor destroyed at thread
+     * exit would run after xenium's own thread data is gone, UBSan: a null
+     * thread_control_block in release_hazard_pointer). */
+    using accessor = typename ptr_map::accessor;
     struct held {
         alignas(typename R::region_guard) unsigned char region[sizeof(typename R::region_guard)];
-        typename ptr_map::accessor last;
+        alignas(accessor) unsigned char last[sizeof(accessor)];
         bool in_region = false;
+        bool has_last = false;
     };
+    static void drop_last(held &h)
+    {
+        if (h.has_last) {
+            reinterpret_cast<accessor *>(h.last)->~accessor();
+            h.has_last = false;
+        }
+    }
     static held &here()
     {
         static thread_local held h;
@@ -167,7 +181,7 @@ struct impl {
         }
         held &h = here();
         if (h.in_region)
-            h.last.reset(); /* hazard slots are few: let go of the previous one first */
+            drop_last(h); /* hazard slots are few: let go of the previous one first */
         typename ptr_map::accessor a;
         if (!static_cast<ptr_map *>(m)->try_get_value(k, a))
             return false;
@@ -178,8 +192,10 @@ struct impl {
             std::abort();
         }
         *v = a->value;
-        if (h.in_region)
-            h.last = std::move(a); /* held until read_unlock */
+        if (h.in_region) {
+            new (h.last) accessor(std::move(a)); /* held until read_unlock */
+            h.has_last = true;
+        }
         return true;
     }
     static bool insert(void *m, bool pointer, uint64_t k, uint64_t v)
@@ -233,7 +249,7 @@ struct impl {
     {
         held &h = here();
         if (h.in_region) {
-            h.last.reset();
+            drop_last(h);
             reinterpret_cast<typename R::region_guard *>(h.region)->~region_guard();
             h.in_region = false;
         }
