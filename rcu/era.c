@@ -153,9 +153,10 @@ static inline unsigned engine_slot(struct lfrcu_era_engine *e)
 
 int lfrcu_era_register(struct lfrcu_era_engine *e)
 {
-    if (engine_slot(e) >= LFRCU_ERA_READERS)
+    const unsigned es = engine_slot(e); /* the thread-local record index */
+    if (es >= LFRCU_ERA_READERS)
         return -ENOSPC;
-    if (self[engine_slot(e)])
+    if (self[es])
         return 0;
     lfrcu_era_asymmetric();
     struct lfrcu_era_rec *r;
@@ -189,7 +190,7 @@ int lfrcu_era_register(struct lfrcu_era_engine *e)
     r->depth = 0;
     r->pending = 0;
     r->next_ptr = NULL;
-    self[engine_slot(e)] = r;
+    self[es] = r;
     return 0;
 }
 
@@ -209,14 +210,15 @@ static void try_reclaim(struct lfrcu_era_engine *e);
 
 void lfrcu_era_unregister(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[engine_slot(e)];
+    const unsigned es = engine_slot(e); /* the thread-local record index */
+    struct lfrcu_era_rec *r = self[es];
     if (!r)
         return;
     /* An unregister inside a section ends it (lib/lfmap.h). */
     r->depth = 0;
     r->pending = 0;
     clear_all(r);
-    self[engine_slot(e)] = NULL;
+    self[es] = NULL;
     try_reclaim(e); /* helps; what stays pending is the engine's, not ours */
     lfrcu_tsan_release(r); /* see lfrcu_era_register */
     /* release: our sections and the clearing above come before the next
@@ -274,11 +276,12 @@ void lfrcu_era_unlock_slow(struct lfrcu_era_rec *r)
 
 bool lfrcu_era_may_wait(struct lfrcu_era_engine *e)
 {
-    struct lfrcu_era_rec *r = self[engine_slot(e)];
+    const unsigned es = engine_slot(e); /* the thread-local record index */
+    struct lfrcu_era_rec *r = self[es];
     /* Not inside a section, and not in a callback: lfmap_free waits for
      * its map's objects, one of which may be on the list we are running.
      * Nor while the reclaimer's fence fails: nothing can be freed then. */
-    return (!r || r->depth == 0) && running_here[engine_slot(e)] == 0 &&
+    return (!r || r->depth == 0) && running_here[es] == 0 &&
            !atomic_load_explicit(&fence_failing, memory_order_relaxed);
 }
 
@@ -426,11 +429,12 @@ static struct lfrcu_head *scan_locked(struct lfrcu_era_engine *e)
 /* Runs what scan_locked returned (outside every section, lock not held). */
 static void run_list(struct lfrcu_era_engine *e, struct lfrcu_head *h)
 {
+    const unsigned es = engine_slot(e); /* the thread-local record index */
     while (h) {
         struct lfrcu_head *next = LINK(h);
         lfrcu_tsan_acquire(&lfrcu_era_tsan);
         h->fn(h);
-        running_here[engine_slot(e)]--;
+        running_here[es]--;
         /* release: the callback's effects come before a barrier that sees
          * the count drop (it loads with acquire). */
         atomic_fetch_sub_explicit(&e->running, 1, memory_order_release);
@@ -449,6 +453,7 @@ static void try_reclaim(struct lfrcu_era_engine *e)
 
 void lfrcu_era_retire(struct lfrcu_era_engine *e, struct lfrcu_head *head, lfrcu_callback fn)
 {
+    const unsigned es = engine_slot(e); /* the thread-local record index */
     head->fn = fn;
     if (BIRTH(head) != LFRCU_ERA_NONE)
         /* acq_rel: release, so that a reader whose acquire load of the
@@ -462,10 +467,10 @@ void lfrcu_era_retire(struct lfrcu_era_engine *e, struct lfrcu_head *head, lfrcu
     /* release: the head's fields before its publication. */
     while (!atomic_compare_exchange_weak_explicit(&e->incoming, &top, head, memory_order_release,
                                                   memory_order_relaxed));
-    if (++retires[engine_slot(e)] < RECLAIM_PERIOD)
+    if (++retires[es] < RECLAIM_PERIOD)
         return;
-    retires[engine_slot(e)] = 0;
-    struct lfrcu_era_rec *r = self[engine_slot(e)];
+    retires[es] = 0;
+    struct lfrcu_era_rec *r = self[es];
     if (r && r->depth)
         r->pending |= LFRCU_ERA_SCAN; /* at the outermost unlock */
     else
@@ -481,6 +486,7 @@ void lfrcu_era_quiescent(struct lfrcu_era_engine *e)
 
 void lfrcu_era_barrier(struct lfrcu_era_engine *e)
 {
+    const unsigned es = engine_slot(e); /* the thread-local record index */
     for (;;) {
         pthread_mutex_lock(&e->lock);
         struct lfrcu_head *ready = scan_locked(e);
@@ -490,7 +496,7 @@ void lfrcu_era_barrier(struct lfrcu_era_engine *e)
         /* Callbacks other threads took may still be running: wait for
          * them, except in a barrier called from a callback.
          * acquire: pairs with run_list's release. */
-        if (left == 0 && (running_here[engine_slot(e)] || atomic_load_explicit(&e->running, memory_order_acquire) == 0))
+        if (left == 0 && (running_here[es] || atomic_load_explicit(&e->running, memory_order_acquire) == 0))
             return;
         /* A reader still reserves an era (or names a value) of something
          * pending: sleep until it moves on. */
