@@ -127,7 +127,10 @@ static bool heavy_fence(void)
      * unlinking.  Interrupted or refused: try again, then give up. */
     for (int i = 0; i < 3; i++)
         if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0) {
-            atomic_store_explicit(&fence_failing, false, memory_order_relaxed);
+            /* Written only on a change: scans of every thread would
+             * otherwise all store to this one shared line. */
+            if (atomic_load_explicit(&fence_failing, memory_order_relaxed))
+                atomic_store_explicit(&fence_failing, false, memory_order_relaxed);
             return true;
         }
     atomic_store_explicit(&fence_failing, true, memory_order_relaxed);
