@@ -1018,10 +1018,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
         if (!nt)
             break;
-        if (lf_table_next_is_sentinel(nt))
-            lf_table_finish_migration(m, t, nt);
-        else if (lf_protect_next(m, t, nt))
-            lf_table_finish_protected(m, t, nt);
+        lf_table_finish_migration(m, t, nt); /* protects nt itself (or publishes it first) */
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a
