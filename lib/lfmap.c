@@ -664,13 +664,18 @@ static void release_claim(struct lfmap *m, struct lfmap_thread_state *self, stru
 /* Hazard pointers: protects t->from, a successor's predecessor, which is
  * usable only while it is still current (else its migration is over and
  * it may be retired). */
-static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from)
+static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from, struct lfmap_table *t)
 {
     if (!m->rcu.hazards)
         return true;
     m->rcu.scheme->protect(LFRCU_HAZARD_FROM, from);
-    /* acquire: as in lf_current_hp (lib/table.c). */
-    return atomic_load_explicit(&m->current, memory_order_acquire) == from;
+    /* acquire: as in lf_current_hp (lib/table.c).  Current means protected
+     * (not freed), but the address may have been freed and reused by a
+     * newer table since we read t->from (ck-hp holds nothing of it until
+     * now): it is t's predecessor only if its successor is t.  acquire:
+     * pairs with the publishing CAS of from->next. */
+    return atomic_load_explicit(&m->current, memory_order_acquire) == from &&
+           atomic_load_explicit(&from->next, memory_order_acquire) == t;
 }
 
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
@@ -718,7 +723,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
          * (lock-free) so that t becomes current and can grow. */
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
-        if (lf_protect_from(m, from))
+        if (lf_protect_from(m, from, t))
             lf_table_finish_protected(m, from, t); /* t is from's successor, held in the table slot */
         return PROBE_RETRY;
     }
