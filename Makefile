@@ -4,7 +4,7 @@
 #
 #   make                 build/liblfmap.a and build/liblfmap.so (versioned)
 #   make deps            install what is missing (all groups; see
-#                        scripts/install-deps.sh for lib, test, fuzz, plot, harness)
+#                        scripts/install-deps.sh for lib, test, fuzz, plot, harness, model, go)
 #   make test            installs the lib and test groups if missing, then the
 #                        test suite (unit tests, stress drivers, install and ABI tests)
 #   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
@@ -22,10 +22,16 @@
 #                        tables in paper-notes.md (QUICK: figures/quick/, tables in its
 #                        index.html only); PYTHON= an interpreter with matplotlib
 #   make microbench      Google Benchmark per-operation costs of every map, with figures
+#   make go              build/lfbench-go: the Go maps (sync.Map, Mutex, RWMutex, sharded,
+#                        copy-on-write) on lfbench's workloads; needs golang-go (make deps-go)
 #   make demo            installs the lib group if missing, then a 4-thread example job
 #   make bench           the benchmarks (experiments/)
 #   make install [DESTDIR=] [PREFIX=/usr/local] [LIBDIR=] [INCLUDEDIR=] [PKGCONFIGDIR=]
-#   make uninstall       (same variables) removes exactly what install installs
+#                [DATADIR=] [MANDIR=] [CMAKEDIR=]   header, libraries, lfmap.pc, CMake
+#                        package, man pages, TSan suppressions
+#   make install-tsan    (same variables) a ThreadSanitizer build of the library instead
+#   make uninstall       (same variables) removes exactly what install installs, and
+#                        the directories it created once they are empty
 #   make help            this text
 #
 # Conventions (the rules below are generic, so new files need no Makefile edit):
@@ -52,6 +58,10 @@ PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATADIR      ?= $(PREFIX)/share
+MANDIR       ?= $(DATADIR)/man
+CMAKEDIR     ?= $(LIBDIR)/cmake/lfmap
+PKGDATADIR   := $(DATADIR)/lfmap
 DESTDIR      ?=
 
 # ---------------------------------------------------------------- version
@@ -95,6 +105,16 @@ endif
 AR := $(if $(LTO),gcc-ar,ar)
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
+# GCC's -Wtsan says ThreadSanitizer does not model a standalone
+# atomic_thread_fence; gcc 12 raises it for some fences and not others,
+# depending on how they were inlined (a change elsewhere in a function can
+# make it appear).  Every fence here that orders memory between threads is
+# paired with an annotation TSan does see (lfrcu_tsan_release/acquire,
+# rcu/lfrcu.h), so in TSan builds the warning is off, where the compiler
+# knows it (clang does not).
+ifneq ($(findstring thread,$(SANITIZE)),)
+  WARN += $(shell $(CC) -Werror -Wno-tsan -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-tsan)
+endif
 CFLAGS  ?= $(OPT) -g
 # Everything is hidden but the API (LFMAP_API in lib/lfmap.h).
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(LTO) $(SANITIZE) \
@@ -141,8 +161,11 @@ SHARED_CFLAGS := $(BASE_CFLAGS) -ftls-model=global-dynamic $(SHARED_TLS_DIALECT)
 ALL_CFLAGS := $(STATIC_CFLAGS)
 LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
 # The shared library must resolve every symbol at link time (not with
-# sanitizers, whose runtime the executable brings).
-SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) $(if $(SANITIZE),,-Wl,-z,defs)
+# sanitizers, whose runtime the executable brings).  -z nodelete: once
+# loaded it stays loaded, and with it liburcu, whose call_rcu threads run on
+# after the dlclose() of a plugin that used lfmap (lfmap.h, "Plugins";
+# tests/plugin_unload.sh).
+SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete $(if $(SANITIZE),,-Wl,-z,defs)
 
 # ------------------------------------------------------------------ files
 LIB_SRC    := $(wildcard lib/*.c) $(wildcard rcu/*.c)
@@ -150,6 +173,7 @@ STATIC_OBJ := $(patsubst %.c,$(BUILD)/obj/static/%.o,$(LIB_SRC))
 SHARED_OBJ := $(patsubst %.c,$(BUILD)/obj/shared/%.o,$(LIB_SRC))
 VERSION_OBJ := $(BUILD)/obj/static/lib/version.o $(BUILD)/obj/shared/lib/version.o
 PUBLIC_HEADERS := lib/lfmap.h
+MAN_PAGES  := $(wildcard man/*.3)
 
 UNIT_SRC   := $(wildcard tests/unit_*.c)
 STRESS_SRC := $(wildcard tests/stress_*.c)
@@ -161,14 +185,17 @@ EXP_SRC    := $(wildcard experiments/*.c)
 EXP_BINS   := $(patsubst experiments/%.c,$(BUILD)/experiments/%,$(EXP_SRC)) \
               $(BUILD)/experiments/bench_readpath_shared
 # Benchmarks of lfmap as users link it: built as a user's program is (-O2, no
-# LTO, lfmap.h only) against the shared library, by the rule below.
-USER_BUILT_EXPS := bench_first bench_scheme_get
+# LTO, lfmap.h only) against the shared library, by the rule below.  The
+# others link liblfmap.a (bench_scheme_get and bench_rcu_readside read the
+# scheme registry, rcu/lfrcu.h, which the shared library does not export) and
+# say so in their records ("lfmap_linked":"static").
+USER_BUILT_EXPS := bench_first
 EX_SRC     := $(wildcard examples/*.c)
 EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 
-.PHONY: all lib tests experiments examples test run-tests tsan asan perturb stress mutants \
-        demo bench figures quick install uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
-        deps-harness deps-model need-lib need-check modelcheck modelcheck-seeded model-build
+.PHONY: all lib tests lib-tests experiments examples test run-tests test-library run-library-tests tsan asan perturb stress mutants \
+        demo bench figures quick install install-tsan uninstall clean help deps deps-lib deps-test deps-fuzz deps-plot \
+        deps-harness deps-model deps-go need-lib need-check modelcheck modelcheck-seeded model-build
 all: lib
 lib: $(BUILD)/liblfmap.a $(BUILD)/$(SHLIB) $(BUILD)/$(SONAME) $(BUILD)/liblfmap.so
 
@@ -184,17 +211,18 @@ need-check:
 
 deps:
 	scripts/install-deps.sh all
-deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model:
+deps-lib deps-test deps-fuzz deps-plot deps-harness deps-model deps-go:
 	scripts/install-deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- library
 # Each object set is rebuilt when its flags change (a different CC, OPT,
 # SHARED_TLS_DIALECT...): the flags are kept in a file that changes only
-# then, and every object of the set depends on it.
+# then, and every object of the set depends on it (the shared library too,
+# whose link flags are in its set's file).
+SET_FLAGS = $(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS) $(SHLIB_LDFLAGS))
 $(BUILD)/obj/%.flags: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' | cmp -s - $@ || \
-	    echo '$(if $(filter static,$*),$(CC) $(STATIC_CFLAGS),$(CC) $(SHARED_CFLAGS))' > $@
+	@echo '$(SET_FLAGS)' | cmp -s - $@ || echo '$(SET_FLAGS)' > $@
 FORCE:
 .PRECIOUS: $(BUILD)/obj/%.flags
 .PHONY: FORCE
@@ -215,8 +243,8 @@ $(BUILD)/liblfmap.a: $(STATIC_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/$(SHLIB): $(SHARED_OBJ)
-	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/$(SHLIB): $(SHARED_OBJ) $(BUILD)/obj/shared.flags
+	$(CC) $(SHLIB_LDFLAGS) $(SANITIZE) $(LTO) $(SHARED_TLS_DIALECT) -o $@ $(SHARED_OBJ) $(LDLIBS_ALL)
 
 $(BUILD)/$(SONAME): $(BUILD)/$(SHLIB)
 	ln -sf $(SHLIB) $@
@@ -224,21 +252,35 @@ $(BUILD)/liblfmap.so: $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
 
 # --------------------------------------------------------------- programs
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
+# The project's programs (tests, experiments, examples) are built without
+# link-time optimisation: they link liblfmap.a's regular code, as a program
+# built without -flto does (figures of lfmap are of the libraries as users
+# link them).  Tests link their support code compiled once.  (Compiling the
+# support files into every test, and an LTO link per program, was most of a
+# build tree's time.)
+PROG_CFLAGS := $(filter-out $(LTO),$(ALL_CFLAGS))
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+
+$(TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c | need-check
+	@mkdir -p $(dir $@)
+	$(CC) $(PROG_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 # Every program parses its options with experiments/common/cli.c (lfcli),
 # compiled into it.
 CLI_SRC := experiments/common/cli.c experiments/common/cli.h
 $(BUILD)/experiments/%: experiments/%.c $(wildcard experiments/*.h) $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_BUILD_CFLAGS='"$(strip $(ALL_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Iexperiments -Iexperiments/common -DLFMAP_LINKED='"static"' \
+	    -DLFMAP_BUILD_CFLAGS='"$(strip $(PROG_CFLAGS))"' -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
 
 # The read-path benchmark, compiled as a user's program would be (no LTO, only
 # lfmap.h), once against each library; the other user-built benchmarks against
 # the shared library (their records say "lfmap_linked":"shared").
-READPATH_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(SANITIZE) -Ilib
+READPATH_CFLAGS := $(USER_CFLAGS)
 USER_LINK_SHARED := -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap
 $(patsubst %,$(BUILD)/experiments/%,$(USER_BUILT_EXPS)): $(BUILD)/experiments/%: experiments/%.c \
         $(wildcard experiments/*.h) lib/lfmap.h lib/hash.h $(CLI_SRC) $(BUILD)/liblfmap.so
@@ -254,11 +296,34 @@ $(BUILD)/experiments/bench_readpath_shared: experiments/bench_readpath.c lib/lfm
 
 $(BUILD)/examples/%: examples/%.c $(CLI_SRC) $(BUILD)/liblfmap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+	$(CC) $(PROG_CFLAGS) -Iexperiments/common -o $@ $< experiments/common/cli.c $(BUILD)/liblfmap.a $(LDLIBS_ALL)
+
+# The examples a user copies (session_store, cache), built as a user builds
+# them: lfmap.h alone, linked with liblfmap.so (README, "Using lfmap in your
+# program").  The other examples/*.c use the rule above.
+USER_EXAMPLES := $(BUILD)/examples/session_store $(BUILD)/examples/cache
+$(USER_EXAMPLES): $(BUILD)/examples/%: examples/%.c lib/lfmap.h $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap -lpthread
+
+# examples/plugin/: a host that links nothing of lfmap and a plugin linked
+# with liblfmap.so, as a user builds them (tests/plugin_unload.sh builds its
+# own, under ASan).
+$(BUILD)/examples/plugin/host: examples/plugin/host.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -ldl
+$(BUILD)/examples/plugin/plugin.so: examples/plugin/plugin.c lib/lfmap.h $(BUILD)/liblfmap.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/../..' -llfmap -lpthread
+EX_BINS += $(BUILD)/examples/plugin/host $(BUILD)/examples/plugin/plugin.so
 
 # The shell tests run the example and benchmark programs too (their option
 # parsing: tests/programs_reject_bad_input.sh), so they are part of the suite.
 tests: $(TEST_BINS) $(EXP_BINS) $(EX_BINS)
+# The library's suite (LFMAP_SUITE=library in tests/run.sh): no harness test,
+# so none of the experiments' programs (C++ peer maps, benchmarks) is built.
+LIB_TEST_BINS := $(filter-out $(BUILD)/tests/unit_lfbench_%,$(TEST_BINS))
+lib-tests: $(LIB_TEST_BINS) $(EX_BINS)
 experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
@@ -274,9 +339,19 @@ test:
 run-tests: lib tests
 	BUILD=$(BUILD) CC="$(CC)" tests/run.sh
 
-# Sanitizer suites: separate build trees, libc malloc, same tests.
+# The library's suite only: make tsan and make perturb (CI's time; the rest
+# is the same code in every tree and runs in make test and make asan).
+test-library:
+	scripts/install-deps.sh lib test
+	@$(MAKE) --no-print-directory run-library-tests
+
+run-library-tests: lib lib-tests
+	BUILD=$(BUILD) CC="$(CC)" LFMAP_SUITE=library tests/run.sh
+
+# Sanitizer suites: separate build trees, libc malloc.  ASan runs the whole
+# suite; TSan the library's (test-library, above).
 tsan:
-	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
+	$(MAKE) BUILD=build/tsan OPT=-O1 SANITIZE="-fsanitize=thread" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test-library
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" EXTRA_CFLAGS=-DLFMAP_ASSERTIONS test
@@ -286,7 +361,7 @@ asan:
 # process without sys_membarrier gets (lib/asym_fence.c); the other trees run
 # the asymmetric one.
 perturb:
-	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS -DLFMAP_ASYM_FENCE_OFF" test
+	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS -DLFMAP_ASYM_FENCE_OFF" test-library
 
 # A longer linearizability run (tests/stress_lincheck.c).
 stress: lib tests
@@ -358,24 +433,68 @@ bench: $(EXP_BINS)
 
 # ----------------------------------------------------------------- install
 # Installs the header, liblfmap.a, liblfmap.so.MAJOR.MINOR.PATCH with its
-# SONAME link liblfmap.so.MAJOR and development link liblfmap.so, and
-# lfmap.pc; uninstall removes exactly these files.
+# SONAME link liblfmap.so.MAJOR and development link liblfmap.so, lfmap.pc,
+# the CMake package (find_package(lfmap)), the man pages and the TSan
+# suppressions; uninstall removes exactly these files, and then the
+# directories install created (listed in $(PKGDATADIR)/created-dirs) that
+# are empty.  lfmap.pc and lfmapConfig.cmake name every path relative to
+# their own directory, so an installed tree can be moved as a whole.
 INSTALLED := $(INCLUDEDIR)/lfmap.h $(LIBDIR)/liblfmap.a $(LIBDIR)/$(SHLIB) $(LIBDIR)/$(SONAME) \
-             $(LIBDIR)/liblfmap.so $(PKGCONFIGDIR)/lfmap.pc
+             $(LIBDIR)/liblfmap.so $(PKGCONFIGDIR)/lfmap.pc $(PKGDATADIR)/tsan.supp \
+             $(CMAKEDIR)/lfmapConfig.cmake $(CMAKEDIR)/lfmapConfigVersion.cmake \
+             $(addprefix $(MANDIR)/man3/,$(notdir $(MAN_PAGES)))
+INSTALL_DIRS := $(INCLUDEDIR) $(LIBDIR) $(PKGCONFIGDIR) $(PKGDATADIR) $(CMAKEDIR) $(MANDIR)/man3
+CREATED_DIRS := $(PKGDATADIR)/created-dirs
+# The path of $(2) relative to the directory $(1), symbolic links kept.
+relpath = $(shell realpath -s -m --relative-to='$(1)' '$(2)')
+# liblfmap.a's dependencies as -l/-L flags: the .pc's Libs.private and the
+# CMake static target.  Not Requires.private: pkg-config would then hand
+# every user liburcu's Cflags (-D__x86_64__ -I/usr/include/x86_64-linux-gnu)
+# and fail without liburcu-dev, although lfmap.h includes nothing of it.
+STATIC_DEPS := $(strip $(URCU_LIBS) -lpthread -lm)
+PKG_SED = -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@SONAME@|$(SONAME)|g' -e 's|@SHLIB@|$(SHLIB)|g' \
+    -e 's|@STATIC_DEPS@|$(STATIC_DEPS)|g' -e 's|@STATIC_DEPS_LIST@|$(subst $(space),;,$(strip $(STATIC_DEPS)))|g'
+empty :=
+space := $(empty) $(empty)
 
 install: lib
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	@for d in $(INSTALL_DIRS); do \
+	    while [ "$$d" != / ] && [ "$$d" != . ] && ! [ -d "$(DESTDIR)$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done > $(BUILD)/created-dirs.new
+	install -d $(addprefix $(DESTDIR),$(INSTALL_DIRS))
+	@cat $(BUILD)/created-dirs.new $(wildcard $(DESTDIR)$(CREATED_DIRS)) | sort -u > $(BUILD)/created-dirs.all
+	@mv $(BUILD)/created-dirs.all $(DESTDIR)$(CREATED_DIRS); rm -f $(BUILD)/created-dirs.new
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(BUILD)/liblfmap.a $(DESTDIR)$(LIBDIR)/liblfmap.a
 	install -m 755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SHLIB)
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liblfmap.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' lfmap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/lfmap.pc
+	sed $(PKG_SED) -e 's|@PREFIX@|$(call relpath,$(PKGCONFIGDIR),$(PREFIX))|g' \
+	    -e 's|@LIBDIR@|$(call relpath,$(PKGCONFIGDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relpath,$(PKGCONFIGDIR),$(INCLUDEDIR))|g' \
+	    -e 's|@PKGDATADIR@|$(call relpath,$(PKGCONFIGDIR),$(PKGDATADIR))|g' \
+	    lfmap.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/lfmap.pc
+	sed $(PKG_SED) -e 's|@LIBDIR@|$(call relpath,$(CMAKEDIR),$(LIBDIR))|g' \
+	    -e 's|@INCLUDEDIR@|$(call relpath,$(CMAKEDIR),$(INCLUDEDIR))|g' \
+	    -e 's|@PKGDATADIR@|$(call relpath,$(CMAKEDIR),$(PKGDATADIR))|g' \
+	    packaging/lfmapConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/lfmapConfig.cmake
+	sed $(PKG_SED) packaging/lfmapConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/lfmapConfigVersion.cmake
+	install -m 644 packaging/tsan.supp $(DESTDIR)$(PKGDATADIR)/tsan.supp
+	for f in $(MAN_PAGES); do sed $(PKG_SED) $$f > $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
 	@echo "lfmap $(VERSION) installed in $(DESTDIR)$(LIBDIR); run ldconfig if that is a system directory"
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ -f $(DESTDIR)$(CREATED_DIRS) ]; then \
+	    dirs=$$(sort -r $(DESTDIR)$(CREATED_DIRS)); rm -f $(DESTDIR)$(CREATED_DIRS); \
+	    for d in $$dirs; do rmdir "$(DESTDIR)$$d" 2>/dev/null || :; done; \
+	fi
+
+# A ThreadSanitizer build of the library, installed like the normal one
+# (same variables): link a -fsanitize=thread program with it, and run it
+# with TSAN_OPTIONS=suppressions=$(PKGDATADIR)/tsan.supp (README, "TSan").
+install-tsan:
+	$(MAKE) BUILD=build/tsan-lib OPT=-O1 SANITIZE=-fsanitize=thread install
 
 clean:
 	rm -rf build

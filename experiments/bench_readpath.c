@@ -5,8 +5,8 @@
  * The Makefile builds this program twice, as a user's program is built (no
  * LTO, only <lfmap.h>): build/experiments/bench_readpath against liblfmap.a
  * (initial-exec TLS, a direct call) and bench_readpath_shared against
- * liblfmap.so (global-dynamic TLS, so that dlopen works: __tls_get_addr for
- * liburcu's reader state; a call through the PLT).  One thread, a map of
+ * liblfmap.so (TLS descriptors, so that dlopen works; a call through the
+ * PLT).  One thread, a map of
  * -k keys (default 1024: cache-resident, so the read path dominates), looked
  * up in a fixed scrambled order; every lookup must hit with the key's value.
  * Prints ns per lfmap_get hit for each of -r runs (default 5) and the median.

@@ -7,8 +7,8 @@
 #   make / make experiments      builds $(BUILD)/lfbench
 #   tests/unit_lfbench_*.c       Check programs linked with the harness objects
 #
-# C11 for the C files, C++17 for the libcuckoo and TBB adapters, linked with
-# $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
+# C11 for the C files, C++17 for the libcuckoo, TBB and xenium adapters,
+# linked with $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
 # --allocator jemalloc), so sanitizer builds and the tests use libc malloc.
 #
 # lfmap as users link it, never a build no user has:
@@ -36,7 +36,7 @@ LFB_PKG_LIBS   := $(shell pkg-config --libs $(LFB_PKGS) 2>/dev/null)
 LFB_JEMALLOC_SO := $(shell pkg-config --variable=libdir jemalloc 2>/dev/null)/libjemalloc.so.2
 # Library versions as built against, recorded in every result.
 LFB_LIB_VERSIONS := {$(shell for p in liburcu-memb liburcu-cds hwloc numa tbb ck jemalloc; do \
-    printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\"}
+    printf '\\"%s\\":\\"%s\\",' $$p "$$(pkg-config --modversion $$p 2>/dev/null)"; done)\"libcuckoo\":\"$(shell dpkg-query -W -f='$${Version}' libcuckoo-dev 2>/dev/null)\",\"xenium\":\"$(shell dpkg-query -W -f='$${Version}' libxenium-dev 2>/dev/null)\"}
 
 LFB_INC     := -Iexperiments -Iexperiments/common -I$(LFB_DIR) -I$(LFB_DIR)/maps
 LFB_CFLAGS  := $(filter-out $(LTO),$(ALL_CFLAGS)) $(LFB_INC) $(LFB_PKG_CFLAGS)
@@ -54,8 +54,13 @@ LFB_CXX_SRC := $(wildcard $(LFB_DIR)/maps/*.cc)
 # and map_plain.c with locked writes (plain-locked).
 LFB_STATIC_ADAPTER := $(BUILD)/obj/$(LFB_DIR)/maps/map_lfmap_static.o
 LFB_PLAIN_LOCKED := $(BUILD)/obj/$(LFB_DIR)/maps/map_plain_locked.o
+# The lock-based maps (LFB_LOCK_MAP lines of maps.def) compiled a second time
+# with the contention profiler (maps/locks.h), for lfbench --profile-locks
+# only: the copies that throughput runs use take their locks with one call.
+LFB_LOCK_MAPS := $(shell sed -n 's/^LFB_LOCK_MAP(\(.*\))$$/\1/p' $(LFB_DIR)/maps/maps.def)
+LFB_PROFILED_OBJ := $(LFB_LOCK_MAPS:%=$(BUILD)/obj/$(LFB_DIR)/maps/profiled/map_%.o)
 LFB_OBJ     := $(patsubst %.c,$(BUILD)/obj/%.o,$(LFB_C_SRC)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(LFB_CXX_SRC)) \
-               $(LFB_STATIC_ADAPTER) $(LFB_PLAIN_LOCKED)
+               $(LFB_STATIC_ADAPTER) $(LFB_PLAIN_LOCKED) $(LFB_PROFILED_OBJ)
 LFB_MAIN_OBJ := $(BUILD)/obj/$(LFB_DIR)/main.o
 # Everything but main: what the unit tests link.
 LFB_LIB_OBJ := $(filter-out $(LFB_MAIN_OBJ),$(LFB_OBJ))
@@ -67,6 +72,10 @@ bench: $(BUILD)/lfbench
 $(BUILD)/obj/$(LFB_DIR)/%.o: $(LFB_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LFB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/$(LFB_DIR)/maps/profiled/%.o: $(LFB_DIR)/maps/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LFB_CFLAGS) -DLFB_PROFILE_LOCKS -MMD -MP -c $< -o $@
 
 # lfmap-static: the API names of liblfmap.a, read from the shared library's
 # exports (tests/abi_symbols.sh checks that they are exactly lfmap.h's), each
@@ -115,17 +124,13 @@ $(BUILD)/lfbench: $(LFB_OBJ) $(LFB_LFMAP_DEPS)
 
 # Harness unit tests: the generic tests/% rule plus the harness objects,
 # linked with $(CXX) for the C++ adapters.
-LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT_OBJ) # compiled once (Makefile)
 $(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
 	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
 	    $(LFB_LFMAP_LIBS) $(CHECK_LIBS) $(LFB_LDLIBS)
 
-# The test support objects, compiled once for the harness tests.
-$(LFB_TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 # The shell tests run build/lfbench.
 tests: $(BUILD)/lfbench
@@ -163,6 +168,30 @@ microbench: $(MB_BIN)
 	py=$$(scripts/find-python.sh matplotlib); \
 	$$py scripts/plot_harness.py --microbench $$out/microbench.json -o $$out/figures; \
 	echo "microbench: records in $$out/microbench.json, figures in $$out/figures/index.html"
+
+# The Go maps (experiments/go/: sync.Map, Mutex, RWMutex, 64-shard and
+# copy-on-write maps on lfbench's workloads and key streams, standard
+# library only).  `make go` builds $(BUILD)/lfbench-go when Go is installed
+# (Debian: golang-go, Go 1.19; `scripts/install-deps.sh go`) and says so
+# when it is not.  `make tests` builds it too where Go is found, for the
+# tests that compare it with lfbench (tests/go_*.sh; they skip without Go).
+# The build cache lives in the build tree, so a build writes nothing else.
+GO ?= go
+HAVE_GO := $(shell command -v $(GO) >/dev/null 2>&1 && echo yes)
+LFB_GO_DIR := experiments/go
+LFB_GO_SRC := $(wildcard $(LFB_GO_DIR)/*.go) $(LFB_GO_DIR)/go.mod
+LFB_GO_FLAGS := -trimpath
+.PHONY: go need-go
+need-go:
+	$(if $(HAVE_GO),@:,$(error lfmap: Go not found (`$(GO)` is not on PATH; Debian: golang-go); install it with `scripts/install-deps.sh go`, or name one with GO=/path/to/go))
+go: $(BUILD)/lfbench-go
+$(BUILD)/lfbench-go: $(LFB_GO_SRC) | need-go
+	@mkdir -p $(dir $@)
+	cd $(LFB_GO_DIR) && GOCACHE=$(abspath $(BUILD))/go-cache GOFLAGS= GOPROXY=off $(GO) build $(LFB_GO_FLAGS) \
+	    -ldflags "-X 'main.buildFlags=go build $(LFB_GO_FLAGS)'" -o $(abspath $@) .
+ifeq ($(HAVE_GO),yes)
+tests: $(BUILD)/lfbench-go
+endif
 
 # Reclamation schemes.  `make schemes [QUICK=1]` runs
 # scripts/run-scheme-matrix.sh: lfmap under every scheme (throughput with

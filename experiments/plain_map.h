@@ -13,7 +13,10 @@
  *   - the same maximum load (PLAIN_MAX_LOAD_NUM / PLAIN_MAX_LOAD_DEN = 0.75)
  *     and growth by doubling;
  *   - large tables come from mmap, as lfmap's built-in allocator does, so both
- *     pay first-touch page faults the same way (lazily, during inserts).
+ *     pay first-touch page faults the same way (lazily, during inserts);
+ *     a map that fills each new table at once (cow's copies) asks for its
+ *     tables from the allocator instead (heap_tables), which reuses freed
+ *     memory without a system call or a page fault.
  * What it leaves out is exactly what a concurrent map must pay for: atomics,
  * RCU read-side sections, frozen slots, incremental migration.
  *
@@ -79,6 +82,11 @@ struct plain_map {
     uint64_t resizes;     /* doublings so far (as lfmap_stats.resizes) */
     bool has_zero;        /* the key whose mix is 0 is present */
     uint64_t zero_value;
+    /* Tables from the allocator whatever their size.  The current table
+     * was allocated under the same setting (it decides how it is freed):
+     * plain_init leaves it false; cow sets it on each copy together with
+     * the copy's table. */
+    bool heap_tables;
     struct lfmap_hasher hasher;
 };
 
@@ -87,11 +95,17 @@ static inline size_t plain_table_bytes(size_t nslots)
     return nslots * sizeof(struct plain_slot);
 }
 
+/* Whether a table of nslots slots comes from mmap. */
+static inline bool plain_table_mapped(size_t nslots, bool heap_tables)
+{
+    return !heap_tables && plain_table_bytes(nslots) >= PLAIN_MMAP_THRESHOLD;
+}
+
 /* Zero-filled, 64-byte-aligned table, or NULL. */
-static inline struct plain_slot *plain_table_alloc(size_t nslots)
+static inline struct plain_slot *plain_table_alloc(size_t nslots, bool heap_tables)
 {
     size_t bytes = plain_table_bytes(nslots);
-    if (bytes >= PLAIN_MMAP_THRESHOLD) {
+    if (plain_table_mapped(nslots, heap_tables)) {
         void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         return p == MAP_FAILED ? NULL : p;
     }
@@ -101,10 +115,10 @@ static inline struct plain_slot *plain_table_alloc(size_t nslots)
     return p;
 }
 
-static inline void plain_table_free(struct plain_slot *t, size_t nslots)
+static inline void plain_table_free(struct plain_slot *t, size_t nslots, bool heap_tables)
 {
     size_t bytes = plain_table_bytes(nslots);
-    if (bytes >= PLAIN_MMAP_THRESHOLD)
+    if (plain_table_mapped(nslots, heap_tables))
         munmap(t, bytes);
     else
         free(t);
@@ -126,22 +140,31 @@ static inline void plain_set_table(struct plain_map *m, struct plain_slot *t, si
     m->grow_at = nslots / PLAIN_MAX_LOAD_DEN * PLAIN_MAX_LOAD_NUM;
 }
 
-/* 0, or -1 when the table cannot be allocated.  capacity 0 = smallest table. */
-static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed)
+/* 0, or -1 when the table cannot be allocated.  capacity 0 = smallest table.
+ * heap_tables: this map's tables (the first and every doubling) come from
+ * the allocator whatever their size (see heap_tables above). */
+static inline int plain_init_tables(struct plain_map *m, size_t capacity, uint64_t seed, bool heap_tables)
 {
     memset(m, 0, sizeof *m);
+    m->heap_tables = heap_tables;
     lf_hasher_init(&m->hasher, seed);
     size_t nslots = plain_slots_for(capacity);
-    struct plain_slot *t = plain_table_alloc(nslots);
+    struct plain_slot *t = plain_table_alloc(nslots, m->heap_tables);
     if (!t)
         return -1;
     plain_set_table(m, t, nslots);
     return 0;
 }
 
+static inline int plain_init(struct plain_map *m, size_t capacity, uint64_t seed)
+{
+    return plain_init_tables(m, capacity, seed, false);
+}
+
 static inline void plain_destroy(struct plain_map *m)
 {
-    plain_table_free(m->slots, m->mask + 1);
+    if (m->slots)
+        plain_table_free(m->slots, m->mask + 1, m->heap_tables);
     m->slots = NULL;
 }
 
@@ -191,13 +214,13 @@ static inline void plain_place(struct plain_slot *t, size_t mask, uint64_t h, ui
 static inline int plain_grow(struct plain_map *m)
 {
     size_t old_n = m->mask + 1, new_n = old_n * 2;
-    struct plain_slot *t = plain_table_alloc(new_n);
+    struct plain_slot *t = plain_table_alloc(new_n, m->heap_tables);
     if (!t)
         return -1;
     for (size_t i = 0; i < old_n; i++)
         if (m->slots[i].key != 0)
             plain_place(t, new_n - 1, m->slots[i].key, m->slots[i].value);
-    plain_table_free(m->slots, old_n);
+    plain_table_free(m->slots, old_n, m->heap_tables);
     plain_set_table(m, t, new_n);
     m->resizes++;
     return 0;

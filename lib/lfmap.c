@@ -54,7 +54,7 @@ static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
     }
     struct lfrcu_domain rcu;
     if (lfrcu_domain_init(&rcu, cfg->reclamation) != 0) {
-        errno = EINVAL; /* an unknown scheme, named here or by LFMAP_RCU */
+        errno = EINVAL; /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
         return NULL;
     }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {
@@ -78,6 +78,9 @@ static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
     m->value_free_ctx = cfg->value_free_ctx;
     m->protect_values = cfg->value_free && rcu.hazards;
     m->byte_keys = byte_keys;
+    /* A get on such a map protects its value (get_slow): no inline path. */
+    if (m->protect_values && m->rcu.kind == LFRCU_INLINE_ERA)
+        m->rcu.kind = LFRCU_CALLS;
     m->live_asym = lf_asym_fence_available();
     /* relaxed: m is not shared yet. */
     atomic_store_explicit(&m->retired_pending, MAP_OWNED, memory_order_relaxed);
@@ -105,7 +108,14 @@ static void value_free_callback(struct lfrcu_head *head)
 {
     struct lf_value_rec *r = (struct lf_value_rec *)(void *)((char *)head - offsetof(struct lf_value_rec, rcu));
     struct lfmap *m = r->map;
+    /* Marked, so that an lfmap_free inside value_free does not wait: this
+     * may be a scheme's reclamation thread, or a writer in the middle of a
+     * scan, whatever the scheme of the map being freed (a wait there could
+     * hold up, or wait for, this very callback). */
+    struct lfmap_thread_state *self = lf_thread();
+    self->in_value_free++;
     m->value_free(r->value, m->value_free_ctx);
+    self->in_value_free--;
     /* relaxed (both): statistics. */
     atomic_fetch_sub_explicit(&m->retired_values, 1, memory_order_relaxed);
     atomic_fetch_sub_explicit(&m->retired_bytes, sizeof *r, memory_order_relaxed);
@@ -123,8 +133,12 @@ static void value_retire(struct lfmap *m, struct lf_value_rec *r, uint64_t v)
 {
     r->map = m;
     r->value = v;
-    r->rcu.protected = (void *)(uintptr_t)v; /* what lfmap_get's value hazard names */
+    r->rcu.protected = lf_value_hazard(v); /* what lfmap_get's value hazard names */
     r->rcu.object = r;
+    /* Era schemes: a value has no birth era (it may have been readable for
+     * long before this record was made): protected by identity. */
+    if (m->rcu.scheme->birth)
+        m->rcu.scheme->birth(&r->rcu, false);
     /* relaxed (all three): the reference keeps m alive until the callback,
      * which the scheme orders after this; the others are statistics. */
     atomic_fetch_add_explicit(&m->retired_pending, 1, memory_order_relaxed);
@@ -143,6 +157,41 @@ static void value_retire_final(struct lfmap *m, uint64_t w)
         value_retire(m, r, value_decode(w));
     else
         m->value_free(value_decode(w), m->value_free_ctx); /* no memory: no thread uses m, free it now */
+}
+
+/* lfmap_free under a hazard-pointer (or hazard-era) scheme: such a scheme
+ * frees each object once no reader protects it, independently of the
+ * others, so we wait for this map's retired objects only, not for the
+ * scheme's whole backlog (a reader stalled in a section of another map
+ * would hold that back for as long as it likes).  Each round reclaims on
+ * this thread (the quiescent hook: a scan, never waiting) and then sleeps
+ * while some of ours are still protected or being freed elsewhere. */
+/* Sleeps between rounds, doubling from the first to the last: a scan of an
+ * era scheme issues a process-wide membarrier, and a reader stalled for
+ * seconds must not turn lfmap_free into thousands of them per second. */
+#define WAIT_SLEEP_FIRST_NS 100000L   /* 0.1 ms: most waits end in a round or two */
+#define WAIT_SLEEP_LAST_NS 20000000L  /* 20 ms: at most 50 scans a second */
+
+static void wait_for_own_objects(struct lfmap *m)
+{
+    long sleep_ns = WAIT_SLEEP_FIRST_NS;
+    for (;;) {
+        if (m->rcu.scheme->quiescent)
+            m->rcu.scheme->quiescent();
+        /* acquire: pairs with lf_map_unref's release, so that the effects
+         * of this map's callbacks (value_free) are visible to our caller. */
+        if ((atomic_load_explicit(&m->retired_pending, memory_order_acquire) & ~MAP_OWNED) == 0)
+            return;
+        /* The scheme can no longer free (era schemes whose membarrier
+         * began to fail): the objects stay pending, freed by a later scan
+         * if it works again, and the callbacks free the map's header. */
+        if (m->rcu.scheme->may_wait && !m->rcu.scheme->may_wait())
+            return;
+        struct timespec ts = {0, sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < WAIT_SLEEP_LAST_NS)
+            sleep_ns = sleep_ns * 2 < WAIT_SLEEP_LAST_NS ? sleep_ns * 2 : WAIT_SLEEP_LAST_NS;
+    }
 }
 
 void lfmap_free(lfmap *m)
@@ -174,8 +223,12 @@ void lfmap_free(lfmap *m)
      * for the very callback that called us, forever).
      * relaxed: a hint; the reference count decides who frees m. */
     if ((atomic_load_explicit(&m->retired_pending, memory_order_relaxed) & ~MAP_OWNED) != 0 &&
-        (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait()))
-        m->rcu.scheme->barrier();
+        lf_thread()->in_value_free == 0 && (!m->rcu.scheme->may_wait || m->rcu.scheme->may_wait())) {
+        if (m->rcu.hazards)
+            wait_for_own_objects(m);
+        else
+            m->rcu.scheme->barrier();
+    }
     /* relaxed: no thread uses m any more (caller's contract). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_relaxed);
     while (t) {
@@ -344,30 +397,48 @@ restart:;
  * every scheme but the inline memb one and leak.  (The key is passed by
  * value to the out-of-line functions: its address does not escape the entry
  * point, whose common path the compiler then keeps in registers.) */
-static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
-                                              uint64_t *value)
+/* lookup_any, and on a map whose values a hazard-pointer scheme protects,
+ * the value's protection: publish it, then look the key up again.  If it
+ * still holds the value, the CAS that will replace it (and retire it) comes
+ * after our hazard was visible, and the retirer's scan sees the hazard.
+ * Lock-free.  Inside the caller's section. */
+static bool lookup_protected(struct lfmap *m, const struct lf_key *key, uint64_t *value)
 {
     uint64_t v = 0;
-    lf_read_lock(m, self);
-    bool found = lookup_any(m, &key, &v);
+    bool found = lookup_any(m, key, &v);
     if (found && m->protect_values) {
-        /* Hazard pointers, map with a destructor: protect the value, then
-         * look the key up again.  If it still holds the value, the CAS that
-         * will replace it (and retire it) comes after our hazard was
-         * visible, and the retirer's scan sees the hazard.  Lock-free. */
         for (;;) {
             uint64_t again;
-            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, (void *)(uintptr_t)v);
-            found = lookup_any(m, &key, &again);
+            m->rcu.scheme->protect(LFRCU_HAZARD_VALUE, lf_value_hazard(v));
+            found = lookup_any(m, key, &again);
             if (!found || again == v)
                 break;
             v = again;
         }
     }
+    *value = v;
+    return found;
+}
+
+/* The rest of a get inside the caller's section, which it ends: every
+ * scheme's lookup (lookup_protected), for get_slow, and for the inline era
+ * read side when the era moved under it or the key's slot is frozen. */
+static __attribute__((noinline)) bool get_in_section(struct lfmap *m, struct lfmap_thread_state *self,
+                                                    struct lf_key key, uint64_t *value)
+{
+    uint64_t v = 0;
+    bool found = lookup_protected(m, &key, &v);
     lf_read_unlock(m, self);
     if (found && value)
         *value = v;
     return found;
+}
+
+static __attribute__((noinline)) bool get_slow(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
+                                              uint64_t *value)
+{
+    lf_read_lock(m, self);
+    return get_in_section(m, self, key, value);
 }
 
 /* A lookup that met a frozen word in the current table: a resize is
@@ -394,12 +465,22 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
 {
     /* Read once: the compiler must not reload the kind after the atomic
      * loads below and keep the other schemes' calls on this path. */
-    const bool memb = m->rcu.kind == LFRCU_INLINE_MEMB; /* else leak: no section */
+    const unsigned char kind = m->rcu.kind;
+    const bool memb = kind == LFRCU_INLINE_MEMB;
+    const bool era = kind == LFRCU_INLINE_ERA; /* neither: leak, no section */
     unsigned long *ctr = self->memb_ctr;
+    struct lfrcu_era_rec *rec = era ? self->era_rec[m->rcu.era_slot] : NULL;
     if (memb)
         lfrcu_memb_lock_inline(ctr);
+    else if (era)
+        lfrcu_era_lock_inline(rec);
     /* acquire: pairs with the promoting CAS (table contents visible). */
     struct lfmap_table *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    /* Era schemes: the table is covered by the era reserved at the lock
+     * unless the era moved since (rcu/lfrcu_era.h); if it did, the
+     * protected lookup (which moves the reservation and validates). */
+    if (era && __builtin_expect(!lfrcu_era_current_ok(rec), 0))
+        return get_in_section(m, self, *key, value);
     struct lfmap_slot *s;
     uint64_t w = table_probe(t, key, &s);
     if (__builtin_expect(value_is_live(w), 1)) {
@@ -407,13 +488,20 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
             *value = value_decode(w); /* a copy of the word: before the unlock is as good */
         if (memb)
             lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return true;
     }
     if (__builtin_expect(!value_is_frozen(w), 1)) {
+        /* unset or tombstone, or an empty slot: absent */
         if (memb)
-            lfrcu_memb_unlock_inline(ctr); /* unset or tombstone, or an empty slot: absent */
+            lfrcu_memb_unlock_inline(ctr);
+        else if (era)
+            lfrcu_era_unlock_inline(rec);
         return false;
     }
+    if (era)
+        return get_in_section(m, self, *key, value); /* successors are protected one by one */
     return get_frozen(m, self, *key, value);
 }
 
@@ -544,7 +632,7 @@ LF_WRITE_PATH bool apply_to_word(struct lfmap *m, _Atomic uint64_t *word, struct
              * fence) before the CAS: if the CAS succeeds the value was still
              * in the map after the hazard was visible, so our retire's scan
              * sees it.  Cleared by the outermost unlock. */
-            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, (void *)(uintptr_t)value_decode(cur));
+            m->rcu.scheme->protect(LFRCU_HAZARD_OLD, lf_value_hazard(value_decode(cur)));
         LFMAP_HOOK(BEFORE_VALUE_CAS);
         /* seq_cst: the linearization point of the write; totally ordered
          * with the freezing CAS on the same word (pitfall 9). */
@@ -596,13 +684,18 @@ static void release_claim(struct lfmap *m, struct lfmap_thread_state *self, stru
 /* Hazard pointers: protects t->from, a successor's predecessor, which is
  * usable only while it is still current (else its migration is over and
  * it may be retired). */
-static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from)
+static bool lf_protect_from(struct lfmap *m, struct lfmap_table *from, struct lfmap_table *t)
 {
     if (!m->rcu.hazards)
         return true;
     m->rcu.scheme->protect(LFRCU_HAZARD_FROM, from);
-    /* acquire: as in lf_current_hp (lib/table.c). */
-    return atomic_load_explicit(&m->current, memory_order_acquire) == from;
+    /* acquire: as in lf_current_hp (lib/table.c).  Current means protected
+     * (not freed), but the address may have been freed and reused by a
+     * newer table since we read t->from (ck-hp holds nothing of it until
+     * now): it is t's predecessor only if its successor is t.  acquire:
+     * pairs with the publishing CAS of from->next. */
+    return atomic_load_explicit(&m->current, memory_order_acquire) == from &&
+           atomic_load_explicit(&from->next, memory_order_acquire) == t;
 }
 
 static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
@@ -650,8 +743,8 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
          * (lock-free) so that t becomes current and can grow. */
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
-        if (lf_protect_from(m, from))
-            lf_table_finish_migration(m, from, t); /* t is from's successor */
+        if (lf_protect_from(m, from, t))
+            lf_table_finish_protected(m, from, t); /* t is from's successor, held in the table slot */
         return PROBE_RETRY;
     }
     lf_table_start_migration(m, t);
@@ -717,12 +810,18 @@ LF_WRITE_PATH enum probe_outcome probe(struct lfmap *m, struct lfmap_thread_stat
     return PROBE_NOMEM; /* full: unreachable below the hard limit */
 }
 
-/* Every SHRINK_CHECK_PERIOD-th remove of a thread (maybe_shrink) checks
- * whether t should shrink; out of line, so that the removes in between pay
- * an increment and a test. */
+/* Every SHRINK_CHECK_PERIOD-th remove of a thread from a map (maybe_shrink)
+ * checks whether t should shrink; out of line, so that the removes in
+ * between pay an increment and a test. */
 static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap_table *t)
 {
     if (t->nslots <= LFMAP_MIN_SLOTS || (size_t)lf_live_count(m) >= t->nslots / SHRINK_DIV)
+        return;
+    /* Without the fence, successors are never smaller than their table
+     * (lf_table_successor_slots): a shrink would only copy t into its twin,
+     * every SHRINK_CHECK_PERIOD removes.  relaxed: a hint; a stale false
+     * costs one such migration. */
+    if (atomic_load_explicit(&m->unfenced, memory_order_relaxed))
         return;
     /* Shrink only to a smaller table.  The successor keeps room for one
      * in-flight insert per registered thread, so with many threads and few
@@ -734,7 +833,14 @@ static __attribute__((noinline)) void shrink_check(struct lfmap *m, struct lfmap
 
 LF_WRITE_PATH void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self, struct lfmap_table *t)
 {
-    if (__builtin_expect((++self->removes_since_check & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
+    /* Counted per map where the thread owns a stripe of it (a line its
+     * remove has just written): a thread counting once for all maps checked
+     * only the map of every 64th remove, so of two maps removed from in
+     * turn one never shrank (tests/unit_embedding.c).  Threads past the owned
+     * stripes share stripes, and count per thread. */
+    unsigned *removes = self->tid < LFMAP_OWNED_STRIPES ? &m->live[self->tid].removes_since_check
+                                                        : &self->removes_since_check;
+    if (__builtin_expect((++*removes & (SHRINK_CHECK_PERIOD - 1)) == 0, 0))
         shrink_check(m, t);
 }
 
@@ -820,7 +926,9 @@ LF_WRITE_PATH int write_run(struct lfmap *m, struct lf_key *key, struct write_op
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
+            LFMAP_HOOK(WRITER_BEFORE_HELP);
             lf_table_help_migration(m, t, nt);
+            LFMAP_HOOK(WRITER_AFTER_HELP);
             lf_table_freeze_key_path(m, t, nt, key);
             lf_advance(m, nt);
             t = nt;
@@ -953,6 +1061,24 @@ size_t lfmap_size(lfmap *m)
  * each key, the key word being a side word (0, 1) for the side keys. */
 typedef int (*walk_visit)(const struct lfmap *m, uint64_t word, uint64_t value, void *ctx);
 
+/* The walk on a map whose values a hazard-pointer scheme protects: key word
+ * k's value now, protected (lookup_protected) for the length of visit's
+ * call, which runs inside a section of ours so that the callback's own
+ * operations do not clear the hazard; 0 when the key is absent now.  The
+ * walk's pin on its table keeps k's key object (byte maps). */
+static int walk_protected(struct lfmap *m, struct lfmap_thread_state *self, uint64_t k, walk_visit visit,
+                          void *ctx)
+{
+    uint64_t v;
+    int rc = 0;
+    const struct lf_key key = lf_key_of_word(m->byte_keys, k);
+    lf_read_lock(m, self);
+    if (lookup_protected(m, &key, &v))
+        rc = visit(m, k, v, ctx);
+    lf_read_unlock(m, self);
+    return rc;
+}
+
 static int walk(struct lfmap *m, walk_visit visit, void *ctx)
 {
     struct lfmap_thread_state *self = lf_thread();
@@ -967,8 +1093,7 @@ static int walk(struct lfmap *m, walk_visit visit, void *ctx)
         struct lfmap_table *nt = atomic_load_explicit(&t->next, memory_order_acquire);
         if (!nt)
             break;
-        if (lf_table_next_is_sentinel(nt) || lf_protect_next(m, t, nt))
-            lf_table_finish_migration(m, t, nt);
+        lf_table_finish_migration(m, t, nt); /* protects nt itself (or publishes it first) */
     }
     /* At the load that found t->next NULL, every present key had its slot
      * in t (or was a side key): each is reached below exactly once, since a
@@ -982,7 +1107,9 @@ static int walk(struct lfmap *m, walk_visit visit, void *ctx)
     for (unsigned r = 0; r < KEY_RESERVED && rc == 0 && !m->byte_keys; r++) {
         /* acquire: pairs with the CAS that stored the value. */
         w = atomic_load_explicit(&m->side_value[r], memory_order_acquire);
-        if (value_is_live(w))
+        if (__builtin_expect(m->protect_values, 0))
+            rc = walk_protected(m, self, r, visit, ctx);
+        else if (value_is_live(w))
             rc = visit(m, r, value_decode(w), ctx);
     }
     for (size_t i = 0; i < t->nslots && rc == 0; i++) {
@@ -995,6 +1122,11 @@ static int walk(struct lfmap *m, walk_visit visit, void *ctx)
         /* acquire: pairs with the CAS that wrote it. */
         w = atomic_load_explicit(&s->value, memory_order_acquire);
         uint64_t v;
+        if (__builtin_expect(m->protect_values, 0)) {
+            if (value_is_live(w) || value_is_frozen(w))
+                rc = walk_protected(m, self, k, visit, ctx);
+            continue;
+        }
         if (value_is_live(w)) {
             v = value_decode(w);
         } else if (value_is_frozen(w)) {

@@ -37,6 +37,43 @@
  *   program (liburcu forbids registering twice) until lfmap_thread_unregister.
  *   lfmap's read-side sections nest inside the program's.
  *
+ * Plugins (dlopen/dlclose)
+ *   A shared object of yours that uses lfmap links liblfmap.so (never
+ *   liblfmap.a: see the README) and may be loaded and unloaded any number of
+ *   times.  liblfmap.so is built with -z nodelete: once loaded it stays
+ *   loaded until the process exits, and so do the liburcu and Concurrency
+ *   Kit libraries it needs; a later load of your plugin finds it (and its
+ *   state) in place.  Why not shut down at the last unload instead: liburcu's
+ *   call_rcu worker threads, which free what lfmap retires, keep running in
+ *   liburcu's code after the unload, and liburcu (0.13) can stop its
+ *   default worker at no time (call_rcu_data_free ignores it); threads of
+ *   the host that used lfmap may still be registered, and other plugins
+ *   may use liburcu too.  Unmapping that code crashed the host (its
+ *   threads ran at an unmapped address); keeping a few hundred KiB mapped
+ *   cannot.  What your plugin must do before it is unloaded: lfmap_free
+ *   every map it created, from an ordinary thread outside any read-side
+ *   section (it then waits until the map's value_free and allocator
+ *   callbacks, code of your plugin, have all run), and call
+ *   lfmap_thread_unregister on every thread it registered that outlives
+ *   the plugin.  examples/plugin/ is a plugin and a host that does this.
+ *
+ * What lfmap does to the process
+ *   The first lfmap_new registers the process for the private expedited
+ *   sys_membarrier command (Linux 4.14 and later; liburcu-memb does the
+ *   same; it affects this process only).  Writers then keep the live
+ *   count with plain stores, and a resize pays one membarrier call.  Where
+ *   the kernel refuses the registration (older kernels, a seccomp policy)
+ *   every insert and remove pays one locked instruction more.  Where the
+ *   call itself fails later (a seccomp policy installed after the first
+ *   map), resizes size the new table from the old one's capacity instead
+ *   of the live count: nothing is lost and inserts keep working, but a
+ *   map under insert/remove churn then grows at each resize instead of
+ *   reusing its slots, so install such a policy before the first map.
+ *   Maps of the he and ibr schemes depend on it more: their readers
+ *   publish without fences, so while the call fails nothing they retired
+ *   is freed (the retired_* statistics show it; nothing is freed early),
+ *   and lfmap_free of such a map returns without waiting for its tables.
+ *
  * Keys and values
  *   Every uint64_t key is valid, 0 and UINT64_MAX included.
  *   Values 0 .. LFMAP_VALUE_MAX are valid.  The LFMAP_RESERVED_VALUES values
@@ -88,7 +125,15 @@
  * lfmap_foreach included, but never lfmap_free of the map being walked and
  * never lfmap_thread_unregister.  The callback runs outside any read-side
  * section, so however slow it is it delays the reclamation of no table but
- * the one being walked.
+ * the one being walked.  On a map with value_free, a value the callback
+ * receives may be replaced and freed by another thread meanwhile, unless
+ * lfmap_foreach is called inside lfmap_read_lock..unlock (section schemes:
+ * the caller's section keeps it; then every table retired during the walk
+ * waits for it too).  Under the hazard-pointer and era schemes (ck-hp, he,
+ * ibr) each value is protected (published, then validated) for the length
+ * of the callback's call, inside lfmap_read_lock or not, except against the
+ * callback's own lfmap_get or lfmap_foreach on a map of the same scheme
+ * (the value hazard is one per thread, see lfmap_read_lock).
  */
 #ifndef LFMAP_H
 #define LFMAP_H
@@ -175,10 +220,14 @@ struct lfmap_config {
      * value_free(old, value_free_ctx) runs once no reader can still hold it
      * (after a grace period; for ck-hp, once no hazard pointer protects it),
      * on whichever thread reclamation runs (a liburcu call_rcu worker, or a
-     * writer).  Under ck-hp it can also run on read paths (the outermost
-     * lfmap_read_unlock, lfmap_get) and in lfmap_quiescent,
-     * lfmap_thread_unregister and the barrier of lfmap_free: a destructor
-     * must not take a lock that a caller of those may hold.  Values only moved by a resize are not retired.  lfmap_free
+     * writer).  It runs only in these calls of the program's threads: the
+     * writes (insert, get_or_insert, put, remove, cas), lfmap_foreach before
+     * its first call of fn (when it finishes a resize in progress, which
+     * retires a table), the outermost lfmap_read_unlock of a section that
+     * wrote, lfmap_quiescent, lfmap_thread_unregister and lfmap_free; never
+     * in lfmap_get, lfmap_get_stats, lfmap_size or between two calls of an
+     * lfmap_foreach callback.  A destructor must not take a lock that a
+     * caller of those may hold.  Values only moved by a resize are not retired.  lfmap_free
      * retires every value still in the map.  lfmap_fetch_add on such a map
      * returns -EINVAL (adding to a pointer would leak it).  The old value
      * that lfmap_put/lfmap_remove return in *old is retired too: use it
@@ -222,10 +271,22 @@ LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
  *                                                the backlog stays       retired restarts
  *                                                bounded
  *   leak       nothing                           nothing is ever freed   wait-free per table
+ *   he         hazard eras (Ramalhete and        holds only the tables   lock-free, as ck-hp
+ *              Correia): inlined, a store, a     alive in the eras it
+ *              load of the era clock and a       reserved and the
+ *              compare, a store; no fence        values it named:
+ *              (the reclaimer's membarrier)      bounded
+ *   ibr        interval-based reclamation        the same, for the       lock-free, as ck-hp
+ *              (2GEIBR, Wen et al.): the same    interval it reserved
  *
- * (Wait-free per table: see "Progress" above.  Under hazard pointers a get
- * that finds the table it follows retired under it starts again from the
- * current table, so its reads are lock-free rather than wait-free.)
+ * (Wait-free per table: see "Progress" above.  Under hazard pointers and
+ * eras a get that finds the table it follows retired under it starts again
+ * from the current table, so its reads are lock-free rather than wait-free.
+ * he and ibr protect values as ck-hp does (see lfmap_read_lock); their era
+ * moves only when a table is allocated or retired, so a reader pays the
+ * slow path (a validated re-protection) only across resizes.  Without
+ * sys_membarrier their readers fence, as ebr's; see "What lfmap does to
+ * the process" for a membarrier that fails after the first map.)
  *
  * Returns the i-th registered scheme's name, NULL past the end.  Index 0 is
  * the built-in default, "urcu-memb". */
@@ -237,16 +298,19 @@ LFMAP_API const char *lfmap_reclamation(const lfmap *m);
  * lfmap_read_lock(m) and lfmap_read_unlock(m) is not freed by the map's
  * value_free until lfmap_read_unlock: the pair is the scheme's read-side
  * section (they nest, and must be called by a registered thread; no
- * lfmap_free, lfmap_thread_unregister or lfmap_quiescent inside).  Under
- * ck-hp, the hazard-pointer equivalent: the value returned by the thread's
+ * lfmap_free or lfmap_quiescent inside; an lfmap_thread_unregister inside
+ * ends the thread's sections, after which the values are no longer kept and
+ * the pending lfmap_read_unlock calls are ignored).  Under ck-hp, he and
+ * ibr, the hazard-pointer equivalent: the value returned by the thread's
  * last lfmap_get inside the pair is protected by a hazard pointer
  * (published, then validated by re-reading the key's slot) until the
- * thread's next lfmap_get on any ck-hp map (the thread has one value hazard
- * for the scheme, not one per map) or its outermost lfmap_read_unlock; and
- * the old value the thread's last lfmap_put/lfmap_remove returned in *old
- * inside the pair is protected (a second hazard, published before the CAS
- * that removes it) until its next lfmap_put/lfmap_remove on any ck-hp map
- * or the outermost lfmap_read_unlock.  Only those two values are
+ * thread's next lfmap_get on any map of the same scheme (the thread has one
+ * value hazard for the scheme, not one per map) or its outermost
+ * lfmap_read_unlock; and the old value the thread's last
+ * lfmap_put/lfmap_remove returned in *old inside the pair is protected (a
+ * second hazard, published before the CAS that removes it) until its next
+ * lfmap_put/lfmap_remove on any map of the scheme or the outermost
+ * lfmap_read_unlock.  Only those two values are
  * protected: in particular the existing value lfmap_get_or_insert returns
  * in *current is not (to keep a value, look it up with lfmap_get inside
  * lfmap_read_lock..unlock). */
@@ -258,8 +322,10 @@ LFMAP_API void lfmap_read_unlock(lfmap *m);
  * lfmap_read_lock section.  urcu-qsbr: a thread registered with urcu-qsbr
  * (it used a map of that scheme) must call it regularly: until it does,
  * nothing retired by any urcu-qsbr map can be freed.
- * lfmap_thread_unregister is also a quiescent state.  ck-epoch, ebr and
- * ck-hp: it also tries (without waiting) to reclaim what was retired, so
+ * lfmap_thread_unregister is also a quiescent state; both are quiescent
+ * states of a urcu-qsbr registration the program made itself too, so call
+ * them outside the program's own urcu_qsbr_read_lock sections.  ck-epoch,
+ * ebr, ck-hp, he and ibr: it also tries (without waiting) to reclaim what was retired, so
  * that once writers stop and every thread has called it a few times (each
  * call advances an epoch at most once) nothing retired stays pending:
  * lfmap_get_stats then reports retired_bytes_pending and
@@ -286,12 +352,22 @@ LFMAP_API void lfmap_thread_online(void);
  * period, or at once if no retire record can be allocated).  No thread may
  * be using m (nor walking it with lfmap_foreach).  When the map retired tables recently it
  * waits for their reclamation (one grace period, about 10 ms with liburcu),
- * so that all the map's memory is back when it returns.  Where waiting for a
- * grace period is impossible (inside a read-side section of a program that
- * uses liburcu itself, or in a call_rcu callback) it does not wait: the
- * retired tables and the map's header are then freed by reclamation after
- * lfmap_free returns, and a custom allocator's ctx must outlive that (for
- * example until the program's next urcu_memb_barrier()). */
+ * so that all the map's memory is back when it returns; waiting sleeps
+ * (no scheme spins).  Under the hazard-pointer and era schemes (ck-hp, he,
+ * ibr) it waits for this map's own retired objects only: a reader stalled
+ * in a section of another map delays it only if it still protects one of
+ * them (ck-hp: a value or table of this map it named; he, ibr: a table of
+ * this map alive during the reader's section).  Where waiting is impossible
+ * it does not wait: inside a read-side section of a program that uses
+ * liburcu itself, in a call_rcu callback or another scheme's callback (a
+ * value_free that frees a map), and, for urcu-qsbr, on an online thread
+ * whose urcu-qsbr registration is the program's (liburcu-qsbr cannot tell
+ * whether the program is inside its own urcu_qsbr_read_lock section, and
+ * going offline to wait would end that section; call lfmap_free while
+ * offline to have it wait).  The retired tables and the map's header are
+ * then freed by reclamation after lfmap_free returns, and a custom
+ * allocator's ctx must outlive that (for example until the program's next
+ * urcu_memb_barrier(), or urcu_qsbr_barrier() while offline). */
 LFMAP_API void lfmap_free(lfmap *m);
 
 /* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
@@ -299,7 +375,12 @@ LFMAP_API void lfmap_free(lfmap *m);
  * Registration with a scheme happens on the thread's first use of a map of
  * that scheme; lfmap_thread_unregister leaves every scheme the thread
  * used (and is a quiescent state for urcu-qsbr; a liburcu registration the
- * program made itself, lfmap leaves alone).  LFMAP_RCU
+ * program made itself, lfmap leaves alone, in the online or offline state
+ * the program gave it: an lfmap_thread_offline not yet undone is undone).
+ * An lfmap_thread_unregister inside lfmap_read_lock..unlock ends the
+ * thread's sections first (see lfmap_read_lock), except a urcu-bp section
+ * (liburcu-bp keeps its registration until the thread exits) and sections
+ * nested in a liburcu registration of the program's own.  LFMAP_RCU
  * is read once, by the first registration of the process: every call gives
  * the same answer for it, concurrent first calls included.  Registering
  * twice is harmless (returns 0). */

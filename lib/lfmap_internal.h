@@ -144,6 +144,10 @@ struct lfmap_table {
     struct lfmap_table *from; /* the table migrating into this one */
     uint64_t serial;        /* unique per table in the process */
     bool byte_keys;         /* the map's: key words name key objects (lib/key.h) */
+    /* A successor sized without the live count (the asymmetric fence
+     * failed): the claims reserved for copies, of which the promotion gives
+     * back those the copies did not take (copy_claims); 0 otherwise. */
+    size_t copy_reserve;
 
     /* Claimed slots, counted when reserved: every insert reserves before it
      * claims, and a successor starts with a reservation for every key that
@@ -158,6 +162,7 @@ struct lfmap_table {
     _Atomic uint64_t resize_attempts; /* generation of the next sentinel */
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
+    _Atomic size_t copy_claims;  /* slots copies claimed here, if copy_reserve */
     /* lfmap_foreach walks that hold this table outside a read-side section
      * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
      * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */
@@ -174,6 +179,10 @@ struct lfmap_counter_stripe {
      * (relaxed); lfmap_get_stats reads them. */
     _Atomic uint64_t claim_serial;
     _Atomic size_t claims_left;
+    /* Owned stripes only: the owner's removes from this map since its last
+     * shrink check (maybe_shrink).  Plain: only the owner reads or writes
+     * it, and ids are handed over with acquire/release (lib/thread.c). */
+    unsigned removes_since_check;
 };
 
 struct lfmap {
@@ -198,6 +207,10 @@ struct lfmap {
     /* The live-count stripes use the asymmetric fence (lib/asym_fence.c):
      * fixed at lfmap_new, for the life of the map. */
     bool live_asym;
+    /* The last sizing found the asymmetric fence failing (the kernel refused
+     * membarrier after the map was created): successors are then never
+     * smaller than their table, and shrink checks stand aside. */
+    _Atomic uint64_t unfenced; /* 0 or 1; 64-bit for the model check's atomics */
     _Atomic uint64_t retired_bytes;
     _Atomic uint64_t retired_values;
     _Alignas(LFMAP_CACHE_LINE) _Atomic uint64_t side_value[KEY_RESERVED];
@@ -221,8 +234,14 @@ struct lfmap_thread_state {
      * looked up when the thread registers with urcu-memb, for the inline
      * read side of LFRCU_INLINE_MEMB maps. */
     unsigned long *memb_ctr;
+    /* The era schemes' reader records of this thread (era_reader, at the
+     * map's rcu.era_slot: lfrcu_era_slot_of), for the inline read side of LFRCU_INLINE_ERA maps. */
+    struct lfrcu_era_rec *era_rec[LFRCU_ERA_READERS];
     bool registered;
     unsigned removes_since_check;
+    /* Nesting of value_free calls on this thread (any map, any scheme):
+     * lfmap_free does not wait inside one. */
+    unsigned in_value_free;
     /* A retire record allocated ahead (before a write's CAS) and not used. */
     struct lf_value_rec *spare;
 };
@@ -254,11 +273,11 @@ static inline __attribute__((always_inline)) int lf_attach(struct lfmap *m, stru
 /* ---- the map's read side and table loads (every scheme) ---- */
 static inline __attribute__((always_inline)) void lf_read_lock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_lock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 static inline __attribute__((always_inline)) void lf_read_unlock(struct lfmap *m, struct lfmap_thread_state *self)
 {
-    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr);
+    lfrcu_domain_unlock_at(&m->rcu, self->memb_ctr, self->era_rec);
 }
 struct lfmap_table *lf_current_hp(struct lfmap *m, struct lfmap_table *t);
 /* The current table, safe to use until the section ends.  Section schemes:
@@ -288,6 +307,13 @@ static inline void lf_advance(struct lfmap *m, struct lfmap_table *nt)
 }
 
 /* ---- lfmap.c: value retirement (maps with value_free) ---- */
+/* What a hazard-pointer reader publishes for value v, and what v's retire
+ * record names (lfrcu_head.protected): its encoded word, never NULL (an
+ * empty hazard slot), so that the value 0 is protected like any other. */
+static inline void *lf_value_hazard(uint64_t v)
+{
+    return (void *)(uintptr_t)value_encode(v);
+}
 struct lf_value_rec {
     struct lfrcu_head rcu;
     struct lfmap *map;
@@ -334,10 +360,12 @@ static inline bool lf_table_next_is_sentinel(const struct lfmap_table *next)
 {
     return ((uintptr_t)next & 1u) != 0;
 }
-/* Slots of a successor sized now, and the keys it must hold (*reserve); 0
- * when the bound cannot be established (the heavy fence failed).  Called by
- * a thread that put a sentinel in t->next or read one with seq_cst. */
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve);
+/* Slots of t's successor sized now, and the claims it must reserve for the
+ * copies (*reserve): from the live count, or, when the heavy fence failed,
+ * from t's hard limit (*unfenced set: the promotion gives back what the
+ * copies did not take).  Called by a thread that put a sentinel in t->next
+ * or read one with seq_cst. */
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve, bool *unfenced);
 /* The same estimate without the fences, for the shrink heuristic only. */
 size_t lf_table_successor_slots_estimate(struct lfmap *m);
 int lf_table_start_migration(struct lfmap *m, struct lfmap_table *t);
@@ -348,6 +376,11 @@ void lf_table_help_publish(struct lfmap *m, struct lfmap_table *t, struct lfmap_
 void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 void lf_table_freeze_key_path(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt, const struct lf_key *key);
 void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
+/* The same for a successor nt (not a sentinel) that the caller already
+ * protects (lf_protect_next, or the table slot): it never protects nt
+ * again, since a failed re-validation would drop the caller's protection
+ * while the caller goes on using nt. */
+void lf_table_finish_protected(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt);
 
 static inline int64_t lf_live_count(struct lfmap *m)
 {

@@ -40,14 +40,22 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
         struct lfmap_slot *s = &nt->slots[i];
         /* acquire: a byte map compares keys by reading the object a key word
          * names, which its claimer initialised before the CAS that wrote the
-         * word (for uint64_t maps nothing is read through the word, and the
-         * order costs what relaxed does on x86).  A key word is written once
-         * (a claim; KEY_FROZEN is never written here, see below), and the
-         * two CASes below, which read the latest value, decide: a stale
-         * KEY_EMPTY makes the claim fail and return the winner's key. */
+         * word; and a copy's claim seen here brings its count in
+         * nt->copy_claims with it, which our MOVED CAS passes on to the
+         * promotion that gives back the unused reservation (try_promote).
+         * A key word is written once (a claim; KEY_FROZEN is never written
+         * here, see below), and the two CASes below, which read the latest
+         * value, decide: a stale KEY_EMPTY makes the claim fail and return
+         * the winner's key. */
         uint64_t k = atomic_load_explicit(&s->key, memory_order_acquire);
         if (k == KEY_EMPTY) {
             LFMAP_HOOK(BEFORE_COPY_CLAIM);
+            /* relaxed (both): counted before the claim, so that whoever sees
+             * the claim sees the count (the CAS releases it); a lost claim
+             * takes it back, and a count read in between is only high,
+             * which gives back less. */
+            if (nt->copy_reserve)
+                atomic_fetch_add_explicit(&nt->copy_claims, 1, memory_order_relaxed);
             /* seq_cst: claims of one slot are totally ordered with the other
              * claims (first claimer wins; the loser reads the winner's key
              * and looks at this slot again). */
@@ -55,7 +63,8 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
                 k = h;
                 if (nt->byte_keys)
                     lf_bkey_ref(h); /* nt now names the object too */
-            }
+            } else if (nt->copy_reserve)
+                atomic_fetch_sub_explicit(&nt->copy_claims, 1, memory_order_relaxed);
         }
         if (k != KEY_EMPTY && k != KEY_FROZEN && lf_key_matches(k, &key)) {
             uint64_t unset = VALUE_UNSET;
@@ -169,6 +178,18 @@ static void try_promote(struct lfmap *m, struct lfmap_table *t, struct lfmap_tab
      * the moves that preceded this CAS. */
     if (atomic_compare_exchange_strong(&m->current, &expected, nt)) {
         atomic_fetch_add_explicit(&m->resizes, 1, memory_order_relaxed); /* relaxed: a statistic */
+        if (nt->copy_reserve) {
+            /* relaxed: every copy's claim, and its count before it, precedes
+             * the MOVED or frozen state of its slot in t, which we have seen
+             * with acquire (our sweep) or through t->moved's seq_cst
+             * read-modify-writes (account).  Copies claimed at most t's
+             * claimed slots, which never exceed the reserve (t's hard
+             * limit); a count still high (a lost claim not yet taken back)
+             * only gives back less. */
+            size_t claims = atomic_load_explicit(&nt->copy_claims, memory_order_relaxed);
+            size_t unused = claims < nt->copy_reserve ? nt->copy_reserve - claims : 0;
+            atomic_fetch_sub_explicit(&nt->used, unused, memory_order_relaxed); /* relaxed: a counter */
+        }
         LFMAP_HOOK(BEFORE_RETIRE);
         lf_table_retire(t);
     }
@@ -196,7 +217,23 @@ static size_t successor_slots_for(size_t live, size_t threads, size_t *reserve)
     return lf_table_slots_for_keys(*reserve, TARGET_NUM, TARGET_DEN);
 }
 
-size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
+/* Without the live count, when the kernel refuses the asymmetric fence
+ * after the map was created (a seccomp policy installed later): every key
+ * copied into the successor comes from a claimed slot of t, and t never
+ * holds more claimed slots than its hard limit (reserve_claim), so that
+ * many reserved claims always suffice, with no fence; the promotion gives
+ * back the ones the copies did not take (try_promote).  The successor is
+ * as large as t, so that they fit whatever the live count, or larger where
+ * the unfenced estimate asks for it: it never shrinks, and a map under
+ * churn keeps its size (tests/unit_asym_fence.c). */
+static size_t successor_slots_unfenced(struct lfmap *m, const struct lfmap_table *t, size_t *reserve)
+{
+    *reserve = t->hard_limit;
+    size_t want = lf_table_successor_slots_estimate(m);
+    return want > t->nslots ? want : t->nslots;
+}
+
+size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, size_t *reserve, bool *unfenced)
 {
     /* seq_cst load, before the fences.  A thread this count no longer
      * includes unregistered before the load, hence before the fences, so
@@ -212,8 +249,9 @@ size_t lf_table_successor_slots(struct lfmap *m, size_t *reserve)
     /* The writers' half of the live-count fence (lf_live_add), then the
      * resizer's: a seq_cst fence, which orders the stripe loads below after
      * the sentinel in the single total order. */
-    if (m->live_asym && lf_asym_fence_heavy() != 0)
-        return 0;
+    *unfenced = m->live_asym && lf_asym_fence_heavy() != 0;
+    if (*unfenced)
+        return successor_slots_unfenced(m, t, reserve);
     atomic_thread_fence(memory_order_seq_cst);
     return successor_slots_for((size_t)lf_live_count(m), threads, reserve);
 }
@@ -235,7 +273,10 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * seq_cst order, and the live count it reads misses at most the one
      * operation each thread has in flight (lf_live_add). */
     size_t reserve;
-    size_t nslots = lf_table_successor_slots(m, &reserve);
+    bool unfenced;
+    size_t nslots = lf_table_successor_slots(m, t, &reserve, &unfenced);
+    /* relaxed: a hint for the shrink check (lib/lfmap.c). */
+    atomic_store_explicit(&m->unfenced, (uint64_t)unfenced, memory_order_relaxed);
     struct lfmap_table *nt = nslots ? lf_table_new(m, nslots) : NULL;
     struct lfmap_table *expected = sentinel;
     if (!nt) {
@@ -251,6 +292,7 @@ static int publish_successor(struct lfmap *m, struct lfmap_table *t, struct lfma
      * without counting them: they were all reserved here (a count taken
      * after the fact lagged, and inserts could fill the table meanwhile). */
     atomic_store_explicit(&nt->used, reserve, memory_order_relaxed);
+    nt->copy_reserve = unfenced ? reserve : 0; /* published with nt, as above */
     LFMAP_HOOK(BEFORE_PUBLISH);
     /* seq_cst (release): publishes nt's initialised fields before any
      * thread can freeze a slot of t (pitfall 4). */
@@ -303,7 +345,11 @@ void lf_table_help_migration(struct lfmap *m, struct lfmap_table *t, struct lfma
     lf_assert(nt && !lf_table_next_is_sentinel(nt));
     size_t chunk = m->migration_chunk;
     if (chunk >= t->nslots) {
-        lf_table_finish_migration(m, t, nt);
+        /* The caller holds nt (lf_protect_next): protecting it again could
+         * only lose it (a failed validation drops the slot, and he moves
+         * the slot to a newer era that may not cover nt), while the caller
+         * goes on to use nt. */
+        lf_table_finish_protected(m, t, nt);
         return;
     }
     /* relaxed: a table already emptied needs no help; a stale answer only
@@ -365,9 +411,15 @@ void lf_table_finish_migration(struct lfmap *m, struct lfmap_table *t, struct lf
          * thread's (the sentinel told us nothing about the successor). */
         nt = atomic_load_explicit(&t->next, memory_order_acquire);
     }
-    if (nt && !lf_table_next_is_sentinel(nt) && !lf_protect_next(m, t, nt))
+    if (!nt || lf_table_next_is_sentinel(nt) || !lf_protect_next(m, t, nt))
         return; /* hazard pointers: t and nt were both replaced meanwhile */
-    if (!nt || lf_table_next_is_sentinel(nt) || atomic_load_explicit(&m->current, memory_order_acquire) != t)
+    lf_table_finish_protected(m, t, nt);
+}
+
+void lf_table_finish_protected(struct lfmap *m, struct lfmap_table *t, struct lfmap_table *nt)
+{
+    /* acquire: pairs with the promoting CAS. */
+    if (atomic_load_explicit(&m->current, memory_order_acquire) != t)
         return;
     /* Batches keep the moved count current, so the counting path can still
      * promote while we sweep. */

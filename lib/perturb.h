@@ -34,6 +34,8 @@ enum lf_hook {
     LFMAP_HOOK_BEFORE_FREEZE_EMPTY,   /* migrator saw an empty slot, key word not frozen */
     LFMAP_HOOK_BEFORE_FREEZE_ABSENT,  /* migrator saw a claimed absent slot, not frozen */
     LFMAP_HOOK_BEFORE_PATH_FREEZE,    /* writer saw the empty end of its key's path, not frozen */
+    LFMAP_HOOK_WRITER_BEFORE_HELP,    /* writer holds t's successor, has not helped yet */
+    LFMAP_HOOK_WRITER_AFTER_HELP,     /* writer helped, has not frozen its key's path */
     LFMAP_HOOK_BEFORE_PUBLISH,        /* successor sized and allocated, not published */
     LFMAP_HOOK_AFTER_PUBLISH,         /* successor published, nothing frozen yet */
     LFMAP_HOOK_BEFORE_PROMOTE,        /* last slot counted, table not swapped */

@@ -111,6 +111,9 @@ struct lfmap_table *lf_table_new(struct lfmap *m, size_t nslots)
     struct lfmap_table *t = lf_alloc(&m->allocator, bytes);
     if (!t)
         return NULL;
+    /* Era schemes: the table's birth era, before anyone can reach it. */
+    if (m->rcu.scheme->birth)
+        m->rcu.scheme->birth(&t->rcu, true);
     /* The memory is zero-filled: every slot is (empty, VALUE_UNSET) and every
      * counter 0; only the constant fields need writing. */
     t->nslots = nslots;
@@ -212,7 +215,13 @@ bool lf_protect_next_hp(struct lfmap *m, struct lfmap_table *t, struct lfmap_tab
      * under hazard pointers can restart repeatedly: lock-free, not
      * wait-free. */
     struct lfmap_table *c = atomic_load_explicit(&m->current, memory_order_acquire);
-    return c == t || c == nt;
+    if (c == t || c == nt)
+        return true;
+    /* Not protected: drop the slot, so that nothing (he's lf_advance,
+     * which moves this slot's protection to the table slot) takes the
+     * failed protection for a valid one. */
+    m->rcu.scheme->protect(LFRCU_HAZARD_NEXT, NULL);
+    return false;
 }
 
 void lf_table_pin(struct lfmap_table *t)

@@ -126,9 +126,18 @@ int lf_attach_slow(struct lfmap *m, struct lfmap_thread_state *self)
     if (rc)
         return rc;
     /* The inline read side of urcu-memb maps works on the thread's reader
-     * counter by address (lfrcu_memb_reader_ctr): look it up once here. */
-    if (m->rcu.kind == LFRCU_INLINE_MEMB)
+     * counter by address (lfrcu_memb_reader_ctr): look it up once here, on
+     * the thread's first map of the scheme whatever that map's kind.  A map
+     * created before liburcu's constructor set urcu_memb_has_sys_membarrier
+     * takes the calls (LFRCU_CALLS) while later maps of the same scheme are
+     * inline, and this bit is set only once per registration
+     * (tests/unit_thread_record.c). */
+    if (m->rcu.scheme == lfrcu_scheme_at(0)) /* urcu-memb, the built-in default */
         self->memb_ctr = lfrcu_memb_reader_ctr();
+    /* Likewise the era schemes' record (whatever the map's kind: another
+     * map of the scheme may have the inline read side). */
+    if (m->rcu.scheme->era_reader)
+        self->era_rec[m->rcu.era_slot] = m->rcu.scheme->era_reader();
     self->schemes |= m->rcu.bit;
     return 0;
 }

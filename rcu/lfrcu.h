@@ -21,10 +21,19 @@
  *     read-side section.
  *   - Hazard-pointer schemes (s->protect != NULL) protect only what the
  *     reader names: s->protect(slot, p) publishes p in the thread's hazard
- *     slot `slot` (< LFRCU_HAZARDS) followed by a full fence; the reader then
- *     re-validates that p is still reachable before using it.  Their
- *     read_lock/read_unlock only count nesting; the outermost unlock clears
- *     the thread's hazards.
+ *     slot `slot` (< LFRCU_HAZARDS) followed by a full fence (or, for the
+ *     era schemes when membarrier is available, a compiler barrier: their
+ *     reclaimers issue membarrier before scanning); the reader then
+ *     re-validates that p is still reachable before using it.
+ *     protect(slot, NULL) drops the slot.  The outermost read_unlock
+ *     clears the thread's hazards.  ck-hp's read_lock only counts nesting;
+ *     the era schemes (he, ibr) also reserve the current era there.
+ *   - Era schemes (s->birth != NULL) must be told when each object they
+ *     will retire was born: s->birth(head, true) when it is allocated,
+ *     before any reader can reach it (tables), or s->birth(head, false)
+ *     before retiring an object whose birth is unknown (a value's retire
+ *     record: the value may have been readable long before), which is
+ *     then protected by identity (head->protected), as hazard pointers do.
  *
  * A new scheme is one file rcu/scheme_NAME.c defining a `const struct
  * lfrcu_scheme lfrcu_scheme_NAME`, plus one line LFRCU_SCHEME(NAME) in
@@ -97,6 +106,16 @@ struct lfrcu_scheme {
     /* Optional: reads need no section at all (leak); lets lfmap skip the
      * calls on the read path. */
     bool no_read_side;
+    /* Optional: era schemes (see the contract above). */
+    void (*birth)(struct lfrcu_head *head, bool known);
+    /* Optional: era schemes with the inline read side (rcu/lfrcu_era.h):
+     * the calling thread's record, which lfmap keeps at the scheme's era
+     * slot (lfrcu_era_slot_of) of its thread record after registration. */
+    struct lfrcu_era_rec *(*era_reader)(void);
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
@@ -104,12 +123,14 @@ enum lfrcu_kind {
     LFRCU_INLINE_MEMB, /* urcu-memb with membarrier: the inline read side */
     LFRCU_NO_SECTION,  /* no read side at all (leak) */
     LFRCU_CALLS,       /* the scheme's function pointers */
+    LFRCU_INLINE_ERA,  /* an era scheme with membarrier: the inline read side */
 };
 struct lfrcu_domain {
     const struct lfrcu_scheme *scheme;
     unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
     unsigned char kind; /* enum lfrcu_kind */
     bool hazards;       /* scheme->protect != NULL */
+    unsigned char era_slot; /* era schemes: lfrcu_era_slot_of(scheme) */
 };
 
 /* Resolves name (NULL: the process default, LFMAP_RCU else "urcu-memb").
@@ -121,6 +142,12 @@ const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
 const struct lfrcu_scheme *const *lfrcu_schemes(void);
 /* Bit of scheme s in a thread's registration mask. */
 unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s);
+/* An era scheme's slot (rcu/lfrcu_era.h, LFRCU_ERA_READERS): how many
+ * schemes with era_reader come before s in rcu/schemes.def; a pure
+ * function of the registry, so every caller gets the same answer.  Not
+ * below LFRCU_ERA_READERS for a scheme past the limit (or not an era
+ * scheme, or not registered). */
+unsigned lfrcu_era_slot_of(const struct lfrcu_scheme *s);
 
 /* The process default, for code that uses one scheme for everything (the
  * tests of this layer, bench_rcu_readside).  lfrcu_select picks it before
@@ -139,6 +166,9 @@ void lfrcu_read_lock_slow(void);
 void lfrcu_read_unlock_slow(void);
 extern struct lfrcu_domain lfrcu_default_domain;
 
+/* The out-of-line parts of the inline memb read side below (rcu/registry.c,
+ * so that every scheme file defines nothing but its struct and a renamed
+ * copy of any scheme links: tests/scheme_copies.sh). */
 void lfrcu_tsan_read_unlock(void);
 void lfrcu_memb_wake_gp(void);
 
@@ -163,11 +193,16 @@ void lfrcu_memb_wake_gp(void);
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 #define lfrcu_tsan_acquire(p) __tsan_acquire((void *)(p))
+/* Released by every memb read-side exit, acquired by memb's callbacks. */
+extern char lfrcu_memb_tsan_grace_period;
 #define lfrcu_tsan_release(p) __tsan_release((void *)(p))
 #else
 #define lfrcu_tsan_acquire(p) ((void)(p))
 #define lfrcu_tsan_release(p) ((void)(p))
 #endif
+
+/* The era schemes' reader (hazard eras, interval-based reclamation). */
+#include "lfrcu_era.h"
 
 /* The inline memb read side.  Scheme files for other liburcu flavours
  * define LFRCU_NO_INLINE_MEMB first: liburcu's flavour headers cannot all be
@@ -230,33 +265,46 @@ static inline __attribute__((always_inline)) void lfrcu_memb_unlock_inline(unsig
 }
 
 /* A domain's read side.  The caller is registered with d's scheme; for kind
- * LFRCU_INLINE_MEMB, memb_ctr is its lfrcu_memb_reader_ctr() (ignored for
- * the other kinds). */
-static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
+ * LFRCU_INLINE_MEMB, memb_ctr is its lfrcu_memb_reader_ctr(), and for
+ * LFRCU_INLINE_ERA, era[d->era_slot] is its d->scheme->era_reader()
+ * (each ignored for the other kinds). */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr,
+                                                                       struct lfrcu_era_rec *const *era)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
         lfrcu_memb_lock_inline(memb_ctr);
+    else if (d->kind == LFRCU_INLINE_ERA)
+        lfrcu_era_lock_inline(era[d->era_slot]);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_lock();
 }
 
-static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr,
+                                                                         struct lfrcu_era_rec *const *era)
 {
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
         lfrcu_memb_unlock_inline(memb_ctr);
+    else if (d->kind == LFRCU_INLINE_ERA)
+        lfrcu_era_unlock_inline(era[d->era_slot]);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_unlock();
 }
 
-/* The same, looking the counter up (for callers without a cached one). */
+/* The same, looking the reader up (for callers without a cached one). */
 static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
 {
-    lfrcu_domain_lock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL);
+    if (d->kind == LFRCU_INLINE_ERA)
+        d->scheme->read_lock();
+    else
+        lfrcu_domain_lock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL, NULL);
 }
 
 static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
 {
-    lfrcu_domain_unlock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL);
+    if (d->kind == LFRCU_INLINE_ERA)
+        d->scheme->read_unlock();
+    else
+        lfrcu_domain_unlock_at(d, d->kind == LFRCU_INLINE_MEMB ? lfrcu_memb_reader_ctr() : NULL, NULL);
 }
 
 /* The process default's read side (lfrcu_thread_register first). */

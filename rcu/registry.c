@@ -57,6 +57,18 @@ unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s)
     return 0;
 }
 
+unsigned lfrcu_era_slot_of(const struct lfrcu_scheme *s)
+{
+    unsigned slot = 0;
+    for (size_t i = 0; all_schemes[i]; i++) {
+        if (all_schemes[i] == s)
+            return s->era_reader ? slot : LFRCU_ERA_READERS;
+        if (all_schemes[i]->era_reader)
+            slot++;
+    }
+    return LFRCU_ERA_READERS;
+}
+
 /* Selection of the process default.  Before it is resolved a scheme may be
  * chosen by lfrcu_select; the first resolution then fixes the choice once
  * (an explicit selection, else LFMAP_RCU, else urcu-memb) under
@@ -70,18 +82,29 @@ static _Atomic bool resolved;
 static int resolve_error; /* written under the lock before `resolved` */
 struct lfrcu_domain lfrcu_default_domain; /* written under the lock before `resolved` */
 
-static void domain_set(struct lfrcu_domain *d, const struct lfrcu_scheme *s)
+/* 0, or -ENOSPC for an era scheme past LFRCU_ERA_READERS (d unusable). */
+static int domain_set(struct lfrcu_domain *d, const struct lfrcu_scheme *s)
 {
     d->scheme = s;
     d->bit = lfrcu_scheme_bit(s);
     d->hazards = s->protect != NULL;
+    d->era_slot = 0;
+    if (s->era_reader) {
+        unsigned slot = lfrcu_era_slot_of(s);
+        if (slot >= LFRCU_ERA_READERS)
+            return -ENOSPC;
+        d->era_slot = (unsigned char)slot;
+    }
     /* liburcu decided urcu_memb_has_sys_membarrier in its constructor. */
     if (s == LFRCU_DEFAULT_SCHEME && urcu_memb_has_sys_membarrier)
         d->kind = LFRCU_INLINE_MEMB;
+    else if (s->era_reader && lfrcu_era_asymmetric())
+        d->kind = LFRCU_INLINE_ERA; /* the read side needs no fence */
     else if (s->no_read_side)
         d->kind = LFRCU_NO_SECTION;
     else
         d->kind = LFRCU_CALLS;
+    return 0;
 }
 
 int lfrcu_select(const char *name)
@@ -118,7 +141,9 @@ int lfrcu_default_resolve(void)
                     resolve_error = -ENOENT;
             }
         }
-        domain_set(&lfrcu_default_domain, s ? s : LFRCU_DEFAULT_SCHEME);
+        int rc = domain_set(&lfrcu_default_domain, s ? s : LFRCU_DEFAULT_SCHEME);
+        if (rc && !resolve_error)
+            resolve_error = rc;
         /* release: the domain and the error are visible to whoever sees it. */
         atomic_store_explicit(&resolved, true, memory_order_release);
     }
@@ -138,9 +163,27 @@ int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
     const struct lfrcu_scheme *s = find_scheme(name);
     if (!s)
         return -ENOENT;
-    domain_set(d, s);
-    return 0;
+    return domain_set(d, s);
 }
+
+/* The inline memb read side's out-of-line parts (lfrcu.h). */
+void lfrcu_memb_wake_gp(void)
+{
+    urcu_common_wake_up_gp(&urcu_memb_gp); /* checks the futex again */
+}
+
+#ifdef LFRCU_TSAN
+char lfrcu_memb_tsan_grace_period;
+
+void lfrcu_tsan_read_unlock(void)
+{
+    __tsan_release(&lfrcu_memb_tsan_grace_period);
+}
+#else
+void lfrcu_tsan_read_unlock(void)
+{
+}
+#endif
 
 const char *lfrcu_scheme_name(void)
 {

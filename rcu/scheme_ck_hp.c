@@ -27,10 +27,15 @@
  * thread's hazard slots, which are per thread, not per map, and the
  * outer operation would go on using a table nobody protects any more
  * (review finding 2).  Such callbacks go on the global `deferred` stack,
- * which the next depth-0 point of any thread runs: an outermost unlock,
- * lfmap_quiescent, thread unregistration, a barrier.
+ * which runs at the outermost unlock of a section in which this thread
+ * retired something (the end of a write, or of an lfmap_read_lock section
+ * that wrote), at lfmap_quiescent, thread unregistration and a barrier.
+ * Not at the end of a section that only read: lfmap_get_stats and the
+ * sections inside lfmap_foreach never run a destructor (second review,
+ * defect 3: a destructor that took a lock held around them deadlocked).
  */
 #include "lfrcu.h"
+#include "lfrcu_list.h"
 
 #include <ck_hp.h>
 
@@ -70,9 +75,12 @@ static char tsan_hazards; /* see lfrcu_tsan_release in lfrcu.h */
 static _Thread_local ck_hp_record_t *self;
 static _Thread_local unsigned depth;
 static _Thread_local unsigned retires;
+/* This thread retired inside its current section: its outermost unlock
+ * runs the deferred callbacks (see the top of the file). */
+static _Thread_local bool retired_in_section;
 
 /* scheme_private[0] links the incoming, pending and deferred lists. */
-#define LINK(h) (*(struct lfrcu_head **)&(h)->scheme_private[0])
+#define LINK(h) LFRCU_LINK(h)
 
 static void unused_destructor(void *p)
 {
@@ -126,7 +134,8 @@ static void hp_unregister(void)
     if (!self)
         return;
     clear_hazards();
-    depth = 0;
+    depth = 0; /* an unregister inside a section ends it (lib/lfmap.h) */
+    retired_in_section = false;
     run_deferred(); /* nothing is left behind on a thread that leaves */
     clear_hazards(); /* in case a callback used a ck-hp map */
     lfrcu_tsan_release(self); /* see hp_register */
@@ -143,9 +152,10 @@ static void hp_read_unlock(void)
 {
     if (--depth == 0) {
         clear_hazards();
-        /* relaxed: a hint; run_deferred takes the list with acquire. */
-        if (__builtin_expect(atomic_load_explicit(&deferred, memory_order_relaxed) != NULL, 0))
+        if (__builtin_expect(retired_in_section, 0)) {
+            retired_in_section = false;
             run_deferred();
+        }
     }
 }
 
@@ -163,11 +173,6 @@ static void hp_protect(unsigned slot, const void *p)
     atomic_thread_fence(memory_order_seq_cst);
 }
 
-static int cmp_uintptr(const void *a, const void *b)
-{
-    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Copies every published hazard of every record into scan_buf (sorted);
  * returns how many, or SIZE_MAX if the buffer could not grow (no reclaim
@@ -194,8 +199,16 @@ static size_t collect_hazards(void)
                 scan_buf[n++] = (uintptr_t)p;
         }
     }
-    qsort(scan_buf, n, sizeof *scan_buf, cmp_uintptr);
+    if (n) /* qsort's array may not be NULL, even when empty */
+        qsort(scan_buf, n, sizeof *scan_buf, lfrcu_cmp_uintptr);
     return n;
+}
+
+/* Whether a hazard in the sorted scan_buf (n of them) names h. */
+static bool hazard_names(const struct lfrcu_head *h, void *n)
+{
+    uintptr_t key = lfrcu_protected_key(h);
+    return *(size_t *)n && bsearch(&key, scan_buf, *(size_t *)n, sizeof *scan_buf, lfrcu_cmp_uintptr);
 }
 
 /* Under reclaim_lock: moves the incoming objects to `pending`, scans the
@@ -223,22 +236,8 @@ static struct lfrcu_head *scan_locked(void)
     /* acquire fence: the scan's loads that saw a hazard cleared or replaced
      * (both release stores: clear_hazards, hp_protect) come before the frees. */
     atomic_thread_fence(memory_order_acquire);
-    struct lfrcu_head *ready = NULL, *keep = NULL;
-    unsigned long freed = 0;
-    for (h = pending; h;) {
-        struct lfrcu_head *next = LINK(h);
-        uintptr_t key = (uintptr_t)(h->protected ? h->protected : h);
-        if (n && bsearch(&key, scan_buf, n, sizeof *scan_buf, cmp_uintptr)) {
-            LINK(h) = keep;
-            keep = h;
-        } else {
-            LINK(h) = ready;
-            ready = h;
-            freed++;
-        }
-        h = next;
-    }
-    pending = keep;
+    unsigned long freed;
+    struct lfrcu_head *ready = lfrcu_list_partition(pending, hazard_names, &n, &pending, &freed);
     n_pending -= freed;
     /* relaxed: counted before the lock is released, which orders it before
      * a barrier's lock and load. */
@@ -314,6 +313,8 @@ static void hp_retire(struct lfrcu_head *head, lfrcu_callback fn)
         LINK(head) = top;
     /* release: the head's fields before its publication. */
     while (!atomic_compare_exchange_weak_explicit(&incoming, &top, head, memory_order_release, memory_order_relaxed));
+    if (depth)
+        retired_in_section = true;
     if (++retires % RECLAIM_PERIOD == 0)
         try_reclaim();
 }
@@ -353,7 +354,10 @@ static void hp_barrier(void)
 
 static bool hp_may_wait(void)
 {
-    return depth == 0;
+    /* Not in a callback either: lfmap_free waits for its map's objects
+     * (lib/lfmap.c), and one of them may be on the list this thread is
+     * running. */
+    return depth == 0 && running_here == 0;
 }
 
 const struct lfrcu_scheme lfrcu_scheme_ck_hp = {

@@ -104,6 +104,10 @@ static void ebr_unregister(void)
 {
     if (!self)
         return;
+    /* An unregister inside a section ends it (lib/lfmap.h): a depth left
+     * set would make the next registration's sections count only, and
+     * announce nothing (second review, defect 4). */
+    depth = 0;
     /* release: our sections end before the record can be reused. */
     atomic_store_explicit(&self->announce, 0, memory_order_release);
     atomic_store_explicit(&self->in_use, false, memory_order_release); /* release: as above */

@@ -12,7 +12,8 @@
 
 /* The kept objects' starts, linked through each head's first private word
  * (pointers to the start of a block: LeakSanitizer follows only those; it
- * does not scan mmap()ed tables, so tests/run.sh turns it off for leak). */
+ * does not scan mmap()ed tables, so tests/run.sh turns it off for schemes
+ * that declare never_frees). */
 static _Atomic(void *) kept;
 
 static int leak_register(void)
@@ -44,4 +45,5 @@ const struct lfrcu_scheme lfrcu_scheme_leak = {
     .retire = leak_retire,
     .barrier = leak_nothing,
     .no_read_side = true,
+    .never_frees = true,
 };

@@ -32,6 +32,8 @@ static _Thread_local bool registered_here;
 static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
 static char tsan_barrier;
 
+static void mb_read_unlock(void);
+
 static int mb_register(void)
 {
     if (!registered_here && !URCU_TLS(urcu_mb_reader).registered) {
@@ -46,6 +48,11 @@ static void mb_unregister(void)
     if (!registered_here)
         return;
     registered_here = false;
+    /* An unregister inside a section ends it (lib/lfmap.h); liburcu keeps
+     * the nesting across registrations.  Every section of a registration
+     * that is ours is lfmap's. */
+    while (urcu_mb_read_ongoing())
+        mb_read_unlock();
     urcu_mb_unregister_thread();
 }
 

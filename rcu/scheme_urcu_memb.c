@@ -19,24 +19,13 @@ _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->schem
 
 #ifdef LFRCU_TSAN
 /* TSan cannot see that a grace period orders every reader's accesses before
- * the free: each read-side exit releases this object and each callback
- * acquires it before freeing, which is exactly the happens-before edge the
- * grace period guarantees (and no more: a free that skips the grace period is
- * still reported, see tests/rcu_early_free.sh). */
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-static char tsan_grace_period;
-/* Likewise for rcu_barrier: it returns after every earlier callback ran. */
+ * the free: each read-side exit releases lfrcu_memb_tsan_grace_period
+ * (lfrcu_tsan_read_unlock, rcu/registry.c) and each callback acquires it
+ * before freeing, which is exactly the happens-before edge the grace period
+ * guarantees (and no more: a free that skips the grace period is still
+ * reported, see tests/rcu_early_free.sh).  Likewise for rcu_barrier: it
+ * returns after every earlier callback ran. */
 static char tsan_barrier;
-
-void lfrcu_tsan_read_unlock(void)
-{
-    __tsan_release(&tsan_grace_period);
-}
-#else
-void lfrcu_tsan_read_unlock(void)
-{
-}
 #endif
 
 /* Whether this thread's liburcu-memb registration is ours.  A program that
@@ -45,11 +34,6 @@ void lfrcu_tsan_read_unlock(void)
  * program's own reader out from under it.  So we register only a thread that
  * is not registered yet, and unregister only what we registered. */
 static _Thread_local bool registered_by_lfrcu;
-
-void lfrcu_memb_wake_gp(void)
-{
-    urcu_common_wake_up_gp(&urcu_memb_gp); /* checks the futex again */
-}
 
 static int memb_register(void)
 {
@@ -65,6 +49,11 @@ static void memb_unregister(void)
     if (!registered_by_lfrcu)
         return;
     registered_by_lfrcu = false;
+    /* An unregister inside a section ends it (lib/lfmap.h); liburcu keeps
+     * the nesting across registrations.  Every section of a registration
+     * that is ours is lfmap's. */
+    while (urcu_memb_read_ongoing())
+        urcu_memb_read_unlock();
     urcu_memb_unregister_thread();
 }
 
@@ -75,6 +64,9 @@ static void memb_read_lock(void)
 
 static void memb_read_unlock(void)
 {
+#ifdef LFRCU_TSAN
+    lfrcu_tsan_read_unlock(); /* as the inline path does (rcu/lfrcu.h) */
+#endif
     urcu_memb_read_unlock();
 }
 
@@ -83,7 +75,7 @@ static void memb_callback(struct rcu_head *rh)
     struct lfrcu_head *head = caa_container_of((void *)rh, struct lfrcu_head, scheme_private);
 #ifdef LFRCU_TSAN
     __tsan_acquire(head); /* the call_rcu queue hand-off, see memb_retire */
-    __tsan_acquire(&tsan_grace_period);
+    __tsan_acquire(&lfrcu_memb_tsan_grace_period);
 #endif
     head->fn(head);
 #ifdef LFRCU_TSAN

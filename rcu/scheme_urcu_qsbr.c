@@ -48,6 +48,8 @@ static _Thread_local bool offline_here;
 static char tsan_grace_period; /* see lfrcu_tsan_release in lfrcu.h */
 static char tsan_barrier;
 
+static void qsbr_online(void);
+
 static int qsbr_register(void)
 {
     if (!registered_here && !registered()) {
@@ -59,8 +61,17 @@ static int qsbr_register(void)
 
 static void qsbr_unregister(void)
 {
-    if (!registered_here)
+    /* An unregister inside a section ends it (lib/lfmap.h): a depth left
+     * set would refuse every later lfmap_quiescent and barrier. */
+    depth = 0;
+    if (!registered_here) {
+        /* The program's registration stays, as the program left it: if
+         * lfmap_thread_offline took it offline, it goes back online, and
+         * nothing of ours is left to undo a later offline of the
+         * program's own (second review, defect 4). */
+        qsbr_online();
         return;
+    }
     registered_here = false;
     offline_here = false;
     lfrcu_tsan_release(&tsan_grace_period);
@@ -127,7 +138,8 @@ static void qsbr_retire(struct lfrcu_head *head, lfrcu_callback fn)
 static void qsbr_barrier(void)
 {
     /* An online thread waiting for a grace period would wait for itself:
-     * go offline (a quiescent state that lasts) for the wait. */
+     * go offline (a quiescent state that lasts) for the wait.  Only a
+     * thread lfmap registered gets here online (qsbr_may_wait). */
     bool online = registered() && urcu_qsbr_read_ongoing();
     if (online) {
         lfrcu_tsan_release(&tsan_grace_period);
@@ -141,6 +153,16 @@ static void qsbr_barrier(void)
 
 static bool qsbr_may_wait(void)
 {
+    /* An online thread whose registration is the program's may be inside
+     * the program's own urcu_qsbr_read_lock section, and liburcu-qsbr does
+     * not tell (its read lock is empty): taking it offline for the barrier
+     * would end that section and let the program's grace periods free what
+     * it is reading (second review, defect 2).  So such a thread never
+     * waits: lfmap_free leaves the map's retired memory to reclamation
+     * (lib/lfmap.h), and a program that wants it back at once calls
+     * lfmap_free while offline. */
+    if (!registered_here && registered() && urcu_qsbr_read_ongoing())
+        return false;
     return depth == 0 && urcu_qsbr_get_thread_call_rcu_data() == NULL;
 }
 

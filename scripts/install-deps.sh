@@ -5,11 +5,13 @@
 #   scripts/install-deps.sh [GROUP...]     (default: all)
 #
 #   lib      build the library and the demo: build-essential pkg-config liburcu-dev libck-dev
-#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh)
+#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh),
+#            cmake (tests/cmake_package.sh), man-db (tests/man_pages.sh)
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
 #   harness  the experiments harness: peer maps, allocators, topology
 #   model    make modelcheck: g++ and the Relacy model checker (relacy-dev)
+#   go       make go: the Go maps beside the C ones (golang-go, Go 1.19)
 #   all      every group above
 #
 # Idempotent: installs only what is missing (a no-op when everything is
@@ -19,16 +21,17 @@
 set -euo pipefail
 
 group_lib=(build-essential pkg-config liburcu-dev libck-dev)
-group_test=(check python3 gdb)
+group_test=(check python3 gdb cmake man-db)
 # clang's libFuzzer runtime (libclang-rt-14-dev) is only a Recommends of
 # clang, so it is listed: make fuzz needs it.
 group_fuzz=(clang libclang-rt-14-dev)
 group_plot=(python3-matplotlib)
-group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev)
+group_harness=(libcuckoo-dev libtbb-dev libck-dev libhwloc-dev libnuma-dev libjemalloc-dev g++ libbenchmark-dev libxenium-dev)
 group_model=(g++ relacy-dev)
+group_go=(golang-go)
 
 usage() {
-    sed -n '3,14s/^# \{0,1\}//p' "$0"
+    sed -n '3,15s/^# \{0,1\}//p' "$0"
 }
 
 [ $# -eq 0 ] && set -- all
@@ -41,13 +44,14 @@ for g in "$@"; do
     plot) packages+=("${group_plot[@]}") ;;
     harness) packages+=("${group_harness[@]}") ;;
     model) packages+=("${group_model[@]}") ;;
-    all) packages+=("${group_lib[@]}" "${group_test[@]}" "${group_fuzz[@]}" "${group_plot[@]}" "${group_harness[@]}" "${group_model[@]}") ;;
+    go) packages+=("${group_go[@]}") ;;
+    all) packages+=("${group_lib[@]}" "${group_test[@]}" "${group_fuzz[@]}" "${group_plot[@]}" "${group_harness[@]}" "${group_model[@]}" "${group_go[@]}") ;;
     -h | --help)
         usage
         exit 0
         ;;
     *)
-        echo "install-deps: unknown group '$g' (lib, test, fuzz, plot, harness, model, all)" >&2
+        echo "install-deps: unknown group '$g' (lib, test, fuzz, plot, harness, model, go, all)" >&2
         exit 2
         ;;
     esac

@@ -8,6 +8,7 @@ runs without matplotlib); scripts/plot_harness.py imports it too.
 import json
 import os
 import statistics
+import sys
 from collections import OrderedDict, defaultdict
 
 SCHEMA = "lfbench/1"
@@ -17,14 +18,28 @@ REQUIRED_OK = ["map", "repeat_index", "repeat_count", "workload", "workload.name
                "workload.kind", "workload.initial", "threads", "throughput_mops",
                "latency_ns", "memory", "env"]
 REQUIRED_SKIP = ["map", "reason"]
+# Where the schema's fields are listed (its first table: one row per
+# top-level field, the names in backquotes in the first column); validate()
+# checks records against it, so the document and the check cannot drift.
+SCHEMA_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "experiments", "RESULTS-SCHEMA.md")
+# Fields of that table that only skip records carry, and fields only one
+# language's records carry.
+SKIP_ONLY = {"reason"}
+LANG_ONLY = {"go": "go"}
 # Maps whose adapter limits the thread count (max_threads in
 # experiments/lfbench/maps/map_NAME.c): lfbench runs them only up to it, so
 # their absence at more threads is not a hole in the matrix.
-MAX_THREADS = {"plain": 1}
+MAX_THREADS = {"plain": 1, "plain-locked": 1}
 # maps.def order, so that tables and legends always list maps alike.
-MAP_ORDER = ["lfmap", "mutex", "rwlock", "striped", "readmostly", "cow", "lfht", "cuckoo",
-             "tbb", "ckht", "plain"]
-WORKLOAD_ORDER = ["95/5", "50/50", "10/90", "hotkeys", "bulkload-growing", "bulkload-presized"]
+MAP_ORDER = ["lfmap", "lfmap-static", "mutex", "rwlock", "striped", "readmostly", "cow", "lfht", "cuckoo",
+             "tbb", "ckht", "plain", "plain-locked", "go-syncmap", "go-mutex", "go-rwmutex", "go-sharded", "go-cow"]
+# The Go map (experiments/go/maps.go) each C design re-implements: the
+# figures draw a Go series in its C analogue's colour, dashed.
+GO_ANALOGUE = {"go-syncmap": "readmostly", "go-mutex": "mutex", "go-rwmutex": "rwlock",
+               "go-sharded": "striped", "go-cow": "cow"}
+WORKLOAD_ORDER = ["95/5", "50/50", "10/90", "hotkeys", "hotkeys-churn", "hotkeys-churn-empty",
+                  "bulkload-growing", "bulkload-presized"]
 
 
 class InputError(Exception):
@@ -63,51 +78,122 @@ class Runs:
         return self.ok[0]["env"] if self.ok else {}
 
 
-def load(paths):
-    """Loads and checks every record of the given files or directories."""
+def lang(r):
+    """"c" or "go" (records from before the field are C)."""
+    return r.get("lang") or "c"
+
+
+def schema_fields(doc=SCHEMA_DOC):
+    """The top-level fields RESULTS-SCHEMA.md's first table lists."""
+    import re
+    fields = []
+    with open(doc, encoding="utf-8") as f:
+        in_table = False
+        for line in f:
+            if line.startswith("| field |"):
+                in_table = True
+                continue
+            if in_table and not line.startswith("|"):
+                break
+            if in_table and not line.startswith("|---"):
+                first = line.split("|")[1]
+                fields += re.findall(r"`([a-z_0-9]+)`", first)
+    if not fields:
+        raise InputError("%s: no field table found" % doc)
+    return fields
+
+
+def validate(r, fields=None):
+    """What a record lacks against RESULTS-SCHEMA.md (a list of messages,
+    empty when it conforms): every field of the schema's table on a run
+    record; lang "c" or "go"; numbers where numbers belong."""
+    fields = fields or schema_fields()
+    problems = []
+    if r.get("schema") != SCHEMA:
+        problems.append("schema %r, expected %r" % (r.get("schema"), SCHEMA))
+    if r.get("lang") not in ("c", "go"):
+        problems.append("lang %r, expected \"c\" or \"go\"" % r.get("lang"))
+    if r.get("status") != "ok":
+        for f in REQUIRED_SKIP:
+            if f not in r:
+                problems.append("skip record lacks '%s'" % f)
+        return problems
+    for f in fields:
+        if f in SKIP_ONLY or (f in LANG_ONLY and LANG_ONLY[f] != r.get("lang")):
+            continue
+        if f not in r:
+            problems.append("lacks field '%s'" % f)
+    for f in REQUIRED_OK:
+        if _get(r, f) in (KeyError, None):
+            problems.append("lacks field '%s'" % f)
+    for f in ("throughput_mops", "wall_s", "duration_s"):
+        if not isinstance(r.get(f), (int, float)):
+            problems.append("'%s' is not a number" % f)
+    held = (r.get("memory") or {}).get("held")
+    if held is not None and (not isinstance(held.get("bytes"), int) or held["bytes"] < 0):
+        problems.append("memory.held.bytes %r is not a non-negative integer" % held.get("bytes"))
+    return problems
+
+
+def records_of(path):
+    """(line number, record) for every non-empty line of a JSON-lines file;
+    InputError naming the line when one is not valid JSON."""
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as e:
+        raise InputError("%s: cannot read: %s" % (path, e.strerror))
+    with f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
+
+
+def load(paths, profiled=False):
+    """Loads and checks every record of the given files or directories.
+    Records of a --profile-locks run (profile_locks: true) carry the
+    profiler's cost in their throughput: refused unless profiled (and then
+    only they are accepted), so that they never mix with throughput runs."""
     runs = Runs()
     for p in paths:
         path = runs_file(p)
         runs.files.append(path)
         n = 0
-        try:
-            f = open(path, encoding="utf-8")
-        except OSError as e:
-            raise InputError("%s: cannot read: %s" % (path, e.strerror))
-        with f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                n += 1
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
-                if not isinstance(r, dict):
-                    raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
-                if r.get("schema") != SCHEMA:
-                    raise InputError("%s:%d: schema %r, expected %r (experiments/RESULTS-SCHEMA.md)"
-                                     % (path, lineno, r.get("schema"), SCHEMA))
-                status = r.get("status")
-                if status is None:
-                    raise InputError("%s:%d: record lacks field 'status'" % (path, lineno))
-                required = REQUIRED_OK if status == "ok" else REQUIRED_SKIP
-                for field in required:
-                    v = _get(r, field)
-                    if v is KeyError or v is None:
-                        raise InputError("%s:%d: record (map %s) lacks field '%s'"
-                                         % (path, lineno, r.get("map", "?"), field))
-                # A --scheme series (lfmap/ck-hp) is a map of its own in
-                # every figure and table.
-                if isinstance(r.get("series"), str) and r["series"] != r.get("map"):
-                    r["map"] = r["series"]
-                if status == "ok":
-                    if not isinstance(r["throughput_mops"], (int, float)) or not isinstance(r["threads"], int):
-                        raise InputError("%s:%d: throughput_mops must be a number and threads an integer"
-                                         % (path, lineno))
-                    runs.ok.append(r)
-                else:
-                    runs.skipped.append(r)
+        for lineno, r in records_of(path):
+            n += 1
+            if not isinstance(r, dict):
+                raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
+            if r.get("schema") != SCHEMA:
+                raise InputError("%s:%d: schema %r, expected %r (experiments/RESULTS-SCHEMA.md)"
+                                 % (path, lineno, r.get("schema"), SCHEMA))
+            status = r.get("status")
+            if status is None:
+                raise InputError("%s:%d: record lacks field 'status'" % (path, lineno))
+            required = REQUIRED_OK if status == "ok" else REQUIRED_SKIP
+            for field in required:
+                v = _get(r, field)
+                if v is KeyError or v is None:
+                    raise InputError("%s:%d: record (map %s) lacks field '%s'"
+                                     % (path, lineno, r.get("map", "?"), field))
+            if bool(r.get("profile_locks")) != profiled:
+                raise InputError("%s:%d: %s" % (path, lineno, (
+                    "a --profile-locks record (its throughput includes the lock profiler): give "
+                    "throughput runs, or read it as a profile" if not profiled else
+                    "not a --profile-locks record")))
+            # A --scheme series (lfmap/ck-hp) is a map of its own in
+            # every figure and table.
+            if isinstance(r.get("series"), str) and r["series"] != r.get("map"):
+                r["map"] = r["series"]
+            if status == "ok":
+                if not isinstance(r["throughput_mops"], (int, float)) or not isinstance(r["threads"], int):
+                    raise InputError("%s:%d: throughput_mops must be a number and threads an integer"
+                                     % (path, lineno))
+                runs.ok.append(r)
+            else:
+                runs.skipped.append(r)
         if n == 0:
             raise InputError("%s: no records (empty file)" % path)
     if not runs.ok:
@@ -206,10 +292,15 @@ def env_line(runs):
     e = runs.env
     shas = sorted({(r["env"].get("git_sha") or "?")[:7] + ("-dirty" if r["env"].get("git_dirty") else "")
                    for r in runs.ok})
-    return ("host %s, %s, %s CPUs, %s NUMA node(s), kernel %s; %s %s; allocator %s; commit %s"
+    maps = {r.get("map") for r in runs.ok}
+    linked = ("; series lfmap: the shared library (liblfmap.so) as a program links it, through the PLT, no LTO"
+              if "lfmap" in maps else "")
+    if "lfmap-static" in maps:
+        linked += "; lfmap-static: liblfmap.a, no LTO"
+    return ("host %s, %s, %s CPUs, %s NUMA node(s), kernel %s; %s %s; allocator %s; commit %s%s"
             % (e.get("hostname"), e.get("cpu_model"), e.get("nproc_online"), e.get("numa_nodes"),
                (e.get("kernel") or "?").split(" #")[0], e.get("compiler"), e.get("compiler_version"),
-               runs.ok[0].get("allocator"), ", ".join(shas)))
+               runs.ok[0].get("allocator"), ", ".join(shas), linked))
 
 
 def rel(path):
@@ -271,19 +362,23 @@ def tables_all(runs, source):
     return "\n".join(out)
 
 
-def memory_rows(runs, workload="95/5"):
-    """map -> {size: (bytes/key allocated, bytes/key rss, rss end MiB)} at 1 thread."""
+def held_per_key(r):
+    """Every byte the map holds per key (memory.held, the fresh-process
+    probe of experiments/lfbench/memprobe.h), or None."""
+    h = (r.get("memory") or {}).get("held")
+    return h.get("bytes_per_key") if h else None
+
+
+def memory_rows(runs, workload="95/5", threads=1):
+    """map -> {size: (held bytes/key, allocations per operation)}."""
     c = cells(runs)
     out = OrderedDict()
     for m in maps_of(runs):
         for s in sizes_of(runs):
-            rs = c.get((workload, s, 1, m), [])
+            rs = c.get((workload, s, threads, m), [])
             if not rs:
                 continue
-            out.setdefault(m, {})[s] = (
-                med([r["memory"].get("bytes_per_key_allocated") for r in rs]),
-                med([r["memory"].get("bytes_per_key_rss") for r in rs]),
-                med([(r["memory"].get("end") or {}).get("rss") for r in rs]))
+            out.setdefault(m, {})[s] = (med([held_per_key(r) for r in rs]), med([r.get("allocs_per_op") for r in rs]))
     return out
 
 
@@ -291,35 +386,59 @@ def table_memory(runs):
     wl = "95/5" if "95/5" in workloads_of(runs) else workloads_of(runs)[0]
     rows = memory_rows(runs, wl)
     sizes = sizes_of(runs)
-    head = ["| map | " + " | ".join("%s keys: B/key alloc, B/key RSS, RSS MiB" % fmt_keys(s) for s in sizes) + " |",
+    head = ["| map | " + " | ".join("%s keys: B/key held, allocs/op" % fmt_keys(s) for s in sizes) + " |",
             "|---" * (len(sizes) + 1) + "|"]
     for m, by in rows.items():
         cellz = []
         for s in sizes:
             v = by.get(s)
-            cellz.append("-" if not v else "%s, %s, %s" % (
-                _num(v[0], 1), _num(v[1], 1), _num(v[2] / 2 ** 20 if v[2] is not None else None, 1)))
+            cellz.append("-" if not v else "%s, %s" % (_num(v[0], 1), _num(v[1], 3)))
         head.append("| %s | %s |" % (m, " | ".join(cellz)))
-    return ("Memory at the end of the %s runs at 1 thread (median): bytes per key from the allocator's "
-            "count and from RSS, (end - before the map was created) / final keys, and the process RSS at "
-            "the end.  jemalloc counts allocations it serves; tables mapped directly (lfmap's large "
-            "tables) show in RSS only.\n\n" % wl) + "\n".join(head)
+    return ("Memory per key and allocations per operation, %s, 1 thread (median).  Bytes per key held: "
+            "every byte the map makes a fresh process hold with the -i keys loaded through its prefill "
+            "path and the threads registered (resident anonymous memory after minus before, allocator "
+            "purged, or garbage collected for Go: tables mapped directly, allocator pages, per-thread "
+            "state; experiments/lfbench/memprobe.h).  Allocations per operation: requests the allocator "
+            "served during the run (C: jemalloc's counters; Go: runtime.MemStats.Mallocs) over "
+            "operations.\n\n" % wl) + "\n".join(head)
 
 
-def best_map(runs, w, size, threads):
+def best_map(runs, w, size, threads, among=None):
+    """[(median Mops/s, map)] best first, of the maps in `among` (all)."""
     c = cells(runs)
     tps = [(med([r["throughput_mops"] for r in c[(w, size, threads, m)]]), m)
-           for m in maps_of(runs) if (w, size, threads, m) in c]
+           for m in maps_of(runs) if (w, size, threads, m) in c and (among is None or m in among)]
     tps.sort(reverse=True)
     return tps
 
 
+def maps_by_lang(runs):
+    """{"c": [maps], "go": [maps]} in MAP_ORDER."""
+    langs = {}
+    for r in runs.ok:
+        langs.setdefault(r["map"], lang(r))
+    return {l: [m for m in maps_of(runs) if langs[m] == l] for l in ("c", "go")}
+
+
+# The brief's claims: (workload, the design it names, the claim) and, per
+# language, the map that stands for the design (None: no such map).
+CLAIMS = [
+    ("95/5", "the read-mostly map is best (12.4 M ops/s, p99 82 us)", {"c": "readmostly", "go": "go-syncmap"}),
+    ("50/50", "the reader-writer lock map is steadier (3.1 M ops/s, p99 310 us)", {"c": "rwlock", "go": "go-rwmutex"}),
+    ("10/90", "the lock-free map is best (5.7 M ops/s, p99 240 us)", {"c": "lfmap", "go": None}),
+]
+# The hot-key claim: the read-mostly map against the mutex map.
+HOT_PAIRS = {"c": ("readmostly", "mutex"), "go": ("go-syncmap", "go-mutex")}
+
+
 def table_claims(runs):
-    """The numbers each of the brief's claims is judged by."""
+    """The numbers each of the brief's claims is judged by, for the C
+    designs and for the Go maps they model."""
     sizes, threads = sizes_of(runs), threads_of(runs)
     s, t = sizes[0], threads[-1]
     c = cells(runs)
     ws = workloads_of(runs)
+    by_lang = maps_by_lang(runs)
 
     def tp(w, m, size=s, th=t):
         return med([r["throughput_mops"] for r in c.get((w, size, th, m), [])])
@@ -327,42 +446,61 @@ def table_claims(runs):
     def p99(w, m, kind, size=s, th=t):
         return med([lat(r, kind, "p99") for r in c.get((w, size, th, m), [])])
 
+    def ranking(w, among):
+        order = best_map(runs, w, s, t, among)
+        return ", ".join("%s %.2f" % (m, v) for v, m in order[:4]) + (" ..." if len(order) > 4 else "")
+
     lines = ["Numbers at %s keys and %d threads (the brief's key space, the most threads measured); "
-             "median of the repetitions." % (fmt_keys(s), t), "",
-             "| claim | measured here |", "|---|---|"]
-
-    def ranking(w):
-        order = best_map(runs, w, s, t)
-        return ", ".join("%s %.2f" % (m, v) for v, m in order[:4]) + (" ... " if len(order) > 4 else "")
-
-    for w, who in (("95/5", "readmostly"), ("50/50", "rwlock"), ("10/90", "lfmap")):
-        claim = {"95/5": "readmostly best", "50/50": "rwlock best and steadiest", "10/90": "the lock-free map (lfmap) best"}[w]
+             "median of the repetitions; C and Go maps ranked among their own language's maps." % (fmt_keys(s), t),
+             "", "| claim | C | Go |", "|---|---|---|"]
+    for w, claim, who in CLAIMS:
+        row = []
+        for l in ("c", "go"):
+            m = who[l]
+            among = by_lang[l]
+            if w not in ws or not among:
+                row.append("not measured")
+                continue
+            if m is None:
+                row.append("no such map in Go's standard library; top: %s" % ranking(w, among))
+                continue
+            order = [x for _, x in best_map(runs, w, s, t, among)]
+            rank = order.index(m) + 1 if m in order else None
+            row.append("%s ranks %s of %d: %s Mops/s, p99 read/write %s/%s ns (top: %s)" % (
+                m, rank, len(order), _num(tp(w, m), 2), _num(p99(w, m, "read"), 0), _num(p99(w, m, "write"), 0),
+                ranking(w, among)))
+        lines.append("| %s: %s | %s | %s |" % (w, claim, row[0], row[1]))
+    for w in ("hotkeys-churn", "hotkeys-churn-empty", "hotkeys"):
         if w not in ws:
-            lines.append("| %s: %s | not measured here |" % (w, claim))
             continue
-        order = best_map(runs, w, s, t)
-        rank = [m for _, m in order].index(who) + 1 if who in [m for _, m in order] else None
-        lines.append("| %s: %s | top Mops/s: %s; %s ranks %s of %d (%s Mops/s, p99 read/write %s/%s ns) |"
-                     % (w, claim, ranking(w), who, rank, len(order), _num(tp(w, who), 2),
-                        _num(p99(w, who, "read"), 0), _num(p99(w, who, "write"), 0)))
-    if "hotkeys" in ws:
-        rm, mx = tp("hotkeys", "readmostly"), tp("hotkeys", "mutex")
-        ratio = (mx / rm) if rm and mx else None
-        lines.append("| hotkeys: readmostly ~5x slower than mutex | readmostly %s, mutex %s Mops/s: mutex/readmostly "
-                     "= %s |" % (_num(rm, 2), _num(mx, 2), _num(ratio, 2)))
-    if "10/90" in ws:
-        lf = tp("10/90", "lfmap")
-        others = [(tp("10/90", m), m) for m in maps_of(runs) if m != "lfmap" and runs_at(m, t) and tp("10/90", m)]
-        if lf and others:
-            v, m = max(others)
-            lines.append("| lock-free best under write-heavy load | 10/90: lfmap %.2f Mops/s, best other %s %.2f "
-                         "(ratio %.2f) |" % (lf, m, v, lf / v))
-    mem = memory_rows(runs)
+        row = []
+        for l in ("c", "go"):
+            rm, mx = (tp(w, m) for m in HOT_PAIRS[l])
+            if rm and mx:
+                row.append("%s %s, %s %s Mops/s: %s/%s = %s" % (HOT_PAIRS[l][0], _num(rm, 2), HOT_PAIRS[l][1],
+                                                            _num(mx, 2), HOT_PAIRS[l][1], HOT_PAIRS[l][0],
+                                                            _num(mx / rm, 2)))
+            else:
+                row.append("not measured")
+        lines.append("| %s: the read-mostly map ~5x slower than a mutex map | %s | %s |" % (w, row[0], row[1]))
     big = sizes[-1]
-    if "lfmap" in mem and big in mem["lfmap"]:
-        parts = ["%s %s/%s" % (m, _num(by[big][0], 1), _num(by[big][1], 1)) for m, by in mem.items() if big in by]
-        lines.append("| lock-free map uses more memory | bytes per key at %s keys, 95/5, 1 thread, allocator / RSS "
-                     "(tables mapped directly show in RSS only): %s |" % (fmt_keys(big), ", ".join(parts)))
+    mem = memory_rows(runs)
+    if mem:
+        row = []
+        for l in ("c", "go"):
+            parts = ["%s %s" % (m, _num(mem[m][big][0], 1)) for m in by_lang[l] if m in mem and big in mem[m]]
+            row.append(", ".join(parts) or "not measured")
+        lines.append("| the lock-free map costs more memory: bytes per key held at %s keys, 1 thread | %s | %s |"
+                     % (fmt_keys(big), row[0], row[1]))
+    heavy = "10/90" if "10/90" in ws else (ws[0] if ws else None)
+    if heavy:
+        row = []
+        for l in ("c", "go"):
+            parts = ["%s %s" % (m, _num(med([r.get("allocs_per_op") for r in c.get((heavy, s, t, m), [])]), 2))
+                     for m in by_lang[l] if c.get((heavy, s, t, m))]
+            row.append(", ".join(parts) or "not measured")
+        lines.append("| allocation per operation is what costs: allocations per operation, %s | %s | %s |"
+                     % (heavy, row[0], row[1]))
     return "\n".join(lines)
 
 
@@ -422,3 +560,35 @@ def table_microbench(path, source):
             row.append(" / ".join(vals))
         out.append("| %s | %s |" % (m, " | ".join(row)))
     return "\n".join(out)
+
+
+def main(argv):
+    """scripts/lfbench_records.py --validate FILE...: every record checked
+    against experiments/RESULTS-SCHEMA.md; exit 1 on the first bad file."""
+    if len(argv) < 2 or argv[0] != "--validate":
+        print("usage: lfbench_records.py --validate FILE...", file=sys.stderr)
+        return 64
+    fields = schema_fields()
+    bad = 0
+    for path in argv[1:]:
+        n = 0
+        try:
+            for lineno, r in records_of(runs_file(path)):
+                n += 1
+                for p in validate(r, fields):
+                    print("%s:%d: %s record of %s: %s" % (path, lineno, r.get("lang"), r.get("map"), p))
+                    bad += 1
+        except InputError as e:
+            print(e)
+            bad += 1
+            continue
+        if n == 0:
+            print("%s: no records" % path)
+            bad += 1
+    if bad == 0:
+        print("lfbench_records: %d file(s) conform to experiments/RESULTS-SCHEMA.md" % (len(argv) - 1))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -45,9 +45,12 @@ def load(path):
 
 def caption_of(records):
     env = next((r["env"] for r in records if "env" in r), {})
-    return "%s, %s CPUs, commit %s%s" % (
+    linked = env.get("lfmap_linked")
+    how = {"shared": "; lfmap: the shared library (liblfmap.so), as a program links it",
+           "static": "; lfmap: liblfmap.a, no LTO"}.get(linked, "")
+    return "%s, %s CPUs, commit %s%s%s" % (
         env.get("cpu_model"), env.get("nproc_online"), (env.get("git_sha") or "?")[:7],
-        " (dirty)" if env.get("git_dirty") else "")
+        " (dirty)" if env.get("git_dirty") else "", how)
 
 
 def per_rep(records):

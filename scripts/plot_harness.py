@@ -13,7 +13,11 @@ hotkeys, bulkload):
 
     throughput-W    throughput against threads, every map, one panel per size
     latency-W       p50 / p99 / p99.9 of reads and writes per map (most threads)
-    memory-W        bytes per key and resident memory per map (1 thread)
+    memory-W        bytes per key held and allocations per operation per map (1 thread)
+
+Records of the Go maps (build/lfbench-go, "lang": "go") are series like any
+other: each is drawn in the colour of the C design that models it
+(lfbench_records.GO_ANALOGUE), dashed and with square markers.
 
 and growth (insert latency while lfmap grows vs a stop-the-world resize;
 drawn by scripts/plot_first.py's plot_growth), microbench-ns and
@@ -63,9 +67,21 @@ FORMATS = ("png", "svg")
 
 
 def colour(m):
+    m = lr.GO_ANALOGUE.get(m, m)
     if m in COLOURS:
         return COLOURS[m]
     return EXTRA[sum(map(ord, m)) % len(EXTRA)]
+
+
+def style(m):
+    """Line style and marker: Go series dashed with squares."""
+    if m in lr.GO_ANALOGUE:
+        return "--", "s"
+    return "-", MARKERS.get(m, ".")
+
+
+def hatch(m):
+    return "//" if m in lr.GO_ANALOGUE else None
 
 
 def slug(w):
@@ -110,7 +126,8 @@ def plot_throughput(runs, figs, w, c):
                 y, l, h = errbar([r["throughput_mops"] for r in rs])
                 xs.append(t), ys.append(y), lo.append(l), hi.append(h)
             if xs:
-                ax.errorbar(xs, ys, yerr=[lo, hi], label=m, color=colour(m), marker=MARKERS.get(m, "."),
+                ls, mk = style(m)
+                ax.errorbar(xs, ys, yerr=[lo, hi], label=m, color=colour(m), marker=mk, ls=ls,
                             capsize=3, lw=2.2 if m == "lfmap" else 1.2)
         ax.set_xlabel("threads")
         ax.set_ylabel("throughput (Mops/s, all threads)")
@@ -144,7 +161,7 @@ def plot_latency(runs, figs, w, c):
                     y, l, h = errbar([lr.lat(r, kind, q) for r in rs]) if rs else (None, 0, 0)
                     ys.append(y or 0), lo.append(l), hi.append(h)
                 ax.bar([j + mi * width for j in range(len(qs))], ys, width, yerr=[lo, hi], capsize=1.5,
-                       color=colour(m), label=m if (ri, ci) == (0, len(sizes) - 1) else None)
+                       color=colour(m), hatch=hatch(m), label=m if (ri, ci) == (0, len(sizes) - 1) else None)
             ax.set_yscale("log")
             ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
             ax.set_xticklabels([n for _, n in qs])
@@ -165,28 +182,32 @@ def plot_memory(runs, figs, w, c):
         return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     width = 0.8 / len(maps)
-    for ai, (label, get, unit) in enumerate([
-            ("bytes per key (allocator)", lambda r: r["memory"].get("bytes_per_key_allocated"), 1),
-            ("resident memory at the end (MiB)", lambda r: (r["memory"].get("end") or {}).get("rss"), 2 ** 20)]):
+    for ai, (label, get) in enumerate([
+            ("bytes per key held (every byte: fresh-process probe)", lr.held_per_key),
+            ("allocations per operation (during the run)", lambda r: r.get("allocs_per_op"))]):
         ax = axes[ai]
         for mi, m in enumerate(maps):
             ys, lo, hi = [], [], []
             for s in sizes:
                 rs = c.get((w, s, 1, m), [])
-                vals = [get(r) / unit if get(r) is not None else None for r in rs]
+                vals = [get(r) for r in rs]
                 y, l, h = errbar(vals) if any(v is not None for v in vals) else (0, 0, 0)
                 ys.append(y), lo.append(l), hi.append(h)
             ax.bar([j + mi * width for j in range(len(sizes))], ys, width, yerr=[lo, hi], capsize=1.5,
-                   color=colour(m), label=m)
+                   color=colour(m), hatch=hatch(m), label=m)
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(sizes))])
         ax.set_xticklabels(["%s keys" % lr.fmt_keys(s) for s in sizes])
-        ax.set_ylabel(label)
-        ax.set_yscale("log")
+        ax.set_ylabel(label, fontsize=8)
+        ax.set_yscale("symlog", linthresh=0.01) if ai == 1 else ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
     axes[1].legend(fontsize=7, ncol=2)
-    fig.suptitle("Memory per map, workload %s, 1 thread" % w, fontsize=10)
-    figs.save(fig, "memory-" + slug(w), "Memory per map, workload %s" % w,
-              "1 thread; (end - before) / final keys; median of repetitions, error bars min..max")
+    fig.suptitle("Memory and allocation per map, workload %s, 1 thread" % w, fontsize=10)
+    figs.save(fig, "memory-" + slug(w), "Memory per key and allocations per operation, workload %s" % w,
+              "1 thread; bytes per key held: a fresh process's resident anonymous memory after the map was "
+              "created and loaded with the -i keys minus before (allocator purged / Go garbage collected; "
+              "tables mapped directly included, never negative); allocations per operation: jemalloc's "
+              "request counters (C) or runtime.MemStats.Mallocs (Go) over the run; median of repetitions, "
+              "error bars min..max")
 
 
 def plot_microbench(path, figs):

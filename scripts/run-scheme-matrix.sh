@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The reclamation-scheme experiments: lfmap under every reclamation scheme
-# (build/lfbench --list-schemes), the schemes interleaved in every
-# repetition, into results/schemes/<date>-<host>[-quick]/:
+# (build/lfbench --list-schemes) and, as an independent reference, xenium's
+# vyukov_hash_map under each of xenium's schemes (series xenium/NAME), the
+# series interleaved in every repetition, into
+# results/schemes/<date>-<host>[-quick]/:
 #
 #   throughput.jsonl  95/5, 50/50, 10/90 (insert-remove writes), steady size
 #   churn.jsonl       churn-95/5, churn-50/50, churn-10/90: each thread fills
@@ -12,10 +14,11 @@
 #   pointer.jsonl     95/5, 50/50, 10/90 with pointer values, every write a put
 #                     that replaces (and retires) a heap object
 #                     (all three: peak retired bytes/values and RSS per run)
-#   stall.jsonl       the stalled reader: one thread holds lfmap_read_lock for
-#                     STALL seconds while writers churn pointer values; memory
-#                     sampled every 10 ms, and after the run until drained
-#   readside.jsonl    ns per get per scheme, 1 thread, small map in cache,
+#   stall.jsonl       the stalled reader: one thread holds a read-side section
+#                     (lfmap_read_lock; xenium's region guard) for STALL seconds
+#                     while writers churn pointer values; memory sampled every
+#                     10 ms, and after the run until drained
+#   readside.jsonl    ns per get per lfmap scheme, 1 thread, small map in cache,
 #                     median of repetitions (build/experiments/bench_scheme_get)
 #
 # plus command.txt (every command), machine.txt (host, CPUs, memory, kernel,
@@ -25,9 +28,10 @@
 #
 #   scripts/run-scheme-matrix.sh [--quick] [--estimate]     (make schemes [QUICK=1])
 #
-#   full   threads 1,2; 1 s runs, 3 repetitions; stalled reader 3 s in 5 s
-#          runs; 21 read-side repetitions: about 10-13 minutes with the 8
-#          schemes of rcu/schemes.def (--estimate prints the plan and the estimate).
+#   full   threads 1,2; 1 s runs, 3 repetitions; stalled reader 4 s in 5 s
+#          runs; 21 read-side repetitions: about 25 minutes with the 10
+#          schemes of rcu/schemes.def and xenium's 7 (--estimate prints the
+#          plan and the estimate).
 #          For a quiet machine: nothing else building or testing.  Memory:
 #          `leak` keeps every retired table and value for the life of the
 #          process, so the pointer part ends near 7 GB of RSS (~0.65 GB per
@@ -35,7 +39,8 @@
 #   quick  (--quick or QUICK=1) threads 2; 0.2 s runs, 1 repetition; stall
 #          0.5 s in 1 s runs; 5 read-side repetitions: about 1 minute.
 #
-# Environment: BUILD (build), SCHEMES (default all), THREADS, DURATION,
+# Environment: BUILD (build), SCHEMES (default all: lfmap's and xenium's;
+# a list may name either's), MAPS (default lfmap,xenium), THREADS, DURATION,
 # REPEAT, STALL, RESULTS_DIR, FIGDIR, NOTES (a file whose scheme-* markers
 # to rewrite; default none), LFB_EXTRA (more lfbench options, e.g.
 # --pin compact), PYTHON (an interpreter with matplotlib).
@@ -58,9 +63,10 @@ if $quick; then
     stall=${STALL:-0.5} stall_duration=1 rs_reps=5 rs_gets=500000 tag=-quick
 else
     threads=${THREADS:-1,2} duration=${DURATION:-1} repeat=${REPEAT:-3}
-    stall=${STALL:-3} stall_duration=5 rs_reps=21 rs_gets=2000000 tag=
+    stall=${STALL:-4} stall_duration=5 rs_reps=21 rs_gets=2000000 tag=
 fi
 schemes=${SCHEMES:-all}
+maps=${MAPS:-lfmap,xenium}
 figdir=${FIGDIR:-results/figures}
 notes=${NOTES:-none}
 # Steady workloads at 1e5 keys (a 4 MiB table: out of L2, as a real map);
@@ -69,7 +75,15 @@ notes=${NOTES:-none}
 steady_keys=1e5 churn_keys=1e4 stall_keys=1e4
 
 make -s -j"$(nproc)" BUILD="$BUILD" "$BUILD/lfbench" "$BUILD/experiments/bench_scheme_get" >&2
-nschemes=$( [ "$schemes" = all ] && "$BUILD/lfbench" --list-schemes | wc -l || tr ',' '\n' <<<"$schemes" | wc -l)
+# lfmap's schemes (the read-side part measures only these) and the series count.
+lfmap_schemes=$("$BUILD/lfbench" --list-schemes | paste -sd, -)
+if [ "$schemes" = all ]; then
+    rs_schemes=all
+    nschemes=$(($("$BUILD/lfbench" --list-schemes | wc -l) + ($(tr ',' '\n' <<<"$maps" | grep -cx xenium) ? 7 : 0)))
+else
+    rs_schemes=$(tr ',' '\n' <<<"$schemes" | grep -xF -f <(tr ',' '\n' <<<"$lfmap_schemes") | paste -sd, -)
+    nschemes=$(tr ',' '\n' <<<"$schemes" | wc -l)
+fi
 nthreads=$(tr ',' '\n' <<<"$threads" | wc -l)
 runs=$((3 * 3 * nthreads * repeat * nschemes))
 # Seconds: each run's duration plus ~0.15 s of set-up (prefill, differential
@@ -88,16 +102,16 @@ out=${RESULTS_DIR:-results/schemes/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag
 mkdir -p "$out"
 start=$(date +%s)
 
-lfb=("$BUILD/lfbench" -m lfmap --scheme "$schemes" --seed 1 --repeat "$repeat" -n "$threads" -d "$duration")
+lfb=("$BUILD/lfbench" -m "$maps" --scheme "$schemes" --seed 1 --repeat "$repeat" -n "$threads" -d "$duration")
 # shellcheck disable=SC2206
 extra=(${LFB_EXTRA:-})
 steady=("${lfb[@]}" -w 95/5,50/50,10/90 -i "$steady_keys" -o "$out/throughput.jsonl" "${extra[@]}")
 churn=("${lfb[@]}" -w churn-95/5,churn-50/50,churn-10/90 -i "$churn_keys" -o "$out/churn.jsonl" "${extra[@]}")
 pointer=("${lfb[@]}" -w 95/5,50/50,10/90 -i "$steady_keys" --values pointer --write-mix put
     -o "$out/pointer.jsonl" "${extra[@]}")
-stallrun=("$BUILD/lfbench" -m lfmap --scheme "$schemes" --seed 1 --repeat 1 -n 2 -d "$stall_duration"
+stallrun=("$BUILD/lfbench" -m "$maps" --scheme "$schemes" --seed 1 --repeat 1 -n 2 -d "$stall_duration"
     -w churn-50/50 -i "$stall_keys" --values pointer --stall "$stall" -o "$out/stall.jsonl" "${extra[@]}")
-readside=("$BUILD/experiments/bench_scheme_get" -s "$schemes" -r "$rs_reps" -n "$rs_gets" -o "$out/readside.jsonl")
+readside=("$BUILD/experiments/bench_scheme_get" -s "$rs_schemes" -r "$rs_reps" -n "$rs_gets" -o "$out/readside.jsonl")
 {
     echo "# scripts/run-scheme-matrix.sh ($mode), $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "${steady[*]}"

@@ -89,6 +89,30 @@ def table(runs, fast):
     print()
     print(f"Ratios: to plain at 1 thread, medians; 2-thread runs counted only when the core-to-core round trip "
           f"before and after was below {fast:.0f} ns.")
+    slow_runs = defaultdict(list)
+    for r in runs:
+        if r["threads"] == 2 and not fast_phase(r, fast):
+            slow_runs[(r["workload"]["initial"], r["workload"]["name"], r["series"])].append(r)
+    if not slow_runs:
+        return
+    # The slow phase's 2-thread points, apart: they measure the VM's slow
+    # core-to-core round trip as much as the map, and the targets do not
+    # apply to them (field-notes.md).
+    print()
+    print("2-thread runs in the slow phase (not comparable with the targets): ratio to plain at 1 thread, medians")
+    print()
+    print("| keys | workload | lfmap 2T | lfmap-static 2T | runs | c2c ns |")
+    print("|---|---|---|---|---|---|")
+    for initial in sorted({k[0] for k in slow_runs}):
+        for wl in WORKLOADS:
+            reps = [v for k, v in one.items() if k[0] == initial and k[1] == wl and "plain" in v]
+            if not reps or (initial, wl, "lfmap") not in slow_runs:
+                continue
+            pm = statistics.median(v["plain"] for v in reps)
+            r2 = {sr: [x["throughput_mops"] / pm for x in slow_runs[(initial, wl, sr)]] for sr in ("lfmap", "lfmap-static")}
+            keys = f"{2 * initial:.0e}".replace("e+0", "e")
+            print(f"| {keys} | {wl} | {fmt(r2['lfmap'])} | {fmt(r2['lfmap-static'])} | "
+                  f"{len(slow_runs[(initial, wl, 'lfmap')])} | {c2c_range(slow_runs[(initial, wl, 'lfmap')])} |")
 
 
 def count_fast(runs, fast, initial):

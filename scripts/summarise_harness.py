@@ -1,29 +1,27 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Turns lfbench JSON lines into the brief's table: workload x map, median
-throughput (Mops/s) with its spread (min..max over repetitions) and median
-p99 write/read latency (ns).  One table per (initial size, threads); the
-core-to-core round trip of each point is shown so that runs in the slow
-"far" phase (field-notes.md) can be recognised.  Standard library only.
+"""Turns lfbench (and lfbench-go) JSON lines into the brief's table: workload
+x map, median throughput (Mops/s) with its spread (min..max over
+repetitions) and median p99 write/read latency (ns).  One table per (initial
+size, threads); the core-to-core round trip of each point is shown so that
+runs in the slow "far" phase (field-notes.md) can be recognised.  Series
+(a --lock-kind run's MAP/KIND, a --scheme run's lfmap/NAME) are columns of
+their own.  Records are read by scripts/lfbench_records.py.  Standard
+library only.
 
     scripts/summarise_harness.py runs.jsonl [more.jsonl ...] > summary.md
+    scripts/summarise_harness.py --profile locks.jsonl > locks.md
+
+--profile reads the records of an `lfbench --profile-locks` run and adds
+the contention profile: share of acquisitions that found the lock taken and
+time blocked per operation.
 """
-import json
+import os
 import statistics
 import sys
-from collections import defaultdict
 
-
-def workload_label(r):
-    w = r["workload"]
-    if w["kind"] == "bulkload":
-        return "bulkload-" + ("presized" if w["presized"] else "growing")
-    return w["name"]
-
-
-def p99(r, kind):
-    lat = r["latency_ns"].get(kind)
-    return lat["p99"] if lat else None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lfbench_records as lr  # noqa: E402
 
 
 def fmt_med(values, digits=2):
@@ -36,67 +34,69 @@ def fmt_med(values, digits=2):
     return f"{med:.{digits}f} ({min(values):.{digits}f}..{max(values):.{digits}f})"
 
 
-def main(paths):
-    runs = []
-    skipped = []
-    for path in paths:
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                r = json.loads(line)
-                (runs if r.get("status") == "ok" else skipped).append(r)
-    groups = defaultdict(lambda: defaultdict(list))
-    maps, workloads = [], []
-    for r in runs:
-        key = (r["workload"]["initial"], r["threads"])
-        cell = (workload_label(r), r["map"])
-        groups[key][cell].append(r)
-        if r["map"] not in maps:
-            maps.append(r["map"])
-        if cell[0] not in workloads:
-            workloads.append(cell[0])
-    env = runs[0]["env"] if runs else {}
-    print("# lfbench results\n")
-    print(f"Host {env.get('hostname')}, {env.get('cpu_model')}, {env.get('nproc_online')} CPUs, "
-          f"{env.get('numa_nodes')} NUMA node(s), kernel {env.get('kernel')}; commit "
-          f"{env.get('git_sha')}{' (dirty)' if env.get('git_dirty') else ''}; allocator "
-          f"{runs[0]['allocator'] if runs else '?'}.\n")
-    print("Cells: median throughput Mops/s (min..max over repetitions) / median p99 write / "
-          "p99 read latency in ns (sampled, timer overhead subtracted).\n")
-    for (initial, threads) in sorted(groups):
-        cells = groups[(initial, threads)]
-        print(f"## {initial} keys, {threads} thread(s)\n")
-        c2c = [r["c2c_round_trip_ns"][k] for rs in cells.values() for r in rs
-               for k in ("before", "after") if r["c2c_round_trip_ns"][k] is not None]
-        if c2c:
-            print(f"Core-to-core round trip during these runs: median {statistics.median(c2c):.0f} ns, "
-                  f"range {min(c2c):.0f}..{max(c2c):.0f} ns.\n")
-        present = [m for m in maps if any((w, m) in cells for w in workloads)]
-        print("| workload | " + " | ".join(present) + " |")
-        print("|---" * (len(present) + 1) + "|")
-        for w in workloads:
-            row = []
-            for m in present:
-                rs = cells.get((w, m), [])
-                if not rs:
-                    row.append("-")
-                    continue
-                tp = fmt_med([r["throughput_mops"] for r in rs])
-                pw = fmt_med([p99(r, "write") for r in rs], 0)
-                pr = fmt_med([p99(r, "read") for r in rs], 0)
-                cut = "" if all(r["completed"] for r in rs) else " (capped)"
-                row.append(f"{tp}{cut} / {pw} / {pr}")
-            print(f"| {w} | " + " | ".join(row) + " |")
-        print()
-    if skipped:
+def contention(r):
+    """(contended share %, ns blocked per operation) of a profiled run."""
+    c = r.get("contention")
+    if not c or not c.get("acquisitions"):
+        return None, None
+    ops = r["ops"]["total"] or 1
+    return 100.0 * c["contended"] / c["acquisitions"], c["wait_ns"] / ops
+
+
+def main(argv):
+    profiled = bool(argv) and argv[0] == "--profile"
+    paths = argv[1:] if profiled else argv
+    if not paths:
+        sys.exit("usage: summarise_harness.py [--profile] runs.jsonl [...]")
+    try:
+        runs = lr.load(paths, profiled=profiled)
+    except lr.InputError as e:
+        sys.exit("summarise_harness: %s" % e)
+    c = lr.cells(runs)
+    maps, workloads = lr.maps_of(runs), lr.workloads_of(runs)
+    print("# lfbench results%s\n" % (" (a --profile-locks run: throughput includes the profiler)" if profiled else ""))
+    print("%s.\n" % lr.env_line(runs))
+    cells_line = ("Cells: median throughput Mops/s (min..max over repetitions) / median p99 write / "
+                  "p99 read latency in ns (sampled, timer overhead subtracted)")
+    if profiled:
+        cells_line += " / lock acquisitions that found the lock taken, % / time blocked per operation, ns"
+    print(cells_line + ".\n")
+    for size in lr.sizes_of(runs):
+        for threads in lr.threads_of(runs):
+            present = [m for m in maps if any((w, size, threads, m) in c for w in workloads)]
+            if not present:
+                continue
+            print(f"## {size} keys, {threads} thread(s)\n")
+            c2c = [r["c2c_round_trip_ns"][k] for m in present for w in workloads for r in c.get((w, size, threads, m), [])
+                   for k in ("before", "after") if (r.get("c2c_round_trip_ns") or {}).get(k) is not None]
+            if c2c:
+                print(f"Core-to-core round trip during these runs: median {statistics.median(c2c):.0f} ns, "
+                      f"range {min(c2c):.0f}..{max(c2c):.0f} ns.\n")
+            print("| workload | " + " | ".join(present) + " |")
+            print("|---" * (len(present) + 1) + "|")
+            for w in workloads:
+                row = []
+                for m in present:
+                    rs = c.get((w, size, threads, m), [])
+                    if not rs:
+                        row.append("-")
+                        continue
+                    cell = "%s%s / %s / %s" % (
+                        fmt_med([r["throughput_mops"] for r in rs]),
+                        "" if all(r.get("completed", True) for r in rs) else " (capped)",
+                        fmt_med([lr.lat(r, "write", "p99") for r in rs], 0),
+                        fmt_med([lr.lat(r, "read", "p99") for r in rs], 0))
+                    if profiled:
+                        prof = [contention(r) for r in rs]
+                        cell += " / %s%% / %s" % (fmt_med([p[0] for p in prof], 1), fmt_med([p[1] for p in prof], 1))
+                    row.append(cell)
+                print(f"| {w} | " + " | ".join(row) + " |")
+            print()
+    if runs.skipped:
         print("## Skipped\n")
-        for r in skipped:
+        for r in runs.skipped:
             print(f"- {r['map']}: {r['status']}: {r.get('reason')}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: summarise_harness.py runs.jsonl [...]")
     main(sys.argv[1:])

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # A program that defines the library's former internal names (table_new,
 # table_free, table_retire, lfmap_self, ...; tests/abi/old_names.c) links
 # against the installed liblfmap.a and liblfmap.so and works: no "multiple

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The installed shared library exports exactly the API: the dynamic symbols
 # it defines (`nm -D --defined-only`, functions, data and TLS alike) are the
 # functions that lib/lfmap.h declares with LFMAP_API, read from the installed
@@ -38,16 +39,19 @@ tls=$(readelf --dyn-syms -W "$so" | awk '$4 == "TLS" && $7 != "UND" { print $8 }
 echo "ok: $so exports exactly the $(echo "$api" | wc -l) functions of lfmap.h"
 
 # Its dependencies: the reclamation schemes' libraries (rcu/), libc, and
-# nothing else; the same modules lfmap.pc names in Requires.private.
+# nothing else; the same libraries lfmap.pc names in Libs.private (as -l
+# flags: a Requires.private would pass their Cflags on to every user).
 # (The dynamic loader itself, ld-linux, is needed only for __tls_get_addr,
 # which a library built with TLS descriptors does not call: optional.)
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\([^].]*\)\..*/\1/p' | grep -v '^ld-linux' | sort)
 want=$(printf '%s\n' liburcu-memb liburcu-mb liburcu-qsbr liburcu-bp libck libc | sort)
 [ "$needed" = "$want" ] || die "the shared library's NEEDED list is"$'\n'"$needed"$'\n'"want"$'\n'"$want"
-for mod in liburcu-memb liburcu-mb liburcu-qsbr liburcu-bp ck; do
-    grep -q "^Requires.private:.* $mod\( \|$\)" "$pcdir/lfmap.pc" || die "lfmap.pc does not require $mod"
+for lib in $needed; do
+    [ "$lib" = libc ] && continue
+    grep -q "^Libs.private:.* -l${lib#lib}\( \|$\)" "$pcdir/lfmap.pc" || die "lfmap.pc's Libs.private lacks -l${lib#lib}"
 done
-echo "ok: NEEDED $(echo $needed), and lfmap.pc requires the same modules"
+grep -q '^Requires' "$pcdir/lfmap.pc" && die "lfmap.pc has a Requires line: $(grep '^Requires' "$pcdir/lfmap.pc")"
+echo "ok: NEEDED $(echo $needed), and lfmap.pc's Libs.private links the same libraries"
 
 a=$libdir/liblfmap.a
 foreign=$(nm -g --defined-only "$a" 2>/dev/null | awk 'NF == 3 { print $3 }' |

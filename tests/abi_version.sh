@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The version is set in one place, VERSION, and everything agrees with it:
 # lfmap.h's LFMAP_VERSION_MAJOR/MINOR/PATCH, LFMAP_VERSION_STRING and
 # LFMAP_VERSION; lfmap_version() of the installed library; lfmap.pc; the

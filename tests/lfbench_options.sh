@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # build/lfbench must refuse every bad option, value or combination with one
 # clear message (naming the option) and exit status 64, before running
 # anything; --help, --list-maps and --list-schemes succeed (the schemes are
 # exactly rcu/schemes.def's); a tiny real run writes valid JSON lines, and so
 # do short runs of every reclamation scheme side by side (--scheme all), with
 # pointer values (every object freed once the map is), and with a stalled
-# reader.  Needs BUILD.
+# reader; without -o the records go to $BUILD/records/, not into the current
+# directory.  Needs BUILD.
 set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
@@ -59,18 +61,30 @@ expect_usage_error "smaller than --initial" -i 1000 -r 10
 expect_usage_error "single --initial" -i 10,20 -r 100
 expect_usage_error "at most 1 thread" --map plain -n 2
 expect_usage_error "--hot-keys" -w hotkeys -i 50 --hot-keys 100
-expect_usage_error "not to hotkeys" -w hotkeys --write-mix put
+expect_usage_error "not to the hot-key presets" -w hotkeys --write-mix put
+expect_usage_error "not to the hot-key presets" -w hotkeys-churn --dist zipf
+expect_usage_error "--hot-keys needs a hot-key workload" -w 95/5 --hot-keys 10
+expect_usage_error "--lock-kind: unknown kind 'spin'" --lock-kind spin
+expect_usage_error "--lock-kind: 'adaptive' is listed twice" --lock-kind adaptive,adaptive
+expect_usage_error "--lock-kind adaptive: no map in --map takes it" -m lfmap,lfht --lock-kind adaptive
+expect_usage_error "--lock-kind prefer-writer: no map in --map takes it" -m mutex --lock-kind prefer-writer
+expect_usage_error "--profile-locks: no map in --map takes locks" -m lfmap,cuckoo --profile-locks
+expect_usage_error "--ops does not apply to bulkload" --ops 100 -w bulkload
+expect_usage_error "--ops" --ops 0
+expect_usage_error "--dump-streams" --dump-streams 0
+expect_usage_error "one map at one -i and one -n" --probe-memory -m mutex,lfmap
 expect_usage_error "--rcu" --rcu nosuchscheme -d 0.01 -o "$out.jsonl"
 expect_usage_error "--scheme: unknown reclamation scheme 'nosuch'" --scheme nosuch -d 0.01 -o "$out.jsonl"
 expect_usage_error "--scheme" --scheme urcu-memb,,leak
 expect_usage_error "listed twice" --scheme urcu-memb,urcu-memb
 expect_usage_error "give one of them" --rcu urcu-memb --scheme urcu-memb
-expect_usage_error "does not include lfmap" -m mutex --scheme urcu-memb
+expect_usage_error "no map of --map runs it" -m mutex --scheme urcu-memb
+expect_usage_error "no map of --map runs it" -m lfmap --scheme hazard-eras
 expect_usage_error "--values" --values float
-expect_usage_error "give --map lfmap" -m lfmap,mutex --values pointer
+expect_usage_error "mutex does not" -m lfmap,mutex --values pointer
 expect_usage_error "--stall" --stall 0
 expect_usage_error "shorter than --duration" -m lfmap --stall 2 -d 1
-expect_usage_error "give --map lfmap" -m mutex --stall 0.1
+expect_usage_error "give --map lfmap or xenium" -m mutex --stall 0.1
 expect_usage_error "not bulkload" -m lfmap --stall 0.1 -w bulkload
 expect_usage_error "--monitor-ms" --monitor-ms 0
 expect_usage_error "--workload" -w churn-60/60
@@ -92,7 +106,7 @@ registry=$(sed -n 's/^LFRCU_SCHEME(\([a-z0-9_]*\)).*/\1/p' rcu/schemes.def | tr 
     { echo "FAIL: --list-schemes printed '$(echo $schemes)', rcu/schemes.def lists '$(echo $registry)'"; fail=1; }
 [ "$(head -n 1 <<<"$schemes")" = urcu-memb ] || { echo "FAIL: --list-schemes does not start with urcu-memb"; fail=1; }
 for s in $schemes; do
-    case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak " in
+    case " urcu-memb urcu-mb urcu-qsbr urcu-bp ck-epoch ck-hp ebr leak he ibr " in
     *" $s "*) ;;
     *) echo "FAIL: --list-schemes: '$s' is not a scheme name of rcu/schemes.def"; fail=1 ;;
     esac
@@ -112,16 +126,52 @@ else
     tail -n 20 "$out"
     fail=1
 fi
-# Every scheme side by side: one series lfmap/NAME per scheme, each record
-# naming the scheme the map really used.  `leak` runs separately: it never
-# frees by design, so in sanitizer trees LeakSanitizer is off for it alone.
+# The article's hot-key pattern, lock kinds side by side, a profiling run:
+# hotkeys-churn's pairs are put+remove over keys never prefilled (nothing at
+# all for -empty), each --lock-kind a series MAP/KIND whose map_config says
+# the kind it used, contention recorded only with --profile-locks, and
+# --ops runs exactly that many stream entries per thread.
 rm -f "$out.jsonl"
-freeing=$(grep -vx leak <<<"$schemes" | paste -sd, -)
+if "$bin" -m mutex,readmostly,lfmap -w hotkeys-churn,hotkeys-churn-empty -n 1 -i 1000 -d 2 --ops 4096 --repeat 1 \
+    --lock-kind normal,adaptive --no-memory-probe --allocator glibc -o "$out.jsonl" >"$out" 2>&1 &&
+    "$bin" -m mutex,rwlock -w 50/50 -n 2 -i 1000 -d 0.02 --repeat 1 --profile-locks --allocator glibc \
+        -o "$out.jsonl" >>"$out" 2>&1; then
+    lines=$(wc -l <"$out.jsonl")
+    # (mutex x 2 kinds + readmostly x 2 kinds + lfmap) x 2 presets, + 2 profiled
+    [ "$lines" -eq 12 ] || { echo "FAIL: hot-key churn / lock kinds / profile: $lines records, expected 12"; fail=1; }
+    for k in normal adaptive; do
+        n=$(grep -c "\"series\":\"readmostly/$k\".*\"kind\":\"$k\"" "$out.jsonl")
+        [ "$n" -eq 2 ] || { echo "FAIL: --lock-kind: $n readmostly/$k records using kind $k, expected 2"; fail=1; }
+    done
+    n=$(grep -c '"write_mix":"store-then-load-and-delete".*"prefill":0,' "$out.jsonl")
+    [ "$n" -eq 5 ] || { echo "FAIL: hotkeys-churn-empty: $n records with nothing prefilled, expected 5"; fail=1; }
+    n=$(grep -c '"ops_limit":4096,.*"total":[0-9]*,"reads":[0-9]*,"read_hits":0,' "$out.jsonl")
+    [ "$n" -eq 5 ] || { echo "FAIL: hotkeys-churn-empty: $n records whose reads all missed, expected 5"; fail=1; }
+    grep -q '"conserved":false' "$out.jsonl" && { echo "FAIL: a hot-key churn run lost keys"; fail=1; }
+    n=$(grep -c '"profile_locks":true.*"contention":{"acquisitions":[1-9]' "$out.jsonl")
+    [ "$n" -eq 2 ] || { echo "FAIL: --profile-locks: $n records with a contention profile, expected 2"; fail=1; }
+    n=$(grep -c '"profile_locks":false.*"contention":null' "$out.jsonl")
+    [ "$n" -eq 10 ] || { echo "FAIL: throughput runs: $n records without a profile, expected 10"; fail=1; }
+else
+    echo "FAIL: the hot-key churn / lock kind / profile runs failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+
+# Every scheme side by side: one series lfmap/NAME per scheme, each record
+# naming the scheme the map really used.  The schemes that declare
+# never_frees (leak; tests/prog_schemes --never-frees) run separately: they
+# never free by design, so in sanitizer trees LeakSanitizer is off for them.
+rm -f "$out.jsonl"
+never=$("$BUILD/tests/prog_schemes" --never-frees) || { echo "FAIL: $BUILD/tests/prog_schemes --never-frees"; exit 1; }
+freeing=$(grep -vxF -e "$never" <<<"$schemes" | paste -sd, -)
+[ -z "$never" ] && freeing=$(paste -sd, - <<<"$schemes")
+never=$(paste -sd, - <<<"$never")
 leak_env=()
 case "$BUILD" in *asan*) leak_env=(env "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0") ;; esac
 if "$bin" -m lfmap --scheme "$freeing" -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 --allocator glibc \
-    -o "$out.jsonl" >"$out" 2>&1 && { ! grep -qx leak <<<"$schemes" ||
-    "${leak_env[@]}" "$bin" -m lfmap --scheme leak -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 \
+    -o "$out.jsonl" >"$out" 2>&1 && { [ -z "$never" ] ||
+    "${leak_env[@]}" "$bin" -m lfmap --scheme "$never" -w 50/50,churn -n 2 -i 2000 -d 0.05 --repeat 1 \
         --allocator glibc -o "$out.jsonl" >>"$out" 2>&1; }; then
     lines=$(wc -l <"$out.jsonl")
     [ "$lines" -eq $((2 * nschemes)) ] || { echo "FAIL: --scheme all: $lines records, expected $((2 * nschemes))"; fail=1; }
@@ -169,6 +219,37 @@ else
     tail -n 20 "$out"
     fail=1
 fi
+
+# xenium under its own schemes (--scheme all names them too), pointer values
+# and a stalled reader: one series xenium/NAME each.
+rm -f "$out.jsonl"
+xschemes="epoch new-epoch debra quiescent-state hazard-pointer hazard-eras stamp-it"
+if "$bin" -m xenium --scheme all --values pointer -w churn -n 1 -i 1000 -d 0.1 --stall 0.05 --repeat 1 \
+    --allocator glibc -o "$out.jsonl" >"$out" 2>&1; then
+    for s in $xschemes; do
+        n=$(grep -c "\"series\":\"xenium/$s\".*\"stall\":{\"s\":0.05,.*\"timeseries\"" "$out.jsonl")
+        [ "$n" -eq 1 ] || { echo "FAIL: xenium --stall: $n records of series xenium/$s, expected 1"; fail=1; }
+    done
+else
+    echo "FAIL: the xenium run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+# Without -o the records go beside the program ($BUILD/records/), never into
+# the current directory or the source tree (they went to results/tmp/).
+build_dir=$(cd "$BUILD" && pwd)
+records=$build_dir/records
+record_lines() { cat "$records"/*.jsonl 2>/dev/null | wc -l; }
+before=$(record_lines)
+cwd=$(mktemp -d)
+if (cd "$cwd" && "$build_dir/lfbench" -m lfmap -w 95/5 -n 1 -i 1000 -d 0.02 --repeat 1 --no-check >/dev/null 2>&1); then
+    [ -z "$(ls -A "$cwd")" ] || { echo "FAIL: lfbench without -o wrote into the current directory: $(ls -A "$cwd")"; fail=1; }
+    [ "$(record_lines)" -gt "$before" ] || { echo "FAIL: lfbench without -o wrote no record into $records"; fail=1; }
+else
+    echo "FAIL: lfbench without -o failed"
+    fail=1
+fi
+rm -rf "$cwd"
 
 [ $fail -eq 0 ] && echo "ok: bad options rejected with exit 64, tiny run wrote its records, $nschemes scheme(s) side by side"
 exit $fail

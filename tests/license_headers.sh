@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Every source file (.c .h .cc .cpp .hpp .def .py .sh .mk, Makefile, .ci/run) names its
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
+# Every source file (.c .h .cc .cpp .hpp .def .py .sh .mk .go, Makefile, .ci/run) names its
 # license in an SPDX-License-Identifier line among its first three lines (a
 # shebang may come first), and LICENSE is there.
 set -u
@@ -11,7 +12,7 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
     files=$(find . -path ./build -prune -o -type f -print | sed 's|^\./||')
 fi
-missing=$(grep -E '\.(c|h|cc|cpp|hpp|def|py|sh|mk)$|(^|/)Makefile$|^\.ci/run$' <<<"$files" | while read -r f; do
+missing=$(grep -E '\.(c|h|cc|cpp|hpp|def|py|sh|mk|go)$|(^|/)Makefile$|^\.ci/run$' <<<"$files" | while read -r f; do
     [ -f "$f" ] || continue
     head -n 3 "$f" | grep -q 'SPDX-License-Identifier: ' || echo "$f"
 done)
@@ -20,4 +21,4 @@ if [ -n "$missing" ]; then
     echo "$missing" | sed 's/^/    /'
     exit 1
 fi
-echo "ok: $(grep -cE '\.(c|h|cc|cpp|hpp|def|py|sh|mk)$|(^|/)Makefile$|^\.ci/run$' <<<"$files") source files carry an SPDX line"
+echo "ok: $(grep -cE '\.(c|h|cc|cpp|hpp|def|py|sh|mk|go)$|(^|/)Makefile$|^\.ci/run$' <<<"$files") source files carry an SPDX line"

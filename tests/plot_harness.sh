@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # scripts/plot_harness.py's input handling: a tiny valid matrix
 # (tests/fixtures/harness-mini.jsonl: lfmap, mutex and plain, 95/5 and
 # hotkeys, 1e4 keys, 1 and 2 threads; with a bench_first growth file and a

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The reclamation-scheme figures and tables from raw records:
 # tests/fixtures/schemes-mini/ (a tiny scripts/run-scheme-matrix.sh run, with
 # a synthetic second scheme "leak" copied from the first so that grouping by

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # Every program of the project (the demo and the experiments/*.c benchmarks;
 # build/lfbench has tests/lfbench_options.sh) takes --help (usage on stdout,
 # exit 0) and rejects an unknown option, a stray argument, a missing value and

@@ -7,7 +7,7 @@ set -u
 BUILD=${BUILD:-build}
 cd "$(dirname "$0")/.." || exit 2
 # Same sanitizer settings as tests/run.sh when run on its own.
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 suppressions=$PWD/tests/tsan.supp}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 suppressions=$PWD/packaging/tsan.supp}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1}
 prog=$BUILD/tests/prog_rcu_early_free
 [ -x "$prog" ] || { echo "rcu_early_free: $prog not built"; exit 1; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # The shared library's thread-local accesses (Makefile, SHARED_TLS_DIALECT):
 # an operation makes at most one, and in a program linked with the library
 # at start-up none goes through __tls_get_addr.
@@ -22,33 +23,34 @@ command -v gdb >/dev/null || {
 }
 stage_install
 
-# Calls of __tls_get_addr inside the program's region, under library dir $1.
+# Calls of function $2 (default __tls_get_addr) inside the program's region,
+# under library dir $1.
 count_calls() {
-    local dir=$1 out
-    cat >"$tmp/count.gdb" <<'GDB'
+    local dir=$1 fn=${2:-__tls_get_addr} out
+    cat >"$tmp/count.gdb" <<GDB
 set breakpoint pending on
 set confirm off
-set $calls = 0
-set $counting = 0
-break __tls_get_addr
+set \$calls = 0
+set \$counting = 0
+break $fn
 commands 1
 silent
-if $counting && $_thread == 1
-set $calls = $calls + 1
+if \$counting && \$_thread == 1
+set \$calls = \$calls + 1
 end
 continue
 end
 break tls_region_begin
 commands 2
 silent
-set $counting = 1
+set \$counting = 1
 continue
 end
 break tls_region_end
 commands 3
 silent
-set $counting = 0
-printf "tls_get_addr calls in the region: %d\n", $calls
+set \$counting = 0
+printf "tls_get_addr calls in the region: %d\n", \$calls
 continue
 end
 run
@@ -73,6 +75,14 @@ if readelf -rW "$so" | grep -q 'R_X86_64_TLSDESC'; then
     vec=$(objdump -d --no-show-raw-insn "$so" | grep -cE '%[xyz]mm[0-9]|%st\(|%k[0-7]')
     [ "$vec" -eq 0 ] || die "$so uses TLS descriptors and $vec instructions touch vector or x87 registers"
     echo "ok: liblfmap.so (TLS descriptors): $ops operations, 0 calls of __tls_get_addr, no vector register"
+    # The descriptors themselves: in a program linked at start-up each one
+    # resolves to glibc's static resolver, _dl_tlsdesc_return; at most one
+    # call per operation (the count above is 0 whatever their number).
+    count_calls "$libdir" _dl_tlsdesc_return
+    [ "$calls" -ge 1 ] || die "no call of _dl_tlsdesc_return counted: the descriptor count counts nothing"
+    [ "$calls" -le "$ops" ] ||
+        die "liblfmap.so (TLS descriptors): $ops operations made $calls descriptor calls (more than one each)"
+    echo "ok: liblfmap.so (TLS descriptors): $ops operations, $calls descriptor calls"
 else
     [ "$calls" -le "$ops" ] || die "liblfmap.so: $ops operations called __tls_get_addr $calls times (more than one each)"
     echo "ok: liblfmap.so (no TLS descriptors): $ops operations, $calls calls of __tls_get_addr"
@@ -80,7 +90,10 @@ fi
 
 # The default model, built here from the same sources (no LTO, to be quick).
 gd=$tmp/gd
-make -s BUILD="$gd" CC="$CC" SHARED_TLS_DIALECT= LTO= "$gd/liblfmap.so" >"$tmp/gd.log" 2>&1 ||
+# Without the calling make's MAKEFLAGS: under `make perturb` they carry
+# EXTRA_CFLAGS, whose hooks make thread-local accesses of their own.
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    make -s BUILD="$gd" CC="$CC" SHARED_TLS_DIALECT= LTO= EXTRA_CFLAGS= "$gd/liblfmap.so" >"$tmp/gd.log" 2>&1 ||
     die "cannot build the global-dynamic variant:"$'\n'"$(tail -n 20 "$tmp/gd.log")"
 ! readelf -rW "$gd/liblfmap.so" | grep -q 'R_X86_64_TLSDESC' || die "SHARED_TLS_DIALECT= still built TLS descriptors"
 count_calls "$gd"

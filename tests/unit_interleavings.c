@@ -17,6 +17,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #ifdef LFMAP_PERTURB
@@ -269,6 +271,94 @@ START_TEST(stale_migrator_cannot_refreeze_a_moved_slot)
     lfmap_thread_unregister();
 }
 END_TEST
+
+/* ---- A writer keeps its successor across a stop-the-world help (second
+ * review of issue 18).  W's insert starts the first resize t -> nt and,
+ * the table being one migration chunk, finishes it at once; write_run
+ * then protects nt (lf_protect_next) and helps (lf_table_help_migration).
+ * The help used to protect nt again (lf_table_finish_migration): with nt
+ * retired meanwhile the re-validation failed and dropped W's protection
+ * (and he moved W's era past nt), a scan freed nt, and W went on inside
+ * it (he and ck-hp: a segmentation fault here; ibr's interval kept nt).
+ * The table allocator below unmaps what it frees, so a writer inside a
+ * freed table faults; under section schemes nothing could free nt. */
+static _Atomic unsigned nfreed; /* tables freed */
+
+static void *unmapping_alloc(size_t size, void *ctx)
+{
+    (void)ctx;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* zeroed */
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmapping_free(void *p, size_t size, void *ctx)
+{
+    (void)ctx;
+    munmap(p, size); /* any later access faults */
+    atomic_fetch_add(&nfreed, 1);
+}
+
+static const struct lfmap_allocator unmapping = {.alloc = unmapping_alloc, .free = unmapping_free};
+static _Atomic uint64_t w_last; /* the last key W inserted */
+
+static void *first_resize_writer(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    stoppable = true; /* the first migration W meets is the one it finished */
+    for (uint64_t k = 1; k <= 64; k++) {
+        ck_assert_int_eq(lfmap_insert(map, k, k), 1);
+        atomic_store(&w_last, k);
+    }
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+static uint64_t h_next; /* the helping thread's next key */
+
+static void retire_successor_and_scan(void)
+{
+    struct lfmap_stats st;
+    lfmap_get_stats(map, &st);
+    uint64_t r0 = st.resizes;
+    while (st.resizes == r0) {
+        ck_assert_int_eq(lfmap_insert(map, h_next, h_next), 1);
+        h_next++;
+        lfmap_get_stats(map, &st);
+    }
+    for (int i = 0; i < 4; i++)
+        lfmap_quiescent();
+}
+
+START_TEST(writer_keeps_its_successor_through_a_help)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    atomic_store(&nfreed, 0);
+    h_next = 1000000;
+    struct lfmap_config cfg = {.seed = SEED, .allocator = &unmapping};
+    map = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(map);
+    struct stopper st;
+    stopper_init2(&st, LFMAP_HOOK_WRITER_BEFORE_HELP, LFMAP_HOOK_WRITER_AFTER_HELP, 2);
+    pthread_t th;
+    pthread_create(&th, NULL, first_resize_writer, NULL);
+    ck_assert(wait_reached(&st)); /* W holds nt, t -> nt already promoted */
+    retire_successor_and_scan();  /* nt -> nn: nt retired, held by W */
+    sem_post(&st.release);
+    ck_assert(wait_reached(&st)); /* W helped (nothing left to do) */
+    retire_successor_and_scan();  /* a scan after the help: nt must still be held */
+    sem_post(&st.release);
+    pthread_join(th, NULL);
+    lf_hook_set(NULL, NULL);
+    for (uint64_t k = 1; k <= 64; k++) {
+        uint64_t v = 0;
+        ck_assert_msg(lfmap_get(map, k, &v) && v == k, "%s: key %llu lost", lfmap_reclamation(map),
+                      (unsigned long long)k);
+    }
+    lfmap_free(map);
+    lfmap_thread_unregister();
+}
+END_TEST
 #endif
 
 int main(void)
@@ -281,6 +371,7 @@ int main(void)
     tcase_add_test(tc, revivals_while_successor_is_sized);
     tcase_add_test(tc, late_claim_cannot_extend_a_frozen_path);
     tcase_add_test(tc, stale_migrator_cannot_refreeze_a_moved_slot);
+    tcase_add_test(tc, writer_keeps_its_successor_through_a_help);
     suite_add_tcase(s, tc);
     return ck_run_suite(s, true);
 #else

@@ -163,6 +163,47 @@ START_TEST(test_hotkeys)
 }
 END_TEST
 
+/* hotkeys-churn: the article's pattern.  Writes are put+remove pairs of hot
+ * keys that are not prefilled (indices [initial, initial + hot_keys)), half
+ * the reads go to them and the rest to prefilled keys; -empty is the same
+ * stream with nothing prefilled. */
+START_TEST(test_hotkeys_churn)
+{
+    const char *names[] = {"hotkeys-churn", "hotkeys-churn-empty"};
+    for (int k = 0; k < 2; k++) {
+        struct lfb_workload w = mixed(names[k], LFB_MIX_INSERT_REMOVE, LFB_DIST_UNIFORM, 0);
+        lfb_workload_size(&w, 10000, 0);
+        ck_assert_uint_eq(w.range, 10000 + w.hot_keys);
+        ck_assert_uint_eq(w.prefill, k == 0 ? 10000 : 0);
+        struct lfb_perm perm;
+        uint64_t *s = stream_for(&w, &perm);
+        uint64_t *index_of = malloc((w.range + 1) * sizeof *index_of);
+        for (uint64_t i = 0; i < w.range; i++)
+            index_of[lfb_key_of(&perm, i)] = i;
+        size_t writes = 0, reads = 0, hot_reads = 0;
+        for (size_t i = 0; i < STREAM_LEN; i++) {
+            uint64_t idx = index_of[lfb_key_from(s[i])];
+            bool hot = idx >= w.initial && idx < w.initial + w.hot_keys;
+            if (lfb_op_of(s[i]) == LFB_OP_PUT_REMOVE) {
+                writes++;
+                ck_assert_msg(hot, "%s: a write of key index %llu, outside the hot set", names[k],
+                              (unsigned long long)idx);
+            } else {
+                ck_assert(lfb_op_of(s[i]) == LFB_OP_GET);
+                reads++;
+                hot_reads += hot;
+            }
+        }
+        double upd = 100.0 * (double)writes / STREAM_LEN;
+        ck_assert_msg(fabs(upd - LFB_HOTKEYS_UPDATE_PCT) < MIX_TOLERANCE_PCT, "%s: %.2f%% writes", names[k], upd);
+        double hot_share = (double)hot_reads / (double)reads;
+        ck_assert_msg(fabs(hot_share - LFB_HOT_READ_SHARE) < 0.01, "%s: %.3f of reads hot", names[k], hot_share);
+        free(index_of);
+        free(s);
+    }
+}
+END_TEST
+
 START_TEST(test_presets)
 {
     struct lfb_workload w;
@@ -200,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_uniform_keys);
     tcase_add_test(tc, test_zipf);
     tcase_add_test(tc, test_hotkeys);
+    tcase_add_test(tc, test_hotkeys_churn);
     tcase_add_test(tc, test_presets);
     tcase_add_test(tc, test_permutation_is_bijective);
     suite_add_tcase(s, tc);

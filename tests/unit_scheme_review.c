@@ -16,6 +16,8 @@
 
 #include "ck_fast.h"
 #include "ck_run.h"
+#include "test_alloc.h"
+#include "scheme_props.h"
 #include "test_values.h"
 #include "testutil.h"
 
@@ -30,6 +32,10 @@
 #include <urcu/urcu-bp.h>
 #include <urcu/urcu-mb.h>
 #include <urcu/urcu-qsbr.h>
+
+/* liburcu's call-rcu.h declares rcu_barrier for the first flavour included
+ * only (urcu-bp here); qsbr's is the same function of liburcu-qsbr. */
+void urcu_qsbr_barrier(void);
 
 static uint64_t obj_new(void)
 {
@@ -72,7 +78,7 @@ START_TEST(same_value_put_and_cas_destroy_exactly_once)
     counts_reset();
     ck_assert_int_eq(lfmap_thread_register(), 0);
     lfmap *m = map_of(NULL, obj_destroy);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     uint64_t p = obj_new();
     ck_assert_int_eq(lfmap_put(m, 7, p, NULL), 1);
     for (int i = 0; i < 100; i++) {
@@ -355,6 +361,21 @@ END_TEST
  * for.  Documented usage: lfmap_thread_offline() around the blocking call. */
 static struct lfmap_config qsbr_cfg = {.reclamation = "urcu-qsbr"};
 
+/* The program registers the thread with liburcu-qsbr itself, then lfmap
+ * uses that registration for a map holding key 1.  NULL outside the
+ * urcu-qsbr pass. */
+static lfmap *qsbr_map_on_the_programs_registration(void)
+{
+    if (!only_in_pass("urcu-qsbr"))
+        return NULL;
+    urcu_qsbr_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = lfmap_new(&qsbr_cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* lfmap uses the program's registration */
+    return m;
+}
+
 static void *qsbr_worker(void *arg)
 {
     (void)arg;
@@ -399,13 +420,9 @@ END_TEST
  * thread the program had taken offline itself (urcu-qsbr). */
 START_TEST(qsbr_online_leaves_the_programs_offline_alone)
 {
-    if (!only_in_pass("urcu-qsbr"))
+    lfmap *m = qsbr_map_on_the_programs_registration();
+    if (!m)
         return;
-    urcu_qsbr_register_thread();
-    ck_assert_int_eq(lfmap_thread_register(), 0);
-    lfmap *m = lfmap_new(&qsbr_cfg);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_int_eq(lfmap_put(m, 1, 1, NULL), 1); /* lfmap uses the program's registration */
     urcu_qsbr_thread_offline(); /* the program's own offline */
     lfmap_thread_offline();
     lfmap_thread_online();
@@ -448,7 +465,7 @@ START_TEST(nothing_pending_once_quiescent)
     counts_reset();
     ck_assert_int_eq(lfmap_thread_register(), 0);
     lfmap *m = map_of(NULL, obj_destroy);
-    bool leak = !strcmp(lfmap_reclamation(m), "leak");
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
     pthread_t th[2];
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&th[i], NULL, churner, m), 0);
@@ -560,6 +577,537 @@ START_TEST(unregister_runs_callbacks_while_all_schemes_registered)
 }
 END_TEST
 
+/* ======================================================================
+ * Second review (issue 18): one test per defect; each fails on the code
+ * before its fix, through the public API.
+ * ====================================================================== */
+
+/* Integer values with a destructor that counts destructions per value. */
+#define IV_MAX 64u
+static _Atomic unsigned iv_destroyed[IV_MAX];
+
+static void iv_destroy(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    if (v < IV_MAX)
+        atomic_fetch_add(&iv_destroyed[v], 1);
+}
+
+static void iv_reset(void)
+{
+    for (unsigned i = 0; i < IV_MAX; i++)
+        atomic_store(&iv_destroyed[i], 0);
+}
+
+/* Retires values on m from another thread and drives reclamation (scans,
+ * epochs, quiescent states), so that whatever a scheme may free is freed. */
+struct churn_arg {
+    lfmap *m;
+    uint64_t key;
+};
+
+static void *churn_and_reclaim(void *arg)
+{
+    struct churn_arg *a = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    for (int round = 0; round < 20; round++) {
+        for (uint64_t i = 0; i < 100; i++)
+            ck_assert_int_ge(lfmap_put(a->m, a->key, IV_MAX + i, NULL), 0); /* values past IV_MAX: not counted */
+        lfmap_quiescent();
+        nap_us(1000);
+    }
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+static void churn_elsewhere(lfmap *m, uint64_t key)
+{
+    struct churn_arg a = {m, key};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, churn_and_reclaim, &a), 0);
+    pthread_join(t, NULL);
+}
+
+/* ---- Defect 1: ck-hp never protected the value 0 (its hazard is NULL, an
+ * empty slot); a 0 returned by lfmap_get, or by put in *old, was destroyed
+ * while the reader still held lfmap_read_lock.  Every scheme. */
+START_TEST(value_zero_protected_like_any_other)
+{
+    iv_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(NULL, iv_destroy);
+    ck_assert_int_eq(lfmap_insert(m, 1, 0), 1);
+    ck_assert_int_eq(lfmap_insert(m, 2, 1), 1);
+    uint64_t got = 99, old = 99;
+    lfmap_read_lock(m);
+    ck_assert(lfmap_get(m, 1, &got));
+    ck_assert_uint_eq(got, 0);
+    /* Another thread replaces it (retiring it) and reclaims. */
+    struct churn_arg a = {m, 1};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, churn_and_reclaim, &a), 0);
+    pthread_join(t, NULL);
+    ck_assert_msg(atomic_load(&iv_destroyed[0]) == 0,
+                  "%s: the value 0 lfmap_get returned was destroyed inside lfmap_read_lock",
+                  lfmap_reclamation(m));
+    lfmap_read_unlock(m);
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
+    /* Let that 0 be destroyed now, so that the count below is about the
+     * next one only. */
+    for (int i = 0; i < 2000 && !leak && atomic_load(&iv_destroyed[0]) == 0; i++) {
+        churn_elsewhere(m, 5);
+        lfmap_quiescent();
+    }
+    /* The same for *old: 0 stored under key 3, replaced by our put. */
+    ck_assert_int_eq(lfmap_insert(m, 3, 0), 1);
+    lfmap_read_lock(m);
+    ck_assert_int_eq(lfmap_put(m, 3, 2, &old), 0);
+    ck_assert_uint_eq(old, 0);
+    unsigned before = atomic_load(&iv_destroyed[0]);
+    churn_elsewhere(m, 4);
+    ck_assert_msg(atomic_load(&iv_destroyed[0]) == before,
+                  "%s: the value 0 lfmap_put returned in *old was destroyed inside lfmap_read_lock",
+                  lfmap_reclamation(m));
+    lfmap_read_unlock(m);
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (!leak) {
+        for (int i = 0; i < 2000 && atomic_load(&iv_destroyed[0]) < 2; i++)
+            nap_us(1000); /* liburcu frees on its call_rcu thread */
+        ck_assert_uint_eq(atomic_load(&iv_destroyed[0]), 2);
+        ck_assert_uint_eq(atomic_load(&iv_destroyed[1]), 1);
+        ck_assert_uint_eq(atomic_load(&iv_destroyed[2]), 1);
+    }
+}
+END_TEST
+
+/* ---- Defect 2: lfmap_free of a urcu-qsbr map took the thread offline for
+ * its barrier even when the registration was the program's and the
+ * program was inside its own urcu_qsbr_read_lock section: the program's
+ * grace period completed inside its section.  liburcu-qsbr cannot tell a
+ * section from "online" (its read lock is empty), so lfmap_free never
+ * waits on an online thread whose registration is the program's; what it
+ * promises then is that the map's memory is freed by reclamation, by the
+ * program's next urcu_qsbr_barrier() at the latest. */
+static _Atomic int gp_done;
+
+static void *synchronize_once(void *arg)
+{
+    (void)arg;
+    urcu_qsbr_synchronize_rcu(); /* an unregistered thread may wait for a grace period */
+    atomic_store(&gp_done, 1);
+    return NULL;
+}
+
+START_TEST(qsbr_free_keeps_the_programs_section)
+{
+    if (!only_in_pass("urcu-qsbr"))
+        return;
+    struct test_alloc ta;
+    ta_init(&ta);
+    atomic_store(&gp_done, 0);
+    urcu_qsbr_register_thread();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.reclamation = "urcu-qsbr", .allocator = &ta.iface};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    for (uint64_t k = 0; k < 5000; k++) /* resizes: retired tables wait for a grace period */
+        ck_assert_int_eq(lfmap_put(m, k, k, NULL), 1);
+    struct lfmap_stats st;
+    lfmap_get_stats(m, &st);
+    ck_assert_uint_ge(st.resizes, 2);
+    urcu_qsbr_read_lock(); /* the program's own section */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, synchronize_once, NULL), 0);
+    nap_us(50000);
+    ck_assert_int_eq(atomic_load(&gp_done), 0); /* our section holds it */
+    lfmap_free(m);
+    nap_us(50000);
+    ck_assert_msg(!atomic_load(&gp_done),
+                  "lfmap_free ended the program's urcu-qsbr read-side section: a grace period completed inside it");
+    ck_assert_msg(urcu_qsbr_read_ongoing(), "lfmap_free left the program's thread offline");
+    urcu_qsbr_read_unlock();
+    /* Out of the section: a quiescent state through lfmap too, which tells
+     * ThreadSanitizer what liburcu's own calls below cannot (the retired
+     * tables' frees follow this thread's reads of them). */
+    lfmap_quiescent();
+    urcu_qsbr_thread_offline(); /* blocking: offline, so that its grace period can end */
+    pthread_join(t, NULL);
+    urcu_qsbr_thread_online();
+    lfmap_thread_unregister();
+    /* The promise: the program's barrier, offline, frees the rest. */
+    urcu_qsbr_thread_offline();
+    urcu_qsbr_barrier();
+    ck_assert_msg(ta_live(&ta) == 0, "%zu blocks of the freed map still allocated after urcu_qsbr_barrier()",
+                  ta_live(&ta));
+    urcu_qsbr_thread_online();
+    urcu_qsbr_unregister_thread();
+    ck_assert_uint_eq(atomic_load(&ta.bad_frees), 0);
+    ta_destroy(&ta);
+}
+END_TEST
+
+/* ---- Defect 3: under ck-hp, callbacks deferred by another thread's
+ * section ran at the internal unlock of lfmap_get_stats and of
+ * lfmap_foreach: a destructor that takes a lock held around those calls
+ * deadlocked.  Every scheme: no destructor runs on the calling thread
+ * inside either (no resize is in progress for foreach to finish). */
+static _Thread_local bool inside_call;
+static _Atomic unsigned destroyed_inside;
+
+static void flag_destroy(uint64_t v, void *ctx)
+{
+    if (inside_call)
+        atomic_fetch_add(&destroyed_inside, 1);
+    obj_destroy(v, ctx);
+}
+
+static lfmap *d3_map;
+static _Atomic int d3_phase;
+
+static void *d3_writer(void *arg)
+{
+    (void)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap_read_lock(d3_map);
+    /* Retires inside a section: ck-hp defers what its scans find free. */
+    for (int i = 0; i < 512; i++)
+        ck_assert_int_eq(lfmap_put(d3_map, (uint64_t)(i % 16), obj_new(), NULL), 0);
+    atomic_store(&d3_phase, 1);
+    while (atomic_load(&d3_phase) != 2)
+        nap_us(200);
+    lfmap_read_unlock(d3_map);
+    lfmap_quiescent();
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+static int count_cb(uint64_t key, uint64_t value, void *arg)
+{
+    (void)key;
+    (void)value;
+    ++*(unsigned *)arg;
+    return 0;
+}
+
+START_TEST(no_destructor_inside_stats_or_foreach)
+{
+    counts_reset();
+    atomic_store(&destroyed_inside, 0);
+    atomic_store(&d3_phase, 0);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    d3_map = map_of(NULL, flag_destroy);
+    for (uint64_t k = 0; k < 16; k++)
+        ck_assert_int_eq(lfmap_put(d3_map, k, obj_new(), NULL), 1);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, d3_writer, NULL), 0);
+    while (atomic_load(&d3_phase) != 1)
+        nap_us(200);
+    struct lfmap_stats st;
+    inside_call = true;
+    lfmap_get_stats(d3_map, &st);
+    inside_call = false;
+    ck_assert_msg(atomic_load(&destroyed_inside) == 0, "%s: %u destructors ran inside lfmap_get_stats",
+                  lfmap_reclamation(d3_map), atomic_load(&destroyed_inside));
+    unsigned n = 0;
+    inside_call = true;
+    ck_assert_int_eq(lfmap_foreach(d3_map, count_cb, &n), 0);
+    inside_call = false;
+    ck_assert_uint_eq(n, 16);
+    ck_assert_msg(atomic_load(&destroyed_inside) == 0, "%s: %u destructors ran inside lfmap_foreach",
+                  lfmap_reclamation(d3_map), atomic_load(&destroyed_inside));
+    atomic_store(&d3_phase, 2);
+    pthread_join(t, NULL);
+    bool leak = scheme_never_frees(lfmap_reclamation(d3_map));
+    lfmap_free(d3_map);
+    lfmap_thread_unregister();
+    if (!leak) {
+        for (int i = 0; i < 2000 && atomic_load(&destroyed) != atomic_load(&created); i++)
+            nap_us(1000);
+        ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    }
+    graveyard_free();
+}
+END_TEST
+
+/* Ends a test that retired exactly one counted object: frees m, leaves,
+ * and (unless the scheme never frees) waits up to 2 s for the object's
+ * destruction, which must come exactly once. */
+static void free_and_expect_one_destroyed(lfmap *m)
+{
+    bool leak = scheme_never_frees(lfmap_reclamation(m));
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    if (!leak) {
+        for (int i = 0; i < 2000 && atomic_load(&destroyed) != 1; i++)
+            nap_us(1000);
+        ck_assert_uint_eq(atomic_load(&destroyed), 1);
+    }
+    graveyard_free();
+}
+
+/* ---- Defect 4a: under ck-hp the values lfmap_foreach passed to its
+ * callback were never protected, even inside lfmap_read_lock.  Every
+ * scheme: inside lfmap_read_lock, the value fn receives stays alive until
+ * fn returns, however another thread replaces it meanwhile. */
+static lfmap *fe_map;
+
+static int hold_and_replace(uint64_t key, uint64_t value, void *arg)
+{
+    (void)arg;
+    /* Another thread replaces this very value, then reclaims. */
+    pthread_t t;
+    struct churn_arg a = {fe_map, key};
+    ck_assert_int_eq(pthread_create(&t, NULL, churn_and_reclaim, &a), 0);
+    pthread_join(t, NULL);
+    ck_assert_msg(obj_live(value), "%s: the value lfmap_foreach passed was destroyed before the callback returned",
+                  lfmap_reclamation(fe_map));
+    return 1;
+}
+
+static void obj_or_int_destroy(uint64_t v, void *ctx)
+{
+    if (v >= IV_MAX + 100) /* the churn's integers are not objects */
+        obj_destroy(v, ctx);
+}
+
+START_TEST(foreach_values_protected_inside_read_lock)
+{
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    fe_map = map_of(NULL, obj_or_int_destroy);
+    ck_assert_int_eq(lfmap_put(fe_map, 5, obj_new(), NULL), 1);
+    lfmap_read_lock(fe_map);
+    ck_assert_int_eq(lfmap_foreach(fe_map, hold_and_replace, NULL), 1);
+    lfmap_read_unlock(fe_map);
+    free_and_expect_one_destroyed(fe_map);
+}
+END_TEST
+
+/* A reader that holds a section of m, with key 1's value got inside it:
+ * phase 1 once it is in, until phase 2 or max_ms have passed. */
+struct holder {
+    lfmap *m;
+    long max_ms;
+    _Atomic int phase;
+};
+
+static void *hold_section(void *arg)
+{
+    struct holder *h = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap_read_lock(h->m);
+    uint64_t v;
+    ck_assert(lfmap_get(h->m, 1, &v));
+    atomic_store(&h->phase, 1);
+    for (long i = 0; i < h->max_ms && atomic_load(&h->phase) != 2; i++)
+        nap_us(1000);
+    lfmap_read_unlock(h->m);
+    lfmap_quiescent();
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+static void start_holder(struct holder *h, pthread_t *t)
+{
+    atomic_store(&h->phase, 0);
+    ck_assert_int_eq(pthread_create(t, NULL, hold_section, h), 0);
+    while (atomic_load(&h->phase) != 1)
+        nap_us(200);
+}
+
+/* ---- Defect 4b: ck-epoch's lfmap_free busy-spun while it waited for a
+ * reader (1.45 s of CPU in a 1.98 s wait).  Every scheme: a wait for a
+ * reader sleeps. */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(free_waits_without_spinning)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    static struct holder h = {.max_ms = 400};
+    h.m = map_of(NULL, NULL);
+    ck_assert_int_eq(lfmap_put(h.m, 1, 1, NULL), 1);
+    pthread_t t;
+    start_holder(&h, &t);
+    lfmap *m = map_of(NULL, NULL);
+    for (uint64_t k = 0; k < 3000; k++) /* resizes: retired tables to wait for */
+        ck_assert_int_eq(lfmap_put(m, k, k, NULL), 1);
+    lfmap_quiescent();
+    double w0 = tu_now(), c0 = thread_cpu_s();
+    lfmap_free(m);
+    double wall = tu_now() - w0, cpu = thread_cpu_s() - c0;
+    ck_assert_msg(cpu <= 0.25 * wall + 0.02, "%s: lfmap_free used %.3f s of CPU in a %.3f s wait",
+                  lfmap_reclamation(h.m), cpu, wall);
+    pthread_join(t, NULL);
+    lfmap_free(h.m);
+    lfmap_thread_unregister();
+}
+END_TEST
+
+/* ---- Defect 4c: ck-hp's lfmap_free waited until nothing at all was
+ * pending in the scheme, so a reader stalled in a section of an unrelated
+ * map held it back.  Hazard schemes: lfmap_free waits for its own map's
+ * objects only (the unrelated map is created after the reader stalled, so
+ * that no era of the reader covers its tables either). */
+/* ---- lfmap_free inside another scheme's value_free (review of issue
+ * 18): a value_free of a map of the default scheme (run by liburcu's
+ * call_rcu worker) frees a map of a hazard or era scheme while a reader of
+ * that scheme stalls in a section of a third map.  lib/lfmap.h says
+ * lfmap_free does not wait in a callback; the era schemes' may_wait only
+ * knew their own callbacks, so it waited for the reader (2 s), and the
+ * worker, and every default-scheme map's reclamation, waited with it. */
+static lfmap *xcb_victim;
+
+static void free_victim_value(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    if (v == 1)
+        lfmap_free(xcb_victim);
+}
+
+START_TEST(free_inside_another_schemes_value_free_does_not_wait)
+{
+    const char *outer = lfmap_reclamation_scheme(0); /* the built-in default: its callbacks run on a worker */
+    if (!only_in_pass(outer))
+        return;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
+        const char *s = lfmap_reclamation_scheme(i);
+        if (!scheme_has_hazards(s) || !strcmp(s, outer))
+            continue;
+        static struct holder h = {.max_ms = 3000};
+        struct lfmap_config inner = {.reclamation = s};
+        h.m = lfmap_new(&inner);
+        ck_assert_ptr_nonnull(h.m);
+        ck_assert_int_eq(lfmap_put(h.m, 1, 1, NULL), 1);
+        xcb_victim = lfmap_new(&inner); /* before the reader: its era covers the first table */
+        ck_assert_ptr_nonnull(xcb_victim);
+        pthread_t t;
+        start_holder(&h, &t);
+        for (uint64_t k = 0; k < 200; k++) /* resizes: retired tables the reader may hold */
+            ck_assert_int_eq(lfmap_insert(xcb_victim, k, k), 1);
+        struct lfmap_config cfg = {.reclamation = outer, .value_free = free_victim_value};
+        lfmap *a = lfmap_new(&cfg);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_int_eq(lfmap_insert(a, 7, 1), 1);
+        ck_assert_int_eq(lfmap_remove(a, 7, NULL), 1); /* its value_free frees xcb_victim */
+        double w0 = tu_now();
+        lfmap_free(a); /* waits for a's callbacks */
+        double wall = tu_now() - w0;
+        bool reader_still_in = atomic_load(&h.phase) == 1;
+        atomic_store(&h.phase, 2);
+        pthread_join(t, NULL);
+        lfmap_free(h.m);
+        ck_assert_msg(wall < 1.0 || !reader_still_in,
+                      "%s: lfmap_free of its map inside a %s value_free waited %.2f s for a stalled reader", s,
+                      outer, wall);
+    }
+    lfmap_thread_unregister();
+}
+END_TEST
+
+static void free_beside_a_stalled_reader(const char *scheme)
+{
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    static struct holder h = {.max_ms = 3000};
+    h.m = map_of(scheme, obj_destroy);
+    ck_assert_int_eq(lfmap_put(h.m, 1, obj_new(), NULL), 1);
+    pthread_t t;
+    start_holder(&h, &t);
+    ck_assert_int_eq(lfmap_put(h.m, 1, obj_new(), NULL), 0); /* retired, held by the reader */
+    lfmap_quiescent();
+    lfmap *m = map_of(scheme, NULL);
+    for (uint64_t k = 0; k < 3000; k++) /* resizes: retired tables */
+        ck_assert_int_eq(lfmap_put(m, k, k, NULL), 1);
+    double w0 = tu_now();
+    lfmap_free(m);
+    double wall = tu_now() - w0;
+    bool reader_still_in = atomic_load(&h.phase) == 1;
+    atomic_store(&h.phase, 2);
+    pthread_join(t, NULL);
+    ck_assert_msg(wall < 1.0 && reader_still_in, "%s: lfmap_free waited %.2f s for a reader of another map",
+                  scheme, wall);
+    lfmap_free(h.m);
+    lfmap_thread_unregister();
+    ck_assert_uint_eq(atomic_load(&destroyed), atomic_load(&created));
+    graveyard_free();
+}
+
+START_TEST(hazard_free_ignores_unrelated_stalled_reader)
+{
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
+        const char *s = lfmap_reclamation_scheme(i);
+        if (scheme_has_hazards(s) && only_in_pass(s))
+            free_beside_a_stalled_reader(s);
+    }
+}
+END_TEST
+
+/* ---- Defect 4d: with the program's own urcu-qsbr registration,
+ * lfmap_thread_unregister left lfmap's "took it offline" mark behind, so a
+ * later lfmap_thread_online brought online a thread the program had taken
+ * offline itself (and the program's thread stayed offline meanwhile). */
+START_TEST(qsbr_unregister_leaves_the_programs_state)
+{
+    lfmap *m = qsbr_map_on_the_programs_registration();
+    if (!m)
+        return;
+    lfmap_thread_offline(); /* lfmap's own offline */
+    lfmap_thread_unregister();
+    ck_assert_msg(urcu_qsbr_read_ongoing(), "lfmap_thread_unregister left the program's thread offline");
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    ck_assert_int_eq(lfmap_put(m, 2, 2, NULL), 1);
+    urcu_qsbr_thread_offline(); /* the program's own offline */
+    lfmap_thread_online();
+    ck_assert_msg(!urcu_qsbr_read_ongoing(), "lfmap_thread_online undid the program's own offline");
+    urcu_qsbr_thread_online();
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    urcu_qsbr_thread_offline();
+    urcu_qsbr_barrier(); /* lfmap_free did not wait (the program's registration, online) */
+    urcu_qsbr_thread_online();
+    urcu_qsbr_unregister_thread();
+}
+END_TEST
+
+/* ---- Defect 4e: lfmap_thread_unregister inside lfmap_read_lock left
+ * ebr's nesting depth set, and the thread's later sections (after it
+ * registered again) announced nothing: a value got in such a section was
+ * freed under the reader.  Now the unregister ends the thread's sections
+ * (lib/lfmap.h).  Every scheme but urcu-bp, whose registration lfmap never
+ * ends (liburcu-bp ends it at thread exit). */
+START_TEST(sections_after_unregister_inside_one)
+{
+    counts_reset();
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap *m = map_of(NULL, obj_or_int_destroy);
+    if (!strcmp(lfmap_reclamation(m), "urcu-bp")) {
+        lfmap_free(m);
+        lfmap_thread_unregister();
+        return;
+    }
+    ck_assert_int_eq(lfmap_put(m, 1, obj_new(), NULL), 1);
+    lfmap_read_lock(m);
+    lfmap_thread_unregister(); /* inside the section: it ends it */
+    lfmap_read_unlock(m);      /* unregistered: ignored */
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    lfmap_read_lock(m);
+    uint64_t v;
+    ck_assert(lfmap_get(m, 1, &v));
+    churn_elsewhere(m, 1); /* replaces it and reclaims */
+    ck_assert_msg(obj_live(v), "%s: a value got in a section after an unregister inside a section was freed",
+                  lfmap_reclamation(m));
+    lfmap_read_unlock(m);
+    free_and_expect_one_destroyed(m);
+}
+END_TEST
+
 static Suite *review_suite(void)
 {
     Suite *s = suite_create("scheme_review");
@@ -577,6 +1125,15 @@ static Suite *review_suite(void)
     tcase_add_test(tc, qsbr_online_leaves_the_programs_offline_alone);
     tcase_add_test(tc, nothing_pending_once_quiescent);
     tcase_add_test(tc, unregister_runs_callbacks_while_all_schemes_registered);
+    tcase_add_test(tc, value_zero_protected_like_any_other);
+    tcase_add_test(tc, qsbr_free_keeps_the_programs_section);
+    tcase_add_test(tc, no_destructor_inside_stats_or_foreach);
+    tcase_add_test(tc, foreach_values_protected_inside_read_lock);
+    tcase_add_test(tc, free_waits_without_spinning);
+    tcase_add_test(tc, hazard_free_ignores_unrelated_stalled_reader);
+    tcase_add_test(tc, free_inside_another_schemes_value_free_does_not_wait);
+    tcase_add_test(tc, qsbr_unregister_leaves_the_programs_state);
+    tcase_add_test(tc, sections_after_unregister_inside_one);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# lfmap-suite: full (not in the library suite of make tsan / make perturb: tests/run.sh)
 # scripts/update_notes_tables.py replaces exactly the lines between each
 # BEGIN/END marker pair (everything else byte for byte), is idempotent, and
 # fails clearly, writing nothing, when a marker is missing, duplicated, out

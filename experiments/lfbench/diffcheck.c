@@ -26,6 +26,7 @@ static uint64_t value_for(uint64_t key, uint64_t version)
 struct diff_ctx {
     const struct lfb_map_ops *ops;
     const char *scheme;
+    unsigned lock_kind;
     uint64_t count, range, seed;
     struct lfcli_err *err;
     int rc;
@@ -47,7 +48,8 @@ static void *diff_thread(void *arg)
 {
     struct diff_ctx *c = arg;
     const struct lfb_map_ops *ops = c->ops;
-    struct lfb_map_config cfg = {.capacity = 0, .seed = c->seed, .threads = 1, .scheme = c->scheme};
+    struct lfb_map_config cfg = {.capacity = 0, .seed = c->seed, .threads = 1, .scheme = c->scheme,
+                                 .lock_kind = c->lock_kind};
     void *m = ops->create(&cfg);
     if (!m) {
         c->rc = lfcli_fail(c->err, "%s: create failed", ops->name);
@@ -62,6 +64,16 @@ static void *diff_thread(void *arg)
     enter(ops, m);
     struct lfb_rng r = {c->seed};
     c->rc = 0;
+    /* The prefill path first (cow loads in place, the others insert):
+     * every other key, so later inserts find both present and absent keys. */
+    bool (*load)(void *, uint64_t, uint64_t) = ops->load ? ops->load : ops->insert;
+    for (uint64_t key = 1; key <= c->range && c->rc == 0; key += 2) {
+        uint64_t val = value_for(key, 0);
+        bool rm = load(m, key, val);
+        bool rp = plain_insert(&ref, key, val) == 1;
+        if (rm != rp)
+            c->rc = lfcli_fail(c->err, "%s: load(%" PRIu64 ") = %d, plain map says %d", ops->name, key, rm, rp);
+    }
     for (uint64_t i = 0; i < c->count && c->rc == 0; i++) {
         uint64_t key = 1 + lfb_rng_below(&r, c->range);
         uint64_t val = value_for(key, i);
@@ -121,8 +133,8 @@ static void *diff_thread(void *arg)
     }
     struct lfb_map_stats st;
     ops->stats(m, &st);
-    if (c->rc == 0 && st.size != plain_size(&ref))
-        c->rc = lfcli_fail(c->err, "%s: size %" PRIu64 ", plain map says %zu", ops->name, st.size,
+    if (c->rc == 0 && st.size != (int64_t)plain_size(&ref))
+        c->rc = lfcli_fail(c->err, "%s: size %" PRId64 ", plain map says %zu", ops->name, st.size,
                            plain_size(&ref));
     ops->destroy(m);
     leave(ops, m);
@@ -139,7 +151,13 @@ int lfb_check_differential(const struct lfb_map_ops *ops, uint64_t ops_count, ui
 int lfb_check_differential_scheme(const struct lfb_map_ops *ops, const char *scheme, uint64_t ops_count,
                                   uint64_t key_range, uint64_t seed, struct lfcli_err *err)
 {
-    struct diff_ctx c = {ops, scheme, ops_count, key_range, seed, err, -1};
+    return lfb_check_differential_config(ops, scheme, 0, ops_count, key_range, seed, err);
+}
+
+int lfb_check_differential_config(const struct lfb_map_ops *ops, const char *scheme, unsigned lock_kind,
+                                  uint64_t ops_count, uint64_t key_range, uint64_t seed, struct lfcli_err *err)
+{
+    struct diff_ctx c = {ops, scheme, lock_kind, ops_count, key_range, seed, err, -1};
     pthread_t t;
     if (pthread_create(&t, NULL, diff_thread, &c) != 0)
         return lfcli_fail(err, "pthread_create failed");
@@ -284,8 +302,8 @@ int lfb_check_conservation_scheme(const struct lfb_map_ops *ops, const char *sch
     }
     struct lfb_map_stats st;
     ops->stats(s.m, &st);
-    if (rc == 0 && st.size != present)
-        rc = lfcli_fail(err, "%s: size %" PRIu64 " after the run, %" PRIu64 " keys present", ops->name,
+    if (rc == 0 && st.size != (int64_t)present)
+        rc = lfcli_fail(err, "%s: size %" PRId64 " after the run, %" PRIu64 " keys present", ops->name,
                         st.size, present);
     ops->destroy(s.m);
     leave(ops, s.m);

@@ -29,7 +29,9 @@
 #include "diffcheck.h"
 #include "cli.h"
 #include "lfmap.h"
+#include "locks.h"
 #include "map_iface.h"
+#include "memprobe.h"
 #include "memstats.h"
 #include "options.h"
 #include "placement.h"
@@ -163,9 +165,16 @@ static FILE *open_output(const struct lfb_options *o, char *path, size_t len)
         gmtime_r(&now, &tm);
         char stamp[32];
         strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        mkdir("results", 0777);
-        mkdir("results/tmp", 0777);
-        snprintf(path, len, "results/tmp/lfbench-%s.jsonl", stamp);
+        /* Beside the program (build/records/ for build/lfbench), a build
+         * directory, whatever the current directory is. */
+        char dir[448];
+        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir);
+        char *slash = n > 0 && (size_t)n < sizeof dir - sizeof "/records" ? memrchr(dir, '/', (size_t)n) : NULL;
+        if (!slash)
+            usage_error("cannot find the program's directory for the default output: give -o FILE");
+        strcpy(slash, "/records");
+        mkdir(dir, 0777);
+        snprintf(path, len, "%s/lfbench-%s.jsonl", dir, stamp);
     }
     FILE *f = fopen(path, "a");
     if (!f) {
@@ -207,11 +216,21 @@ struct point {
     bool presized;
 };
 
-/* One series of a session: a map, and for lfmap its reclamation scheme. */
+/* One series of a session: a map, for lfmap its reclamation scheme, for a
+ * lock-based map its lock kind. */
 struct series {
     const struct lfb_map_ops *ops;
     const char *scheme; /* NULL = the default */
-    char name[LFB_SCHEME_NAME_MAX + 16];
+    unsigned lock_kind; /* 0 = the map's own */
+    char name[LFB_SCHEME_NAME_MAX + 32];
+};
+
+/* Memory probes already taken: one per series, size and thread count. */
+struct probe_memo {
+    size_t series;
+    uint64_t initial;
+    unsigned threads;
+    struct lfb_held held;
 };
 
 struct session {
@@ -223,6 +242,8 @@ struct session {
     hwloc_topology_t topo;
     size_t runs_total, runs_done;
     double started;
+    struct probe_memo *probes;
+    size_t nprobes;
 };
 
 static double now_s(void)
@@ -248,6 +269,36 @@ static void progress(struct session *ss, const struct point *p, unsigned rep, co
 static bool map_runs_at(const struct lfb_map_ops *m, unsigned threads)
 {
     return !m->max_threads || threads <= m->max_threads;
+}
+
+/* The memory probe of series mi at this point (memprobe.h), taken once per
+ * series, size and thread count; measured = false when it failed or was
+ * turned off. */
+static const struct lfb_held *held_of(struct session *ss, size_t mi, const struct point *p)
+{
+    static const struct lfb_held none;
+    if (ss->o.no_probe || ss->o.probe_memory)
+        return &none;
+    uint64_t keys = p->w.initial;
+    for (size_t i = 0; i < ss->nprobes; i++)
+        if (ss->probes[i].series == mi && ss->probes[i].initial == keys && ss->probes[i].threads == p->threads)
+            return &ss->probes[i].held;
+    struct probe_memo *grown = realloc(ss->probes, (ss->nprobes + 1) * sizeof *grown);
+    if (!grown)
+        return &none;
+    ss->probes = grown;
+    struct probe_memo *pm = &ss->probes[ss->nprobes++];
+    const struct series *se = &ss->maps[mi];
+    struct lfb_memprobe_req req = {
+        .map = se->ops->name, .scheme = se->scheme, .lock_kind = se->lock_kind,
+        .pointer_values = se->ops->value_counts != NULL, .glibc = ss->o.allocator == LFB_ALLOC_GLIBC,
+        .keys = keys, .seed = ss->o.seed, .threads = p->threads,
+    };
+    struct lfcli_err err;
+    *pm = (struct probe_memo){.series = mi, .initial = keys, .threads = p->threads};
+    if (lfb_memprobe(&req, &pm->held, &err) != 0)
+        fprintf(stderr, "lfbench: %s (memory.held will be null)\n", err.msg);
+    return &pm->held;
 }
 
 static void run_point(struct session *ss, const struct point *p)
@@ -287,7 +338,7 @@ static void run_point(struct session *ss, const struct point *p)
     printf(")\n%-16s %3s %9s %14s %9s %9s %11s %11s\n", "map", "rep", "Mops/s", "upd att/eff %",
            "p99 rd", "p99 wr", "c2c ns", "retired pk");
     for (unsigned rep = 0; rep < o->repeat; rep++) {
-        uint64_t stream_seed = o->seed ^ ((uint64_t)(rep + 1) * 0x9e3779b97f4a7c15ull);
+        uint64_t stream_seed = lfb_stream_seed(o->seed, rep);
         for (unsigned t = 0; t < p->threads && streamed; t++)
             lfb_stream_fill(&p->w, &perm, stream_seed, t, streams[t], len);
         for (size_t k = 0; k < ss->nmaps; k++) {
@@ -304,12 +355,14 @@ static void run_point(struct session *ss, const struct point *p)
                 .presized = p->presized, .map_seed = o->seed ^ (LFB_MAP_SEED_SALT + mi), .cpus = cpus,
                 .mem = &o->mem, .sample_every = (unsigned)o->sample_every,
                 .timer_interval_ns = ss->ctx.timer_interval_ns,
-                .scheme = se->scheme, .pointer_values = m == &lfb_map_lfmap_pointer,
+                .scheme = se->scheme, .pointer_values = m->value_counts != NULL,
                 .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
                 .warmup_s = o->warmup_s,
+                .stream_seed = stream_seed, .ops_limit = o->ops_limit, .lock_kind = se->lock_kind,
             };
             ss->ctx.series = se->name;
             ss->ctx.scheme = se->scheme;
+            ss->ctx.held = held_of(ss, mi, p);
             int ca, cb;
             lfb_c2c_default_cpus(&ca, &cb);
             if (p->threads > 1 && cpus[0] >= 0 && cpus[1] >= 0 && cpus[0] != cpus[1]) {
@@ -376,6 +429,54 @@ static void run_point(struct session *ss, const struct point *p)
     free(cpus);
 }
 
+/* --dump-streams: what every thread of every point and repetition would
+ * run, in the form the Go program's --dump-streams prints (tests/go_streams.sh
+ * compares them): a header line per thread, then "OP KEY" per entry. */
+static int dump_streams(const struct lfb_options *o)
+{
+    size_t len = (size_t)o->dump_streams;
+    uint64_t *buf = malloc(len * sizeof *buf);
+    if (!buf) {
+        fputs("lfbench: out of memory for --dump-streams\n", stderr);
+        return EXIT_FAILURE;
+    }
+    for (size_t wi = 0; wi < o->nworkloads; wi++) {
+        for (size_t ii = 0; ii < o->ninitial; ii++) {
+            struct lfb_workload w;
+            lfb_options_workload(o, o->workloads[wi], o->initial[ii], &w);
+            struct lfb_perm perm;
+            lfb_perm_init(&perm, w.range, o->seed);
+            for (size_t ti = 0; ti < o->nthreads; ti++) {
+                unsigned threads = (unsigned)o->threads[ti];
+                for (unsigned rep = 0; rep < o->repeat; rep++) {
+                    uint64_t seed = lfb_stream_seed(o->seed, rep);
+                    for (unsigned t = 0; t < threads; t++) {
+                        size_t n = len;
+                        if (w.kind == LFB_KIND_BULKLOAD) {
+                            for (n = 0; n < len && (buf[n] = lfb_bulk_entry(&perm, w.initial, t, threads, n)); n++)
+                                ;
+                        } else if (w.kind == LFB_KIND_CHURN) {
+                            struct lfb_churn c;
+                            lfb_churn_init(&c, &w, &perm, seed, t, threads);
+                            for (size_t i = 0; i < len; i++)
+                                buf[i] = lfb_churn_next(&c);
+                        } else {
+                            lfb_stream_fill(&w, &perm, seed, t, buf, len);
+                        }
+                        printf("# workload=%s initial=%llu range=%llu threads=%u rep=%u thread=%u\n", w.name,
+                               (unsigned long long)w.initial, (unsigned long long)w.range, threads, rep, t);
+                        for (size_t i = 0; i < n; i++)
+                            printf("%s %llu\n", lfb_op_names[lfb_op_of(buf[i])],
+                                   (unsigned long long)lfb_key_from(buf[i]));
+                    }
+                }
+            }
+        }
+    }
+    free(buf);
+    return fflush(stdout) == 0 ? 0 : EXIT_FAILURE;
+}
+
 static size_t count_runs(const struct session *ss)
 {
     const struct lfb_options *o = &ss->o;
@@ -413,6 +514,10 @@ int main(int argc, char **argv)
             puts(lfmap_reclamation_scheme(i));
         return 0;
     }
+    /* A sanitizer's allocator (quarantine, shadow memory) makes resident
+     * memory say nothing about a map: no memory probe. */
+    if (sanitized())
+        o->no_probe = true;
     if (sanitized() && o->allocator == LFB_ALLOC_JEMALLOC) {
         /* A sanitizer replaces malloc itself; jemalloc cannot be put under it. */
         o->allocator = LFB_ALLOC_GLIBC;
@@ -420,8 +525,12 @@ int main(int argc, char **argv)
     }
     if (lfb_mempolicy_check(&o->mem, &err) != 0)
         usage_error(err.msg);
+    if (o->dump_streams)
+        return dump_streams(o);
     check_rcu();
     setup_allocator(o, argv); /* may re-execute; everything above is cheap */
+    if (o->probe_memory)
+        return lfb_memprobe_child(o);
     char out_path[512];
     ss.out = open_output(o, out_path, sizeof out_path);
 
@@ -439,27 +548,49 @@ int main(int argc, char **argv)
         .pin = lfb_pin_names[o->pin], .mem = mem_name, .repeat_count = (unsigned)o->repeat,
         .seed = o->seed, .c2c_before_ns = -1, .c2c_after_ns = -1, .timer_call_ns = timer.call_ns,
         .timer_interval_ns = timer.interval_ns, .sample_every = (unsigned)o->sample_every, .status = "ok",
+        .profile_locks = o->profile_locks,
     };
     printf("lfbench: %zu map(s), allocator %s, pin %s, mem %s, %d NUMA node(s), timer %.1f ns/call "
            "(%llu ns subtracted per sample, 1 op in %llu sampled), results -> %s\n",
            o->nmaps, ss.ctx.allocator, ss.ctx.pin, mem_name, lfb_numa_nodes(), timer.call_ns,
            (unsigned long long)timer.interval_ns, (unsigned long long)o->sample_every, out_path);
 
-    /* The series: every map, lfmap once per scheme asked for. */
+    /* The series: every map, once per scheme of its own that --scheme
+     * names (lfmap: the library's; xenium: its own list, all of them when
+     * --scheme names none of them), a lock-based map once per --lock-kind
+     * it takes; with --profile-locks, the profiled copies of the lock-based
+     * maps only. */
     static struct series all[LFB_MAX_SERIES];
     size_t nall = 0;
     for (size_t i = 0; i < o->nmaps; i++) {
         const struct lfb_map_ops *m = o->maps[i];
-        bool is_lfmap = strcmp(m->name, "lfmap") == 0;
-        if (is_lfmap && o->values == LFB_VALUES_POINTER)
-            m = &lfb_map_lfmap_pointer;
-        size_t variants = is_lfmap && o->nschemes ? o->nschemes : 1;
+        if (o->values == LFB_VALUES_POINTER && m->pointer_variant)
+            m = m->pointer_variant;
+        if (o->profile_locks) {
+            const struct lfb_map_ops *pm = lfb_map_profiled(m);
+            if (!pm) {
+                printf("lfbench: --profile-locks: %s takes no lock of its own to profile; left out\n", m->name);
+                continue;
+            }
+            m = pm;
+        }
+        unsigned kinds[LFB_MAX_LIST] = {0};
+        size_t nkinds = 0;
+        for (size_t k = 0; k < o->nlock_kinds; k++)
+            if (m->lock_kinds & LFB_LOCK_BIT(o->lock_kinds[k]))
+                kinds[nkinds++] = o->lock_kinds[k];
+        const char *names[LFB_MAX_LIST];
+        size_t nnames = lfb_map_schemes(o, m, names);
+        size_t variants = nnames ? nnames : nkinds ? nkinds : 1;
         for (size_t k = 0; k < variants && nall < LFB_MAX_SERIES; k++) {
             struct series *se = &all[nall++];
             se->ops = m;
-            se->scheme = is_lfmap && o->nschemes ? o->schemes[k] : NULL;
+            se->scheme = nnames ? names[k] : NULL;
+            se->lock_kind = nnames ? 0 : kinds[k];
             if (se->scheme)
                 snprintf(se->name, sizeof se->name, "%s/%s", m->name, se->scheme);
+            else if (se->lock_kind)
+                snprintf(se->name, sizeof se->name, "%s/%s", m->name, lfb_lock_kind_names[se->lock_kind]);
             else
                 snprintf(se->name, sizeof se->name, "%s", m->name);
         }
@@ -468,8 +599,8 @@ int main(int argc, char **argv)
         struct series *se = &all[i];
         ss.ctx.series = se->name;
         ss.ctx.scheme = se->scheme;
-        if (!o->no_check && lfb_check_differential_scheme(se->ops, se->scheme, LFB_CHECK_OPS, LFB_CHECK_KEYS,
-                                                          o->seed, &err) != 0) {
+        if (!o->no_check && lfb_check_differential_config(se->ops, se->scheme, se->lock_kind, LFB_CHECK_OPS,
+                                                          LFB_CHECK_KEYS, o->seed, &err) != 0) {
             printf("lfbench: %s FAILED the differential check and is skipped: %s\n", se->name, err.msg);
             ss.ctx.status = "failed_check";
             lfb_write_skip(ss.out, &ss.ctx, se->ops->name, err.msg);
@@ -510,6 +641,7 @@ int main(int argc, char **argv)
     fmt_seconds(now_s() - ss.started, took, sizeof took);
     printf("\nlfbench: %zu runs in %s; records in %s\n", ss.runs_done, took, out_path);
     fclose(ss.out);
+    free(ss.probes);
     free(env);
     hwloc_topology_destroy(ss.topo);
     return 0;

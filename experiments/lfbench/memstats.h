@@ -28,4 +28,19 @@ void lfb_mem_sample(struct lfb_mem *out);
  * monitor's samples during a run. */
 void lfb_mem_rss(struct lfb_mem *out);
 
+/* Allocation requests served since the process started (jemalloc: small
+ * and large nrequests of all arenas, thread caches included), or -1 when
+ * the allocator does not count them (glibc). */
+int64_t lfb_mem_allocations(void);
+
+/* Resident anonymous memory of the process, exactly (the page-table walk of
+ * /proc/self/smaps_rollup: /proc/self/status's counters are per-CPU
+ * approximations, off by up to hundreds of KiB), or -1. */
+int64_t lfb_mem_anon_bytes(void);
+
+/* Hands the allocator's unused pages back to the system (jemalloc: purge
+ * every arena and this thread's cache; glibc: malloc_trim), so that
+ * resident memory is what live allocations hold. */
+void lfb_mem_purge(void);
+
 #endif /* LFB_MEMSTATS_H */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lfmap.h"
+#include "locks.h"
 
 const char *const lfb_allocator_names[] = {"jemalloc", "glibc", NULL};
 const char *const lfb_values_names[] = {"int", "pointer", NULL};
@@ -32,6 +33,9 @@ const char *const lfb_values_names[] = {"int", "pointer", NULL};
 #define DEFAULT_MONITOR_MS 10.0
 #define MONITOR_MS_MIN 1.0
 #define MONITOR_MS_MAX 1000.0
+#define OPS_MAX (UINT64_C(1) << 40)
+/* Stream entries --dump-streams prints per thread: a stream's length. */
+#define DUMP_STREAMS_MAX (UINT64_C(1) << 20)
 
 static const struct lfcli_option_doc docs[] = {
     {"-m, --map LIST", "maps to compare, comma-separated, or 'all' (default all); see --list-maps"},
@@ -40,7 +44,9 @@ static const struct lfcli_option_doc docs[] = {
     {"-r, --range N", "key range (default 2 x initial, so inserts and removes keep the size\n"
                       "near the prefill); needs a single -i"},
     {"-w, --workload LIST", "presets: 95/5, 50/50, 10/90 (read/write %, any R/W adding to 100),\n"
-                            "hotkeys (remove-then-reinsert of a hot set under readers),\n"
+                            "hotkeys (remove-then-reinsert of a prefilled hot set under readers),\n"
+                            "hotkeys-churn (the article's pattern: store, then load-and-delete, of\n"
+                            "hot keys that are not prefilled; -empty: from an empty map),\n"
                             "bulkload (T threads load N keys, empty and presized map),\n"
                             "churn, churn-R/W (resize churn: each thread fills its share of the\n"
                             "key range to the high watermark -r, then drains it to the low -i, and\n"
@@ -51,7 +57,8 @@ static const struct lfcli_option_doc docs[] = {
                         "cas-increment (get, then CAS value+1; insert 0 when absent)"},
     {"--dist DIST", "key distribution: uniform (default) or zipf"},
     {"--zipf-s S", "Zipf exponent (default 0.99; 0.01 .. 5); needs --dist zipf"},
-    {"--hot-keys N", "hotkeys: size of the hot set (default 100; at most the prefill)"},
+    {"--hot-keys N", "hot-key presets: size of the hot set (default 100; hotkeys: at most the\n"
+                     "prefill; hotkeys-churn: keys beyond the prefilled ones)"},
     {"-d, --duration S", "seconds per run (default 1; bulkload stops at 5 x this)"},
     {"--repeat N", "runs per point, maps interleaved within each (default 3; 1 .. 101)"},
     {"-s, --seed N", "seed of workloads and map hashing (default 1)"},
@@ -59,26 +66,43 @@ static const struct lfcli_option_doc docs[] = {
     {"--mem POLICY", "map memory: first-touch (default), interleave, node:N (libnuma)"},
     {"--allocator A", "jemalloc (default; preloaded) or glibc"},
     {"--sample-every N", "time 1 operation in N for the latency histograms (default 64; 0 = off)"},
-    {"--scheme LIST", "lfmap's reclamation schemes, comma-separated, or 'all' (default: the\n"
-                      "library's default); each runs as its own series lfmap/NAME, interleaved\n"
-                      "with the maps; see --list-schemes"},
+    {"--scheme LIST", "reclamation schemes, comma-separated, or 'all' (default: each map's\n"
+                      "default): lfmap's (see --list-schemes) and xenium's (epoch, new-epoch,\n"
+                      "debra, quiescent-state, hazard-pointer, hazard-eras, stamp-it); each runs\n"
+                      "as its own series MAP/NAME, interleaved with the maps"},
     {"--rcu LIST", "the same as --scheme (its old name)"},
-    {"--values KIND", "int (default) or pointer: lfmap's values are pointers to heap objects\n"
-                      "that its value destructor frees; reads dereference them inside\n"
-                      "lfmap_read_lock; writes allocate new ones (lfmap only)"},
+    {"--values KIND", "int (default) or pointer: values are pointers to heap objects that\n"
+                      "the map frees (lfmap: its value destructor; xenium: its reclaimer);\n"
+                      "reads dereference them inside the read-side section; writes allocate\n"
+                      "new ones (lfmap and xenium only)"},
     {"--warmup S", "before each timed run, the prefilling thread runs the workload's own\n"
                    "operations on the map for S seconds, untimed (default 0), so that the\n"
                    "run measures the map's steady state (its tombstones and the table\n"
                    "sizes that churn leads to) rather than the freshly prefilled map\n"
-                   "(read/write and hotkeys workloads only)"},
-    {"--stall S", "a stalled reader: one more thread holds lfmap_read_lock for S seconds\n"
-                  "from the start of each run while the workers run (lfmap only; S below\n"
+                   "(read/write and hot-key workloads only)"},
+    {"--stall S", "a stalled reader: one more thread holds a read-side section (lfmap_read_lock,\n"
+                  "xenium's region guard and last accessor) for S seconds from the start of\n"
+                  "each run while the workers run (lfmap and xenium only; S below\n"
                   "--duration); implies --timeseries"},
     {"--timeseries", "write the memory monitor's samples (retired bytes and values, RSS)\n"
                      "into each record; after the run it samples on until nothing is pending"},
     {"--monitor-ms MS", "memory monitor interval, 1 .. 1000 ms (default 10)"},
-    {"-o, --output FILE", "JSON-lines results (default results/tmp/lfbench-DATE.jsonl);\n"
-                          "schema in experiments/RESULTS-SCHEMA.md"},
+    {"--lock-kind LIST", "lock-based maps run once per listed kind they take, as series MAP/KIND:\n"
+                         "normal, adaptive (mutexes), prefer-reader, prefer-writer (rwlock);\n"
+                         "default: each map's own choice (its map_config says which)"},
+    {"--profile-locks", "run the copies of the lock-based maps built with the contention\n"
+                        "profiler (a trylock and clock reads per acquisition): records get\n"
+                        "a contention profile and profile_locks: true; never for throughput"},
+    {"--ops N", "each thread runs N entries of its stream, then stops (--duration caps\n"
+                "the run): deterministic at 1 thread; not with bulkload"},
+    {"--dump-streams N", "print the first N entries of every thread's stream at every point and\n"
+                         "repetition (op and key per line) and exit: the Go program's\n"
+                         "--dump-streams prints the same (tests/go_streams.sh)"},
+    {"--no-memory-probe", "skip the memory probe (memory.held in the records is then null)"},
+    {"--probe-memory", "internal: the child process of a memory probe (one map, -i, -n)"},
+    {"-o, --output FILE", "JSON-lines results (default records/lfbench-DATE.jsonl beside the\n"
+                          "lfbench program, build/records/ for build/lfbench: never the source\n"
+                          "tree); schema in experiments/RESULTS-SCHEMA.md"},
     {"--no-check", "skip the differential check against the plain map before timing"},
     {"--list-maps", "print the map names, one per line, and exit"},
     {"--list-schemes", "print lfmap's reclamation scheme names, one per line, and exit"},
@@ -100,7 +124,8 @@ void lfb_options_help(FILE *f)
 enum {
     OPT_WRITE_MIX = 256, OPT_DIST, OPT_ZIPF_S, OPT_HOT_KEYS, OPT_REPEAT, OPT_PIN, OPT_MEM,
     OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS, OPT_SCHEME, OPT_LIST_SCHEMES,
-    OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_WARMUP, OPT_LAST
+    OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_WARMUP, OPT_LOCK_KIND, OPT_PROFILE_LOCKS,
+    OPT_OPS, OPT_DUMP_STREAMS, OPT_PROBE_MEMORY, OPT_NO_PROBE, OPT_LAST
 };
 
 static const struct option long_opts[] = {
@@ -128,6 +153,12 @@ static const struct option long_opts[] = {
     {"warmup", required_argument, NULL, OPT_WARMUP},
     {"timeseries", no_argument, NULL, OPT_TIMESERIES},
     {"monitor-ms", required_argument, NULL, OPT_MONITOR_MS},
+    {"lock-kind", required_argument, NULL, OPT_LOCK_KIND},
+    {"profile-locks", no_argument, NULL, OPT_PROFILE_LOCKS},
+    {"ops", required_argument, NULL, OPT_OPS},
+    {"dump-streams", required_argument, NULL, OPT_DUMP_STREAMS},
+    {"probe-memory", no_argument, NULL, OPT_PROBE_MEMORY},
+    {"no-memory-probe", no_argument, NULL, OPT_NO_PROBE},
     {"list-schemes", no_argument, NULL, OPT_LIST_SCHEMES},
     {"output", required_argument, NULL, 'o'},
     {"no-check", no_argument, NULL, OPT_NO_CHECK},
@@ -149,12 +180,48 @@ static int map_item(size_t index, const char *text, void *ctx, struct lfcli_err 
     return 0;
 }
 
-static bool scheme_known(const char *name)
+static bool lfmap_scheme_known(const char *name)
 {
     for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
         if (strcmp(lfmap_reclamation_scheme(i), name) == 0)
             return true;
     return false;
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether map m runs scheme `name`: lfmap runs the library's schemes, a
+ * map with a list of its own (xenium) the names on it. */
+static bool map_knows(const struct lfb_map_ops *m, const char *name)
+{
+    if (strcmp(m->name, "lfmap") == 0)
+        return lfmap_scheme_known(name);
+    return in_list(m->schemes, name);
+}
+
+static bool scheme_known(const char *name)
+{
+    if (lfmap_scheme_known(name))
+        return true;
+    for (size_t i = 0; i < lfb_map_count; i++)
+        if (in_list(lfb_maps[i]->schemes, name))
+            return true;
+    return false;
+}
+
+size_t lfb_map_schemes(const struct lfb_options *o, const struct lfb_map_ops *m, const char *names[LFB_MAX_LIST])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->nschemes; i++)
+        if (map_knows(m, o->schemes[i]))
+            names[n++] = o->schemes[i];
+    return n;
 }
 
 static int scheme_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
@@ -174,15 +241,38 @@ static int parse_schemes(struct lfb_options *o, const char *opt, const char *arg
 {
     o->scheme_opt = opt;
     if (strcmp(arg, "all") == 0) {
+        /* lfmap's, then those of the maps with their own (xenium's). */
         size_t n = 0;
         for (; lfmap_reclamation_scheme(n) && n < LFB_MAX_LIST; n++)
             snprintf(o->schemes[n], sizeof o->schemes[n], "%s", lfmap_reclamation_scheme(n));
+        if (n == 0)
+            return lfcli_fail(err, "%s all: the library lists no reclamation scheme", opt);
+        for (size_t i = 0; i < lfb_map_count; i++)
+            for (size_t k = 0; lfb_maps[i]->schemes && lfb_maps[i]->schemes[k] && n < LFB_MAX_LIST; k++)
+                snprintf(o->schemes[n++], sizeof o->schemes[0], "%s", lfb_maps[i]->schemes[k]);
         o->nschemes = n;
-        return n > 0 ? 0 : lfcli_fail(err, "%s all: the library lists no reclamation scheme", opt);
+        o->all_schemes = true;
+        return 0;
     }
     int n = lfcli_parse_list(opt, arg, LFB_MAX_LIST, scheme_item, o, err);
     o->nschemes = n > 0 ? (size_t)n : 0;
     return n > 0 ? 0 : -1;
+}
+
+static int lock_kind_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
+{
+    struct lfb_options *o = ctx;
+    for (unsigned k = LFB_LOCK_DEFAULT + 1; k < LFB_LOCK_KINDS; k++) {
+        if (strcmp(text, lfb_lock_kind_names[k]) != 0)
+            continue;
+        for (size_t i = 0; i < index; i++)
+            if (o->lock_kinds[i] == k)
+                return lfcli_fail(err, "--lock-kind: '%s' is listed twice", text);
+        o->lock_kinds[index] = k;
+        return 0;
+    }
+    return lfcli_fail(err, "--lock-kind: unknown kind '%s' (accepted: normal, adaptive, prefer-reader, "
+                           "prefer-writer)", text);
 }
 
 static int workload_item(size_t index, const char *text, void *ctx, struct lfcli_err *err)
@@ -191,7 +281,8 @@ static int workload_item(size_t index, const char *text, void *ctx, struct lfcli
     struct lfb_workload w;
     if (strlen(text) >= sizeof o->workloads[0] || lfb_workload_preset(&w, text) != 0)
         return lfcli_fail(err, "--workload: unknown workload '%s' (accepted: 95/5, 50/50, 10/90, "
-                               "any R/W adding up to 100, hotkeys, bulkload, churn, churn-R/W)", text);
+                               "any R/W adding up to 100, hotkeys, hotkeys-churn, hotkeys-churn-empty, "
+                               "bulkload, churn, churn-R/W)", text);
     snprintf(o->workloads[index], sizeof o->workloads[index], "%s", text);
     return 0;
 }
@@ -309,6 +400,23 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
         return 0;
     case OPT_MONITOR_MS:
         return lfcli_parse_double("--monitor-ms", arg, MONITOR_MS_MIN, MONITOR_MS_MAX, &o->monitor_ms, err);
+    case OPT_LOCK_KIND:
+        n = lfcli_parse_list("--lock-kind", arg, LFB_MAX_LIST, lock_kind_item, o, err);
+        o->nlock_kinds = n > 0 ? (size_t)n : 0;
+        return n > 0 ? 0 : -1;
+    case OPT_PROFILE_LOCKS:
+        o->profile_locks = true;
+        return 0;
+    case OPT_OPS:
+        return lfcli_parse_u64("--ops", arg, 1, OPS_MAX, &o->ops_limit, err);
+    case OPT_DUMP_STREAMS:
+        return lfcli_parse_u64("--dump-streams", arg, 1, DUMP_STREAMS_MAX, &o->dump_streams, err);
+    case OPT_PROBE_MEMORY:
+        o->probe_memory = true;
+        return 0;
+    case OPT_NO_PROBE:
+        o->no_probe = true;
+        return 0;
     case OPT_LIST_SCHEMES:
         o->list_schemes = true;
         return 0;
@@ -336,14 +444,17 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
         return lfcli_fail(err, "-u/--update and -w/--workload both set the workload; give one");
     if (seen[OPT_ZIPF_S] && o->dist != LFB_DIST_ZIPF)
         return lfcli_fail(err, "--zipf-s needs --dist zipf");
-    bool special = has_kind(o, LFB_KIND_HOTKEYS) || has_kind(o, LFB_KIND_BULKLOAD);
+    bool hot = has_kind(o, LFB_KIND_HOTKEYS) || has_kind(o, LFB_KIND_HOTKEYS_CHURN);
+    bool special = hot || has_kind(o, LFB_KIND_BULKLOAD);
     if (has_kind(o, LFB_KIND_CHURN) && seen[OPT_DIST])
         return lfcli_fail(err, "--dist does not apply to churn (its writes walk each thread's keys in order)");
     if (special && (seen[OPT_WRITE_MIX] || seen[OPT_DIST]))
-        return lfcli_fail(err, "--write-mix and --dist apply to read/write workloads, not to hotkeys "
-                               "or bulkload (their operations are fixed)");
-    if (seen[OPT_HOT_KEYS] && !has_kind(o, LFB_KIND_HOTKEYS))
-        return lfcli_fail(err, "--hot-keys needs the hotkeys workload");
+        return lfcli_fail(err, "--write-mix and --dist apply to read/write workloads, not to the hot-key "
+                               "presets or bulkload (their operations are fixed)");
+    if (seen[OPT_HOT_KEYS] && !hot)
+        return lfcli_fail(err, "--hot-keys needs a hot-key workload (hotkeys, hotkeys-churn, hotkeys-churn-empty)");
+    if (o->ops_limit && has_kind(o, LFB_KIND_BULKLOAD))
+        return lfcli_fail(err, "--ops does not apply to bulkload (each thread loads its share of the keys)");
     if (seen['r'] && o->ninitial != 1)
         return lfcli_fail(err, "--range needs a single --initial value (it is 2 x initial by default)");
     if (o->range && o->range < o->initial[0])
@@ -365,26 +476,45 @@ static int check_combinations(const struct lfb_options *o, const bool seen[], st
             return lfcli_fail(err, "--initial %llu: the default range 2 x initial exceeds %llu",
                               (unsigned long long)o->initial[i], (unsigned long long)LFB_RANGE_MAX);
     }
-    bool has_lfmap = false, only_lfmap = o->nmaps > 0;
-    for (size_t i = 0; i < o->nmaps; i++) {
-        if (strcmp(o->maps[i]->name, "lfmap") == 0)
-            has_lfmap = true;
-        else
-            only_lfmap = false;
+    unsigned kinds_taken = 0;
+    for (size_t i = 0; i < o->nmaps; i++)
+        kinds_taken |= o->maps[i]->lock_kinds;
+    for (size_t i = 0; i < o->nlock_kinds; i++)
+        if (!(kinds_taken & LFB_LOCK_BIT(o->lock_kinds[i])))
+            return lfcli_fail(err, "--lock-kind %s: no map in --map takes it (mutexes: normal, adaptive; "
+                                   "rwlock: prefer-reader, prefer-writer)", lfb_lock_kind_names[o->lock_kinds[i]]);
+    if (o->profile_locks && !kinds_taken)
+        return lfcli_fail(err, "--profile-locks: no map in --map takes locks of its own to profile");
+    if (o->probe_memory && (o->nmaps != 1 || o->ninitial != 1 || o->nthreads != 1 || o->nlock_kinds > 1 ||
+                            o->nschemes > 1))
+        return lfcli_fail(err, "--probe-memory measures one map at one -i and one -n");
+    /* Every scheme named must be one a selected map runs (lfmap's, or a
+     * map's own: xenium's). */
+    for (size_t k = 0; k < o->nschemes && !o->all_schemes; k++) {
+        bool known = false;
+        for (size_t i = 0; i < o->nmaps; i++)
+            known |= map_knows(o->maps[i], o->schemes[k]);
+        if (!known)
+            return lfcli_fail(err, "%s %s: no map of --map runs it (lfmap's schemes need --map lfmap; "
+                                   "xenium's, --map xenium)", o->scheme_opt, o->schemes[k]);
     }
-    if (o->nschemes && !has_lfmap)
-        return lfcli_fail(err, "%s selects lfmap's reclamation scheme, but --map does not include lfmap",
-                          o->scheme_opt);
-    if (o->values == LFB_VALUES_POINTER && !only_lfmap)
-        return lfcli_fail(err, "--values pointer: only lfmap frees replaced values safely (its value "
-                               "destructor); give --map lfmap");
-    if (o->stall_s > 0 && !only_lfmap)
-        return lfcli_fail(err, "--stall needs lfmap's read-side section (lfmap_read_lock); give --map lfmap");
+    for (size_t i = 0; i < o->nmaps; i++) {
+        const struct lfb_map_ops *m = o->maps[i];
+        if (o->values == LFB_VALUES_POINTER && !m->pointer_variant)
+            return lfcli_fail(err, "--values pointer: only maps that free replaced values safely (lfmap, "
+                                   "through its value destructor; xenium, through its reclaimer) take it; "
+                                   "%s does not", m->name);
+        if (o->values == LFB_VALUES_POINTER)
+            m = m->pointer_variant;
+        if (o->stall_s > 0 && (!m->read_lock || !m->read_unlock))
+            return lfcli_fail(err, "--stall needs a read-side section (lfmap_read_lock, xenium's region "
+                                   "guard); %s has none: give --map lfmap or xenium", m->name);
+    }
     if (o->stall_s > 0 && o->stall_s >= o->duration_s)
         return lfcli_fail(err, "--stall %g must be shorter than --duration %g (the experiment watches "
                                "the writers after the reader leaves)", o->stall_s, o->duration_s);
     if (o->warmup_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD) || has_kind(o, LFB_KIND_CHURN)))
-        return lfcli_fail(err, "--warmup runs with read/write and hotkeys workloads, not bulkload or churn (they "
+        return lfcli_fail(err, "--warmup runs with read/write and hot-key workloads, not bulkload or churn (they "
                                "measure a map's whole life)");
     if (o->stall_s > 0 && (has_kind(o, LFB_KIND_BULKLOAD)))
         return lfcli_fail(err, "--stall runs with read/write, hotkeys or churn workloads, not bulkload");
@@ -445,7 +575,7 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
         if (c == ':')
             return lfcli_fail(err, "option '%s' needs a value", argv[optind - 1]);
         if (c >= 0 && c < OPT_LAST && seen[c] && c != OPT_NO_CHECK && c != 'h' && c != OPT_LIST_MAPS &&
-            c != OPT_LIST_SCHEMES && c != OPT_TIMESERIES)
+            c != OPT_LIST_SCHEMES && c != OPT_TIMESERIES && c != OPT_PROFILE_LOCKS && c != OPT_NO_PROBE)
             return lfcli_fail(err, "option --%s given twice", opt_name(c));
         if (c >= 0 && c < OPT_LAST)
             seen[c] = true;
@@ -467,14 +597,6 @@ void lfb_options_workload(const struct lfb_options *o, const char *name, uint64_
     w->mix = o->mix;
     w->dist = o->dist;
     w->zipf_s = o->zipf_s;
-    w->initial = initial;
     w->hot_keys = o->hot_keys;
-    /* hotkeys: every key is prefilled, so reads of non-hot keys always hit;
-     * churn: the range is the high watermark */
-    if (w->kind == LFB_KIND_HOTKEYS)
-        w->range = initial;
-    else if (w->kind == LFB_KIND_CHURN)
-        w->range = o->range ? o->range : LFB_CHURN_FACTOR * initial;
-    else
-        w->range = o->range ? o->range : 2 * initial;
+    lfb_workload_size(w, initial, o->range);
 }

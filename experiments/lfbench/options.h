@@ -52,22 +52,36 @@ struct lfb_options {
     uint64_t sample_every;
     double bulk_cap_factor;
     const char *output;
-    /* --scheme (or its alias --rcu): lfmap's reclamation schemes, each run
-     * as its own series "lfmap/NAME"; none = the library's default. */
+    /* --scheme (or its alias --rcu): reclamation schemes, each run as its
+     * own series "MAP/NAME": lfmap's and those of maps with a list of their
+     * own (xenium's); a map none of them names runs once, with its default. */
     char schemes[LFB_MAX_LIST][LFB_SCHEME_NAME_MAX];
     size_t nschemes;
+    bool all_schemes; /* --scheme all */
     const char *scheme_opt; /* "--scheme" or "--rcu", for messages */
     enum lfb_values values;
     double stall_s;        /* --stall: a reader holds a read-side section this long; 0 = none */
     double warmup_s;       /* --warmup: untimed operations before each run; 0 = none */
     bool timeseries;       /* --timeseries (implied by --stall): memory samples in the record */
     double monitor_ms;     /* --monitor-ms: memory sampling interval */
+    /* --lock-kind: lock-based maps run once per kind listed that they
+     * honour, as series "map/KIND" (maps/locks.h); none = each map's own. */
+    unsigned lock_kinds[LFB_MAX_LIST];
+    size_t nlock_kinds;
+    bool profile_locks;    /* --profile-locks: the profiled adapter copies */
+    uint64_t ops_limit;    /* --ops: stream entries per thread, 0 = until --duration */
+    uint64_t dump_streams; /* --dump-streams N: print streams, run nothing */
+    bool probe_memory;     /* --probe-memory: the child of a memory probe (memprobe.h) */
+    bool no_probe;         /* --no-memory-probe */
     bool no_check;
     bool help, list_maps, list_schemes;
 };
 
 /* 0 and *o filled, or -1 with err set. */
 int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli_err *err);
+/* The schemes map m runs as its series (pointers into o->schemes or into
+ * m->schemes), 0 = one series with the map's default. */
+size_t lfb_map_schemes(const struct lfb_options *o, const struct lfb_map_ops *m, const char *names[LFB_MAX_LIST]);
 void lfb_options_help(FILE *f);
 
 /* Fills w for workload `name` at initial size `initial` from the options. */

@@ -52,9 +52,23 @@ static void mem(FILE *f, const struct lfb_mem *m)
     fputc('}', f);
 }
 
+/* The memory probe's result (memprobe.h), or null. */
+static void held(FILE *f, const struct lfb_held *h)
+{
+    if (!h || !h->measured) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"method\":\"fresh-process-anon-rss\",\"keys\":%" PRIu64 ",\"threads\":%u,\"bytes\":%" PRId64
+               ",\"bytes_per_key\":%.6g,\"allocator_bytes\":",
+            h->keys, h->threads, h->bytes, h->keys ? (double)h->bytes / (double)h->keys : 0.0);
+    json_i64(f, h->allocator_bytes);
+    fprintf(f, ",\"anon_before\":%" PRId64 "}", h->anon_before);
+}
+
 static void common_head(FILE *f, const struct lfb_record_ctx *ctx, const char *map)
 {
-    fprintf(f, "{\"schema\":\"%s\",\"status\":", LFB_SCHEMA);
+    fprintf(f, "{\"schema\":\"%s\",\"lang\":\"c\",\"status\":", LFB_SCHEMA);
     bench_json_str(f, ctx->status);
     fputs(",\"map\":", f);
     bench_json_str(f, map);
@@ -68,6 +82,7 @@ static void common_head(FILE *f, const struct lfb_record_ctx *ctx, const char *m
     bench_json_str(f, ctx->pin);
     fputs(",\"mem_policy\":", f);
     bench_json_str(f, ctx->mem);
+    fprintf(f, ",\"profile_locks\":%s", ctx->profile_locks ? "true" : "false");
 }
 
 static void common_tail(FILE *f, const struct lfb_record_ctx *ctx)
@@ -95,21 +110,25 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
         bench_json_str(f, r->map_stats.scheme);
     else
         fputs("null", f);
+    fputs(",\"lock_kind\":", f);
+    bench_json_str(f, s->lock_kind ? lfb_lock_kind_names[s->lock_kind] : NULL);
     fputs(",\"workload\":{\"name\":", f);
     bench_json_str(f, w->name);
+    bool hot = w->kind == LFB_KIND_HOTKEYS || w->kind == LFB_KIND_HOTKEYS_CHURN;
     fprintf(f, ",\"kind\":\"%s\",\"update_pct\":%.6g,\"write_mix\":\"%s\",\"dist\":\"%s\",\"zipf_s\":",
-            w->kind == LFB_KIND_HOTKEYS ? "hotkeys" : w->kind == LFB_KIND_BULKLOAD ? "bulkload" :
-            w->kind == LFB_KIND_CHURN ? "churn" : "mixed",
+            lfb_kind_names[w->kind],
             w->update_pct, w->kind == LFB_KIND_MIXED ? lfb_mix_names[w->mix] :
                            w->kind == LFB_KIND_HOTKEYS ? "remove-then-reinsert" :
+                           w->kind == LFB_KIND_HOTKEYS_CHURN ? "store-then-load-and-delete" :
                            w->kind == LFB_KIND_CHURN ? "fill-drain" : "insert",
             w->kind == LFB_KIND_MIXED ? lfb_dist_names[w->dist] : "uniform");
     if (w->kind == LFB_KIND_MIXED && w->dist == LFB_DIST_ZIPF)
         fprintf(f, "%.6g", w->zipf_s);
     else
         fputs("null", f);
-    fprintf(f, ",\"initial\":%" PRIu64 ",\"range\":%" PRIu64 ",\"hot_keys\":", w->initial, w->range);
-    if (w->kind == LFB_KIND_HOTKEYS)
+    fprintf(f, ",\"initial\":%" PRIu64 ",\"prefill\":%" PRIu64 ",\"range\":%" PRIu64 ",\"hot_keys\":",
+            w->initial, w->prefill, w->range);
+    if (hot)
         fprintf(f, "%" PRIu64, w->hot_keys);
     else
         fputs("null", f);
@@ -119,8 +138,13 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     fprintf(f, ",\"threads\":%u,\"cpus\":[", s->threads);
     for (unsigned t = 0; t < s->threads; t++)
         fprintf(f, "%s%d", t ? "," : "", s->cpus[t]);
-    fprintf(f, "],\"duration_s\":%.6g,\"wall_s\":%.6f,\"prefill_s\":%.6f,\"completed\":%s,\"stream_len\":",
-            s->duration_s, r->wall_s, r->prefill_s, r->completed ? "true" : "false");
+    fprintf(f, "],\"duration_s\":%.6g,\"ops_limit\":", s->duration_s);
+    if (s->ops_limit)
+        fprintf(f, "%" PRIu64, s->ops_limit);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"wall_s\":%.6f,\"prefill_s\":%.6f,\"completed\":%s,\"stream_len\":", r->wall_s, r->prefill_s,
+            r->completed ? "true" : "false");
     if (s->streams && s->streams[0])
         fprintf(f, "%zu", s->stream_len);
     else
@@ -135,6 +159,11 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     double ops = c->ops ? (double)c->ops : 1;
     fprintf(f, ",\"update_rate_attempted_pct\":%.4f,\"update_rate_effective_pct\":%.4f",
             100.0 * (double)c->writes / ops, 100.0 * (double)c->writes_effective / ops);
+    fputs(",\"allocs_per_op\":", f);
+    if (r->allocations >= 0 && c->ops)
+        fprintf(f, "%.6g", (double)r->allocations / (double)c->ops);
+    else
+        fputs("null", f);
     fprintf(f, ",\"throughput_mops\":%.6f,\"per_thread_mops\":[", lfb_throughput_mops(r));
     for (unsigned t = 0; t < s->threads; t++) {
         const struct lfb_thread_result *pt = &r->per_thread[t];
@@ -159,12 +188,12 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     latency(f, r->write_hist);
     fputc('}', f);
 
-    uint64_t size = r->map_stats.size;
+    int64_t size = r->map_stats.size;
     int64_t warmed = (int64_t)r->warmup.added - (int64_t)r->warmup.removed;
     int64_t expected = (int64_t)(r->prefilled + c->added - c->removed) + warmed;
     fprintf(f, ",\"size\":{\"prefilled\":%" PRIu64 ",\"warmup_ops\":%" PRIu64 ",\"warmup_net\":%" PRId64
-               ",\"final\":%" PRIu64 ",\"expected\":%" PRId64 ",\"conserved\":%s}",
-            r->prefilled, r->warmup.ops, warmed, size, expected, (int64_t)size == expected ? "true" : "false");
+               ",\"final\":%" PRId64 ",\"expected\":%" PRId64 ",\"conserved\":%s}",
+            r->prefilled, r->warmup.ops, warmed, size, expected, size == expected ? "true" : "false");
 
     fputs(",\"memory\":{\"before\":", f);
     mem(f, &r->mem_before);
@@ -172,12 +201,8 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     mem(f, &r->mem_prefilled);
     fputs(",\"end\":", f);
     mem(f, &r->mem_end);
-    fputs(",\"bytes_per_key_rss\":", f);
-    json_double(f, size ? (double)(r->mem_end.rss_bytes - r->mem_before.rss_bytes) / (double)size : -1);
-    fputs(",\"bytes_per_key_allocated\":", f);
-    json_double(f, size && r->mem_end.allocated_bytes >= 0
-                       ? (double)(r->mem_end.allocated_bytes - r->mem_before.allocated_bytes) / (double)size
-                       : -1);
+    fputs(",\"held\":", f);
+    held(f, ctx->held);
     fputs(",\"resizes\":", f);
     json_i64(f, r->map_stats.resizes);
     fputs(",\"retired_bytes\":", f);
@@ -222,14 +247,16 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
             json_i64(f, pt->rss);
             fputc(',', f);
             json_i64(f, pt->resizes);
-            fprintf(f, ",%" PRIu64 "]", pt->size);
+            fputc(',', f);
+            json_i64(f, pt->size);
+            fputc(']', f);
         }
         fputs("]}", f);
     } else {
         fputs(",\"timeseries\":null", f);
     }
 
-    if (s->ops->lock_based)
+    if (s->ops->profiled)
         fprintf(f, ",\"contention\":{\"acquisitions\":%" PRIu64 ",\"contended\":%" PRIu64
                    ",\"wait_ns\":%" PRIu64 "}",
                 r->lock.acquisitions, r->lock.contended, r->lock.wait_ns);

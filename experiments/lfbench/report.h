@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "memprobe.h"
 #include "runner.h"
 
 struct lfb_record_ctx {
@@ -23,6 +24,8 @@ struct lfb_record_ctx {
     const char *status; /* "ok" */
     const char *series; /* "lfmap/ck-hp" for a --scheme series, else the map's name; NULL = map */
     const char *scheme; /* the scheme asked for (--scheme), NULL = the default */
+    const struct lfb_held *held; /* the series' memory probe at this point, NULL = none */
+    bool profile_locks;          /* a --profile-locks session */
 };
 
 void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lfb_run_spec *spec,

@@ -83,6 +83,17 @@ static inline bool do_op(const struct lfb_map_ops *ops, void *m, uint64_t e, uin
             c->added++;
         }
         return true;
+    case LFB_OP_PUT_REMOVE:
+        /* store-then-load-and-delete: two writes, timed together */
+        c->writes += 2;
+        c->writes_effective++; /* a put always sets the value */
+        c->added += ops->put(m, key, value_of(key, i));
+        if (ops->remove(m, key)) {
+            c->writes_effective++;
+            c->removed++;
+        }
+        c->ops++; /* the pair counts as two operations */
+        return true;
     case LFB_OP_REINSERT:
         /* remove-then-reinsert: two writes, timed together */
         c->writes += 2;
@@ -137,9 +148,10 @@ static void *mixed_worker(void *arg)
     size_t mask = s->stream_len - 1;
     struct lfb_counts counts = wk->res.c, *c = &counts;
     unsigned until_sample = s->sample_every;
+    uint64_t limit = s->ops_limit ? s->ops_limit : UINT64_MAX;
     worker_begin(wk);
     void (*quiescent)(void *) = ops->quiescent;
-    for (uint64_t i = 0;; i++) {
+    for (uint64_t i = 0; i < limit; i++) {
         if (i % LFB_STOP_CHECK_EVERY == 0) {
             if (atomic_load_explicit(wk->stop, memory_order_relaxed))
                 break;
@@ -162,7 +174,8 @@ static void *mixed_worker(void *arg)
     return NULL;
 }
 
-/* Bulkload: thread t inserts key indices t, t + T, t + 2T, ... < N. */
+/* Bulkload: thread t inserts key indices t, t + T, t + 2T, ... < N
+ * (lfb_bulk_entry). */
 static void *bulk_worker(void *arg)
 {
     struct worker *wk = arg;
@@ -171,15 +184,14 @@ static void *bulk_worker(void *arg)
     struct lfb_counts counts = wk->res.c, *c = &counts;
     unsigned until_sample = s->sample_every;
     worker_begin(wk);
-    uint64_t n = s->w->initial;
-    for (uint64_t idx = wk->index, i = 0; idx < n; idx += s->threads, i++) {
+    uint64_t n = s->w->initial, e;
+    for (uint64_t i = 0; (e = lfb_bulk_entry(s->perm, n, wk->index, s->threads, i)) != 0; i++) {
         if (i % LFB_STOP_CHECK_EVERY == 0) {
             if (atomic_load_explicit(wk->stop, memory_order_relaxed))
                 break;
             if (ops->quiescent)
                 ops->quiescent(wk->map);
         }
-        uint64_t e = lfb_pack(LFB_OP_INSERT, lfb_key_of(s->perm, idx));
         c->ops++;
         if (until_sample && --until_sample == 0) {
             until_sample = s->sample_every;
@@ -195,12 +207,8 @@ static void *bulk_worker(void *arg)
     return NULL;
 }
 
-/* Churn: thread t owns the key indices t, t + T, ... in [initial, range);
- * it inserts them in order (fill: the map heads for `range` keys, the high
- * watermark) then removes them in reverse (drain: back to the `initial`
- * prefilled keys), and again, so the table grows and shrinks over and over.
- * A share update_pct of the operations are these writes; the rest are reads
- * of uniform keys over the whole range. */
+/* Churn (workload.h, lfb_churn): the fill and drain cycles of this
+ * thread's own keys, and uniform reads. */
 static void *churn_worker(void *arg)
 {
     struct worker *wk = arg;
@@ -208,35 +216,18 @@ static void *churn_worker(void *arg)
     const struct lfb_map_ops *ops = s->ops;
     struct lfb_counts counts = wk->res.c, *c = &counts;
     unsigned until_sample = s->sample_every;
-    uint64_t lo = s->w->initial, hi = s->w->range, T = s->threads, t = wk->index;
-    uint64_t first = lo + (t + T - lo % T) % T; /* smallest owned index >= lo */
-    uint64_t owned = first < hi ? (hi - first + T - 1) / T : 0;
-    uint64_t held = 0; /* owned indices inserted: first, first + T, ... */
-    bool filling = true;
-    struct lfb_rng r = {s->map_seed ^ (0x636875726eull + t * 0x9e3779b97f4a7c15ull)}; /* "churn" */
-    uint64_t update_cut = (uint64_t)(s->w->update_pct / 100.0 * 4294967296.0);
+    struct lfb_churn gen;
+    lfb_churn_init(&gen, s->w, s->perm, s->stream_seed, wk->index, s->threads);
+    uint64_t limit = s->ops_limit ? s->ops_limit : UINT64_MAX;
     worker_begin(wk);
-    for (uint64_t i = 0;; i++) {
+    for (uint64_t i = 0; i < limit; i++) {
         if (i % LFB_STOP_CHECK_EVERY == 0) {
             if (atomic_load_explicit(wk->stop, memory_order_relaxed))
                 break;
             if (ops->quiescent)
                 ops->quiescent(wk->map);
         }
-        uint64_t e;
-        if (owned && (lfb_rng_next(&r) >> 32) < update_cut) {
-            if (filling) {
-                e = lfb_pack(LFB_OP_INSERT, lfb_key_of(s->perm, first + T * held));
-                if (++held == owned)
-                    filling = false;
-            } else {
-                e = lfb_pack(LFB_OP_REMOVE, lfb_key_of(s->perm, first + T * --held));
-                if (held == 0)
-                    filling = true;
-            }
-        } else {
-            e = lfb_pack(LFB_OP_GET, lfb_key_of(s->perm, lfb_rng_below(&r, hi)));
-        }
+        uint64_t e = lfb_churn_next(&gen);
         c->ops++;
         if (until_sample && --until_sample == 0) {
             until_sample = s->sample_every;
@@ -289,12 +280,15 @@ static void monitor_sample(struct monitor_ctx *mc, struct lfb_mem_point *pt)
     struct lfb_map_stats st;
     memset(&st, 0, sizeof st);
     st.retired_bytes = st.retired_values = st.resizes = -1;
+    st.size = -1;
+    void (*read)(void *, struct lfb_map_stats *) = ops->sample ? ops->sample
+                                                   : ops->stats_concurrent ? ops->stats : NULL;
     /* Registered only while it samples: a thread registered with urcu-qsbr
      * that sleeps would hold back every grace period. */
-    if (ops->stats_concurrent) {
+    if (read) {
         if (ops->thread_enter)
             ops->thread_enter(mc->map);
-        ops->stats(mc->map, &st);
+        read(mc->map, &st);
         if (ops->quiescent)
             ops->quiescent(mc->map);
         if (ops->thread_exit)
@@ -394,21 +388,18 @@ static void *stall_thread(void *arg)
     return NULL;
 }
 
-/* Prefill on the calling thread under the run's memory policy. */
-static int prefill(const struct lfb_run_spec *s, void *m, uint64_t *loaded, struct lfcli_err *err)
+int lfb_prefill(const struct lfb_map_ops *ops, void *m, const struct lfb_perm *perm, uint64_t n,
+                struct lfcli_err *err)
 {
-    const struct lfb_map_ops *ops = s->ops;
     bool (*load)(void *, uint64_t, uint64_t) = ops->load ? ops->load : ops->insert;
-    uint64_t n = s->w->kind == LFB_KIND_BULKLOAD ? 0 : s->w->initial;
     for (uint64_t i = 0; i < n; i++) {
         if (ops->quiescent && i % LFB_QUIESCENT_EVERY == 0)
             ops->quiescent(m);
-        uint64_t key = lfb_key_of(s->perm, i);
+        uint64_t key = lfb_key_of(perm, i);
         if (!load(m, key, value_of(key, 0)))
             return lfcli_fail(err, "%s: prefill: key %llu was present already", ops->name,
                               (unsigned long long)key);
     }
-    *loaded = n;
     return 0;
 }
 
@@ -432,6 +423,15 @@ static void warm_up(const struct lfb_run_spec *s, void *m, struct lfb_counts *c)
     }
 }
 
+size_t lfb_run_capacity(const struct lfb_workload *w, bool presized)
+{
+    if (w->kind == LFB_KIND_BULKLOAD)
+        return presized ? w->initial : 0;
+    if (w->kind == LFB_KIND_HOTKEYS_CHURN && w->empty)
+        return w->hot_keys; /* the most keys it ever holds */
+    return w->initial;
+}
+
 int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfcli_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -453,14 +453,15 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
     lfb_mempolicy_apply(s->mem);
     lfb_mem_sample(&out->mem_before);
     struct lfb_map_config cfg = {
-        .capacity = bulk ? (s->presized ? s->w->initial : 0) : s->w->initial,
+        .capacity = lfb_run_capacity(s->w, s->presized),
         .seed = s->map_seed,
         .threads = s->threads,
         .scheme = s->scheme,
+        .lock_kind = s->lock_kind,
     };
     struct lfb_value_counts vc0;
     if (s->pointer_values)
-        lfb_pointer_value_counts(&vc0);
+        ops->value_counts(&vc0);
     void *m = ops->create(&cfg);
     if (!m) {
         free(wk);
@@ -469,7 +470,8 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
     if (ops->thread_enter)
         ops->thread_enter(m);
     uint64_t t0 = bench_now_ns();
-    int rc = prefill(s, m, &out->prefilled, err);
+    int rc = lfb_prefill(ops, m, s->perm, s->w->prefill, err);
+    out->prefilled = rc == 0 ? s->w->prefill : 0;
     out->prefill_s = (double)(bench_now_ns() - t0) / 1e9;
     if (rc == 0 && s->warmup_s > 0 && s->streams && s->streams[0])
         warm_up(s, m, &out->warmup);
@@ -495,14 +497,21 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
                                 .finished = &finished};
         wk[t].rh = malloc(sizeof *wk[t].rh);
         wk[t].wh = malloc(sizeof *wk[t].wh);
+        if (!wk[t].rh || !wk[t].wh) {
+            fputs("lfbench: out of memory for the latency histograms\n", stderr);
+            exit(EXIT_FAILURE);
+        }
+        hist_reset(wk[t].rh);
+        hist_reset(wk[t].wh);
+    }
+    /* From here on every allocation is the map's (or its threads'): the
+     * harness allocates nothing until the workers are joined. */
+    int64_t allocs_before = lfb_mem_allocations();
+    for (unsigned t = 0; t < s->threads; t++) {
+        void *(*fn)(void *) = bulk ? bulk_worker : s->w->kind == LFB_KIND_CHURN ? churn_worker : mixed_worker;
         /* Workers already wait on the barrier, which cannot shrink: a
          * failure here cannot be unwound, so it ends the program. */
-        if (wk[t].rh && wk[t].wh) {
-            hist_reset(wk[t].rh);
-            hist_reset(wk[t].wh);
-        }
-        void *(*fn)(void *) = bulk ? bulk_worker : s->w->kind == LFB_KIND_CHURN ? churn_worker : mixed_worker;
-        if (!wk[t].rh || !wk[t].wh || pthread_create(&wk[t].tid, NULL, fn, &wk[t]) != 0) {
+        if (pthread_create(&wk[t].tid, NULL, fn, &wk[t]) != 0) {
             fprintf(stderr, "lfbench: cannot start worker %u of %u (out of memory?)\n", t, s->threads);
             exit(EXIT_FAILURE);
         }
@@ -530,7 +539,7 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
             mc.capacity = 0;
     }
     bool monitoring = pthread_create(&mc.tid, NULL, monitor_thread, &mc) == 0;
-    if (bulk) {
+    if (bulk || s->ops_limit) {
         while (atomic_load(&finished) < s->threads && bench_now_ns() < deadline)
             sleep_ns(LFB_BULK_POLL_NS);
     } else {
@@ -549,6 +558,8 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
             last_end = wk[t].t_end;
     }
     out->wall_s = last_end > first_begin ? (double)(last_end - first_begin) / 1e9 : 0.0;
+    int64_t allocs_after = lfb_mem_allocations();
+    out->allocations = allocs_before >= 0 && allocs_after >= allocs_before ? allocs_after - allocs_before : -1;
     if (stalled) {
         pthread_join(sc.tid, NULL);
         /* The reader may pass the barrier before this thread reads the clock. */
@@ -587,7 +598,7 @@ int lfb_run(const struct lfb_run_spec *s, struct lfb_run_result *out, struct lfc
         ops->thread_exit(m);
     if (s->pointer_values) {
         struct lfb_value_counts vc1;
-        lfb_pointer_value_counts(&vc1);
+        ops->value_counts(&vc1);
         out->values.counted = true;
         out->values.allocated = vc1.allocated - vc0.allocated;
         out->values.freed = vc1.freed - vc0.freed;

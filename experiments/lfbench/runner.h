@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "histogram.h"
 #include "map_iface.h"
-#include "maps/lock_profile.h"
+#include "maps/locks.h"
 #include "memstats.h"
 #include "placement.h"
 #include "workload.h"
@@ -33,18 +33,21 @@ struct lfb_run_spec {
     unsigned sample_every;    /* 0 = no latency sampling */
     uint64_t timer_interval_ns; /* subtracted from every sample */
     const char *scheme;       /* lfmap's reclamation scheme (NULL = default) */
-    bool pointer_values;      /* ops is lfb_map_lfmap_pointer: count its objects */
+    bool pointer_values;      /* ops is a pointer-value adapter: count its objects (ops->value_counts) */
     double monitor_ms;        /* memory monitor interval (0 = the default, 10 ms) */
     bool timeseries;          /* keep every monitor sample; sample on after the run until drained */
     double stall_s;           /* > 0: a stalled reader holds a read-side section this long */
     double warmup_s;          /* > 0: untimed operations of stream 0 on the prefilling thread first */
+    uint64_t stream_seed;     /* this repetition's (lfb_stream_seed): churn generates from it */
+    uint64_t ops_limit;       /* stream entries per thread, 0 = until the duration ends */
+    unsigned lock_kind;       /* lfb_map_config.lock_kind */
 };
 
 /* One sample of the memory monitor; t_s from the start barrier. */
 struct lfb_mem_point {
     double t_s;
     int64_t retired_bytes, retired_values, rss, resizes;
-    uint64_t size;
+    int64_t size; /* -1 = not counted */
 };
 
 struct lfb_monitor {
@@ -93,6 +96,10 @@ struct lfb_run_result {
     struct lfb_monitor monitor;
     struct lfb_stall stall;   /* spec->stall_s > 0 */
     struct lfb_value_account values;
+    /* Allocation requests the allocator served from the start of the
+     * workers to their end (all threads: the map's helpers too); -1 when
+     * the allocator does not count them (memstats.h). */
+    int64_t allocations;
 };
 
 /* Workers call ops->quiescent (lfmap_quiescent: urcu-qsbr's quiescent state,
@@ -110,6 +117,16 @@ struct lfb_run_result {
 #define LFB_MONITOR_MS_DEFAULT 10.0
 
 int lfb_run(const struct lfb_run_spec *spec, struct lfb_run_result *out, struct lfcli_err *err);
+
+/* Loads key indices [0, n) (values as the runs write them) through the
+ * map's load, or its insert when it has none, on the calling thread (which
+ * is between thread_enter and thread_exit).  0, or -1 with err. */
+int lfb_prefill(const struct lfb_map_ops *ops, void *m, const struct lfb_perm *perm, uint64_t n,
+                struct lfcli_err *err);
+
+/* The capacity a run's map is created for: the prefill, the keys a
+ * presized bulkload loads, the hot set of hotkeys-churn-empty. */
+size_t lfb_run_capacity(const struct lfb_workload *w, bool presized);
 void lfb_run_result_free(struct lfb_run_result *r);
 
 #endif /* LFB_RUNNER_H */

@@ -9,7 +9,9 @@
 
 const char *const lfb_mix_names[] = {"insert-remove", "put", "cas-increment", NULL};
 const char *const lfb_dist_names[] = {"uniform", "zipf", NULL};
-const char *const lfb_op_names[] = {"get", "insert", "remove", "put", "cas-increment", "reinsert", NULL};
+const char *const lfb_op_names[] = {"get", "insert", "remove", "put", "cas-increment", "reinsert", "put-remove",
+                                    NULL};
+const char *const lfb_kind_names[] = {"mixed", "hotkeys", "bulkload", "churn", "hotkeys-churn", NULL};
 
 /* Independent streams per thread: seeds spread by the golden-ratio step. */
 #define LFB_SEED_STRIDE 0x9e3779b97f4a7c15ull
@@ -103,6 +105,11 @@ uint64_t lfb_zipf_next(const struct lfb_zipf *z, struct lfb_rng *r)
 
 /* ---- streams ----------------------------------------------------------- */
 
+uint64_t lfb_stream_seed(uint64_t seed, unsigned rep)
+{
+    return seed ^ ((uint64_t)(rep + 1) * LFB_SEED_STRIDE);
+}
+
 struct keydraw {
     const struct lfb_workload *w;
     struct lfb_zipf zipf;
@@ -142,6 +149,12 @@ void lfb_stream_fill(const struct lfb_workload *w, const struct lfb_perm *perm, 
             bool hot = is_write || (lfb_rng_next(&r) >> 32) < hot_cut;
             index = hot ? lfb_rng_below(&r, w->hot_keys) : lfb_rng_below(&r, w->range);
             op = is_write ? LFB_OP_REINSERT : LFB_OP_GET;
+        } else if (w->kind == LFB_KIND_HOTKEYS_CHURN) {
+            /* Hot keys are the indices after the prefilled ones; the other
+             * reads go to the prefilled indices (misses from an empty map). */
+            bool hot = is_write || (lfb_rng_next(&r) >> 32) < hot_cut;
+            index = hot ? w->initial + lfb_rng_below(&r, w->hot_keys) : lfb_rng_below(&r, w->initial);
+            op = is_write ? LFB_OP_PUT_REMOVE : LFB_OP_GET;
         } else {
             index = draw_index(&d, &r);
             op = is_write ? write_op(w->mix, &r) : LFB_OP_GET;
@@ -150,12 +163,51 @@ void lfb_stream_fill(const struct lfb_workload *w, const struct lfb_perm *perm, 
     }
 }
 
+void lfb_churn_init(struct lfb_churn *c, const struct lfb_workload *w, const struct lfb_perm *perm,
+                    uint64_t seed, unsigned thread, unsigned threads)
+{
+    uint64_t lo = w->initial, T = threads, t = thread;
+    memset(c, 0, sizeof *c);
+    c->perm = perm;
+    c->hi = w->range;
+    c->T = T;
+    c->first = lo + (t + T - lo % T) % T; /* smallest owned index >= lo */
+    c->owned = c->first < c->hi ? (c->hi - c->first + T - 1) / T : 0;
+    c->filling = true;
+    c->r.s = seed ^ (0x636875726eull + t * LFB_SEED_STRIDE); /* "churn" */
+    c->update_cut = (uint64_t)(w->update_pct / 100.0 * LFB_P_ONE);
+}
+
+uint64_t lfb_churn_next(struct lfb_churn *c)
+{
+    if (c->owned && (lfb_rng_next(&c->r) >> 32) < c->update_cut) {
+        if (c->filling) {
+            uint64_t e = lfb_pack(LFB_OP_INSERT, lfb_key_of(c->perm, c->first + c->T * c->held));
+            if (++c->held == c->owned)
+                c->filling = false;
+            return e;
+        }
+        uint64_t e = lfb_pack(LFB_OP_REMOVE, lfb_key_of(c->perm, c->first + c->T * --c->held));
+        if (c->held == 0)
+            c->filling = true;
+        return e;
+    }
+    return lfb_pack(LFB_OP_GET, lfb_key_of(c->perm, lfb_rng_below(&c->r, c->hi)));
+}
+
 int lfb_workload_preset(struct lfb_workload *w, const char *name)
 {
     snprintf(w->name, sizeof w->name, "%s", name);
     w->kind = LFB_KIND_MIXED;
+    w->empty = false;
     if (strcmp(name, "hotkeys") == 0) {
         w->kind = LFB_KIND_HOTKEYS;
+        w->update_pct = LFB_HOTKEYS_UPDATE_PCT;
+        return 0;
+    }
+    if (strcmp(name, "hotkeys-churn") == 0 || strcmp(name, "hotkeys-churn-empty") == 0) {
+        w->kind = LFB_KIND_HOTKEYS_CHURN;
+        w->empty = name[13] != '\0';
         w->update_pct = LFB_HOTKEYS_UPDATE_PCT;
         return 0;
     }
@@ -190,4 +242,18 @@ int lfb_workload_preset(struct lfb_workload *w, const char *name)
         return -1;
     w->update_pct = (double)wr;
     return 0;
+}
+
+void lfb_workload_size(struct lfb_workload *w, uint64_t initial, uint64_t range)
+{
+    w->initial = initial;
+    w->prefill = w->kind == LFB_KIND_BULKLOAD || w->empty ? 0 : initial;
+    if (w->kind == LFB_KIND_HOTKEYS)
+        w->range = initial; /* every key is prefilled: reads of non-hot keys hit */
+    else if (w->kind == LFB_KIND_HOTKEYS_CHURN)
+        w->range = initial + w->hot_keys;
+    else if (w->kind == LFB_KIND_CHURN)
+        w->range = range ? range : LFB_CHURN_FACTOR * initial; /* the high watermark */
+    else
+        w->range = range ? range : 2 * initial;
 }

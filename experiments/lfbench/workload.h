@@ -17,21 +17,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum lfb_kind { LFB_KIND_MIXED, LFB_KIND_HOTKEYS, LFB_KIND_BULKLOAD, LFB_KIND_CHURN };
+enum lfb_kind { LFB_KIND_MIXED, LFB_KIND_HOTKEYS, LFB_KIND_BULKLOAD, LFB_KIND_CHURN, LFB_KIND_HOTKEYS_CHURN };
 enum lfb_mix { LFB_MIX_INSERT_REMOVE, LFB_MIX_PUT, LFB_MIX_CAS_INC };
 enum lfb_dist { LFB_DIST_UNIFORM, LFB_DIST_ZIPF };
-enum lfb_op { LFB_OP_GET, LFB_OP_INSERT, LFB_OP_REMOVE, LFB_OP_PUT, LFB_OP_CAS_INC, LFB_OP_REINSERT };
+enum lfb_op {
+    LFB_OP_GET, LFB_OP_INSERT, LFB_OP_REMOVE, LFB_OP_PUT, LFB_OP_CAS_INC,
+    LFB_OP_REINSERT,   /* hotkeys: remove, then insert the key again */
+    LFB_OP_PUT_REMOVE  /* hotkeys-churn: put (Go's Store), then remove (LoadAndDelete) */
+};
 
 extern const char *const lfb_mix_names[];  /* "insert-remove", "put", "cas-increment" */
 extern const char *const lfb_dist_names[]; /* "uniform", "zipf" */
 extern const char *const lfb_op_names[];
+/* The record's workload.kind: "mixed", "hotkeys", "bulkload", "churn",
+ * "hotkeys-churn". */
+extern const char *const lfb_kind_names[];
 
-/* The hotkeys preset: the brief's read-mostly pathology (1e5
- * load-and-delete operations over 100 hot keys). */
+/* The hot-key presets: the brief's read-mostly pathology (1e5
+ * load-and-delete operations over 100 hot keys).
+ *   hotkeys        the hot keys are prefilled (in readmostly's read
+ *                  snapshot) and a write removes one and inserts it again:
+ *                  the case the read snapshot serves without its lock.
+ *   hotkeys-churn  the article's pattern: the hot keys are extra keys,
+ *                  never prefilled, and a write stores one (put) and then
+ *                  removes it (Go's LoadAndDelete), so every store misses
+ *                  the read snapshot; hotkeys-churn-empty starts from an
+ *                  empty map (nothing prefilled, the same stream).
+ * Writes are pairs, timed together and counted as two operations. */
 #define LFB_HOT_KEYS_DEFAULT 100u
 #define LFB_HOTKEYS_UPDATE_PCT 50.0
-/* Share of hotkeys reads aimed at the hot set (the rest: uniform over all
- * keys), so that reads meet the churned keys as the pathology needs. */
+/* Share of hot-key reads aimed at the hot set (the rest: uniform over the
+ * prefilled keys), so that reads meet the churned keys as the pathology
+ * needs. */
 #define LFB_HOT_READ_SHARE 0.5
 #define LFB_ZIPF_S_DEFAULT 0.99 /* YCSB's constant */
 /* churn: the high watermark is this many times the low one (the prefill) by
@@ -48,13 +65,16 @@ extern const char *const lfb_op_names[];
 struct lfb_workload {
     char name[32];          /* "95/5", "hotkeys", "bulkload", "70/30" */
     enum lfb_kind kind;
+    bool empty;             /* hotkeys-churn-empty: nothing is prefilled */
     double update_pct;      /* writes as a percentage of operations */
     enum lfb_mix mix;
     enum lfb_dist dist;
     double zipf_s;
-    uint64_t initial;       /* prefilled keys (bulkload: keys to load) */
+    uint64_t initial;       /* -i: prefilled keys (bulkload: keys to load) */
+    uint64_t prefill;       /* keys prefilled (initial; 0 for bulkload and
+                             * hotkeys-churn-empty), indices [0, prefill) */
     uint64_t range;         /* key indices drawn from [0, range) */
-    uint64_t hot_keys;      /* hotkeys: size of the hot set */
+    uint64_t hot_keys;      /* hot-key presets: size of the hot set */
 };
 
 /* A multiplicative permutation of [0, n). */
@@ -99,14 +119,52 @@ static inline uint64_t lfb_pack(enum lfb_op op, uint64_t key) { return ((uint64_
 static inline enum lfb_op lfb_op_of(uint64_t e) { return (enum lfb_op)(e >> LFB_OP_SHIFT); }
 static inline uint64_t lfb_key_from(uint64_t e) { return e & LFB_KEY_MASK; }
 
-/* Fills out[0..len) with thread `thread`'s operations for workload w (not
- * bulkload) from the given seed. */
+/* The seed of repetition rep's streams (0-based) in a session of seed
+ * `seed`: each repetition replays other streams, every map of it the same. */
+uint64_t lfb_stream_seed(uint64_t seed, unsigned rep);
+
+/* Fills out[0..len) with thread `thread`'s operations for workload w
+ * (mixed and hot-key kinds) from the given stream seed. */
 void lfb_stream_fill(const struct lfb_workload *w, const struct lfb_perm *perm, uint64_t seed,
                      unsigned thread, uint64_t *out, size_t len);
 
+/* Churn: thread t of T owns the key indices t, t + T, ... in [initial,
+ * range); it inserts them in order (fill: the map heads for `range` keys,
+ * the high watermark), then removes them in reverse (drain: back to the
+ * `initial` prefilled keys), and again, so the table grows and shrinks over
+ * and over.  A share update_pct of the operations are these writes; the
+ * rest are reads of uniform keys over the whole range.  Generated on the
+ * fly (the writes depend on the position in the cycle, not on a stored
+ * stream), from the stream seed, so every map replays the same. */
+struct lfb_churn {
+    const struct lfb_perm *perm;
+    struct lfb_rng r;
+    uint64_t update_cut, hi, T, first, owned, held;
+    bool filling;
+};
+void lfb_churn_init(struct lfb_churn *c, const struct lfb_workload *w, const struct lfb_perm *perm,
+                    uint64_t seed, unsigned thread, unsigned threads);
+uint64_t lfb_churn_next(struct lfb_churn *c); /* a packed stream entry */
+
+/* Bulkload: the i-th key thread t of T inserts (index t + i T), or 0 when
+ * it has none left of the n to load. */
+static inline uint64_t lfb_bulk_entry(const struct lfb_perm *perm, uint64_t n, unsigned t, unsigned T, uint64_t i)
+{
+    uint64_t idx = t + i * T;
+    return idx < n ? lfb_pack(LFB_OP_INSERT, lfb_key_of(perm, idx)) : 0;
+}
+
 /* Sets the preset named `name` ("95/5", "50/50", "10/90", "hotkeys",
- * "bulkload", "R/W" with R + W = 100, "churn" or "churn-R/W").  0, or -1 if
- * unknown. */
+ * "hotkeys-churn", "hotkeys-churn-empty", "bulkload", "R/W" with R + W =
+ * 100, "churn" or "churn-R/W").  0, or -1 if unknown.  The sizes (initial,
+ * prefill, range) are set by lfb_workload_size. */
 int lfb_workload_preset(struct lfb_workload *w, const char *name);
+
+/* Sets initial, prefill and range for -i `initial` and -r `range` (0 = the
+ * preset's default): hotkeys reads only prefilled keys (range = initial);
+ * hotkeys-churn adds its hot keys after the prefilled ones (range =
+ * initial + hot_keys); churn's range is its high watermark (default
+ * LFB_CHURN_FACTOR x initial); the others default to 2 x initial. */
+void lfb_workload_size(struct lfb_workload *w, uint64_t initial, uint64_t range);
 
 #endif /* LFB_WORKLOAD_H */

@@ -11,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 real=rcu/lfrcu.h
+# rcu/lfrcu.h includes the era schemes' reader, rcu/lfrcu_era.h: functions
+# may be declared in either.
+real_all="rcu/lfrcu.h rcu/lfrcu_era.h"
 shim=tests/model/shim/lfrcu.h
 fail=0
 block_of() { sed -n "/^$2 {/,/^};/p" "$1"; }
@@ -28,8 +31,9 @@ fi
 norm() { sed -e 's/^static inline //' -e 's/^__attribute__((always_inline)) //' -e 's/)$/);/'; }
 while IFS= read -r decl; do
     name=$(sed 's/.*[ *]\(lfrcu_[a-z_]*\)(.*/\1/' <<<"$decl")
-    if ! grep -E "^(static inline )?[a-z].*[ *]$name\(" "$real" | norm | grep -qxF "$decl"; then
-        echo "check_rcu_shim: '$decl' is not declared so in $real" >&2
+    # shellcheck disable=SC2086
+    if ! grep -hE "^(static inline )?[a-z].*[ *]$name\(" $real_all | norm | grep -qxF "$decl"; then
+        echo "check_rcu_shim: '$decl' is not declared so in $real_all" >&2
         fail=1
     fi
 done < <( (grep -E '^[a-z].*[ *]lfrcu_[a-z_]*\(.*\);$' "$shim"; grep -E '^static inline .*[ *]lfrcu_[a-z_]*\(.*\)$' "$shim" | norm) | grep -v 'lfrcu_model_')

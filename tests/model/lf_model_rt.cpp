@@ -349,11 +349,14 @@ static const struct lfrcu_scheme model_scheme = {
     nullptr, // no offline/online: not a QSBR scheme
     nullptr,
     nullptr, // no hazard pointers: ck-hp is not modelled
-    false,
+    false,   // no_read_side
+    nullptr, // no birth: the era schemes are not modelled
+    nullptr, // no era_reader
+    false,   // never_frees
 };
 static const struct lfrcu_scheme *const model_schemes[] = {&model_scheme, nullptr};
 
-struct lfrcu_domain lfrcu_default_domain = {&model_scheme, 1u, LFRCU_INLINE_MEMB, false};
+struct lfrcu_domain lfrcu_default_domain = {&model_scheme, 1u, LFRCU_INLINE_MEMB, false, 0};
 
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
 {

@@ -13,16 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lock_profile.h"
+#include "locks.h"
 #include "map_iface.h"
 #include "urcu_glue.h"
 
 /* ck_ht's smallest useful table; it rounds up to a power of two itself. */
 #define CKHT_MIN_ENTRIES 64u
 
+/* Adaptive: one writer at a time, short puts; spinning wins for every mix
+ * at 2 threads (50/50 4.4 against 3.0 Mops/s): paper-notes.md 5.2. */
+#define CKHT_OWN_KIND LFB_LOCK_ADAPTIVE
+
 struct ckht_map {
     ck_ht_t ht;
     pthread_mutex_t writer;
+    enum lfb_lock_kind kind;
 };
 
 /* ck_ht calls this for lookups and again when it rehashes on growth; in
@@ -82,7 +87,12 @@ static void *ckht_create(const struct lfb_map_config *cfg)
         free(m);
         return NULL;
     }
-    pthread_mutex_init(&m->writer, NULL);
+    m->kind = lfb_lock_kind_pick(cfg->lock_kind, CKHT_OWN_KIND);
+    if (lfb_mutex_init(&m->writer, m->kind) != 0) {
+        ck_ht_destroy(&m->ht);
+        free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -195,13 +205,17 @@ static void ckht_stats(void *p, struct lfb_map_stats *out)
     out->resizes = -1;
     out->retired_bytes = 0; /* deferred frees wait inline for their grace period */
     snprintf(out->config, sizeof out->config,
-             "{\"mode\":\"DIRECT|WORKLOAD_DELETE\",\"writers\":\"one mutex\",\"reclamation\":\"urcu-memb synchronize_rcu\"}");
+             "{\"mode\":\"DIRECT|WORKLOAD_DELETE\",\"writers\":\"one mutex\",\"reclamation\":\"urcu-memb synchronize_rcu\","
+             "\"lock\":\"pthread_mutex\",\"kind\":\"%s\"}",
+             lfb_lock_kind_names[m->kind]);
 }
 
-const struct lfb_map_ops lfb_map_ckht = {
+const struct lfb_map_ops LFB_MAP_OPS(ckht) = {
     .name = "ckht",
     .description = "Concurrency Kit ck_ht: lock-free readers, writers behind one mutex",
-    .lock_based = true,
+    .lock_kinds = LFB_MUTEX_KINDS,
+    .profiled = LFB_LOCKS_PROFILED,
+    .stats_concurrent = true,
     .create = ckht_create,
     .destroy = ckht_destroy,
     .thread_enter = ckht_enter,

@@ -9,20 +9,33 @@
  * releasing the mutex it waits for a grace period and frees the old copy, so
  * at most one old copy per writer thread is alive (bounded memory churn
  * rather than an unbounded call_rcu backlog of O(n)-byte tables).
+ *
+ * Copies come from the allocator whatever their size (plain_map.h's
+ * heap_tables): a copy is written whole at once, so mmap's lazy zeroing buys
+ * nothing, and at 1e4 keys the 16,384-slot table is exactly 256 KiB, the
+ * plain tables' mmap threshold, so every write paid an mmap, 64 page faults
+ * and an munmap (with a TLB shootdown at 2 threads) that jemalloc's reuse of
+ * the freed copy avoids.
  */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock_profile.h"
+#include "locks.h"
 #include "map_iface.h"
 #include "plain_map.h"
 #include "urcu_glue.h"
 
+/* Normal: the critical section copies the whole table (microseconds to
+ * milliseconds), far longer than a spin pays for; adaptive measured no
+ * better (10/90 at 2 threads 0.10 against 0.11 Mops/s): paper-notes.md 5.2. */
+#define COW_OWN_KIND LFB_LOCK_NORMAL
+
 struct cow_map {
     _Atomic(struct plain_map *) current;
     pthread_mutex_t writer;
+    enum lfb_lock_kind kind;
     atomic_uint_fast64_t copies;        /* snapshots published */
     atomic_int_fast64_t retired_bytes;  /* copies waiting for their grace period */
 };
@@ -39,7 +52,9 @@ static struct plain_map *snapshot_clone(const struct plain_map *src)
         return NULL;
     *t = *src;
     size_t n = plain_capacity_slots(src);
-    t->slots = plain_table_alloc(n);
+    /* Not zeroed: the copy overwrites every byte. */
+    t->slots = aligned_alloc(PLAIN_ALIGN, plain_table_bytes(n));
+    t->heap_tables = true;
     if (!t->slots) {
         free(t);
         return NULL;
@@ -63,8 +78,14 @@ static void *cow_create(const struct lfb_map_config *cfg)
         free(t);
         return NULL;
     }
+    m->kind = lfb_lock_kind_pick(cfg->lock_kind, COW_OWN_KIND);
+    if (lfb_mutex_init(&m->writer, m->kind) != 0) {
+        plain_destroy(t);
+        free(t);
+        free(m);
+        return NULL;
+    }
     atomic_init(&m->current, t);
-    pthread_mutex_init(&m->writer, NULL);
     return m;
 }
 
@@ -141,30 +162,39 @@ static bool cow_remove(void *m, uint64_t k) { return cow_write(m, COW_REMOVE, k,
 static bool cow_put(void *m, uint64_t k, uint64_t v) { return cow_write(m, COW_PUT, k, v, 0); }
 static bool cow_cas(void *m, uint64_t k, uint64_t e, uint64_t d) { return cow_write(m, COW_CAS, k, d, e); }
 
-/* Prefill: no reader exists yet, so the current table is changed in place
- * (a copy per key would make loading n keys O(n^2)). */
+/* Prefill: no reader exists yet, so the current table is changed in place.
+ * Not through the insert path, unlike every other map: a copy per key
+ * would make loading n keys O(n^2) (1e6 keys: hours), and the state a
+ * prefill leaves (one table, no retired copy) is the one inserts would. */
 static bool cow_load(void *p, uint64_t k, uint64_t v)
 {
     struct cow_map *m = p;
     return plain_insert(atomic_load(&m->current), k, v) == 1;
 }
 
+/* Safe while writers publish copies: the current table is read inside a
+ * read-side section, like a lookup. */
 static void cow_stats(void *p, struct lfb_map_stats *out)
 {
     struct cow_map *m = p;
-    struct plain_map *t = atomic_load(&m->current);
-    out->size = plain_size(t);
+    lfb_rcu_read_lock();
+    struct plain_map *t = atomic_load_explicit(&m->current, memory_order_acquire);
+    out->size = (int64_t)plain_size(t);
     out->resizes = (int64_t)t->resizes;
+    lfb_rcu_read_unlock();
     out->retired_bytes = atomic_load(&m->retired_bytes);
     snprintf(out->config, sizeof out->config,
-             "{\"reclamation\":\"urcu-memb synchronize_rcu per write\",\"copies\":%llu}",
-             (unsigned long long)atomic_load(&m->copies));
+             "{\"reclamation\":\"urcu-memb synchronize_rcu per write\",\"copies\":%llu,"
+             "\"copy_tables\":\"allocator\",\"lock\":\"pthread_mutex\",\"kind\":\"%s\"}",
+             (unsigned long long)atomic_load(&m->copies), lfb_lock_kind_names[m->kind]);
 }
 
-const struct lfb_map_ops lfb_map_cow = {
+const struct lfb_map_ops LFB_MAP_OPS(cow) = {
     .name = "cow",
     .description = "copy-on-write snapshot (atomic.Value design), urcu grace period",
-    .lock_based = true,
+    .lock_kinds = LFB_MUTEX_KINDS,
+    .profiled = LFB_LOCKS_PROFILED,
+    .stats_concurrent = true,
     .create = cow_create,
     .destroy = cow_destroy,
     .thread_enter = cow_enter,

@@ -83,6 +83,7 @@ struct lfb_map_ops make_ops()
     ops.put = put;
     ops.cas = cas;
     ops.stats = stats;
+    ops.stats_concurrent = true; /* size() reads counters, no walk, no lock */
     return ops;
 }
 

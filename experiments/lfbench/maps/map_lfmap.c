@@ -96,6 +96,9 @@ const struct lfb_map_ops LFB_LFMAP_OPS = {
     .quiescent = lfmap_a_quiescent,
     .read_lock = lfmap_a_read_lock,
     .read_unlock = lfmap_a_read_unlock,
+#ifndef LFB_LFMAP_STATIC
+    .pointer_variant = &lfb_map_lfmap_pointer,
+#endif
 };
 
 #ifndef LFB_LFMAP_STATIC
@@ -250,5 +253,6 @@ const struct lfb_map_ops lfb_map_lfmap_pointer = {
     .quiescent = lfmap_a_quiescent,
     .read_lock = lfmap_a_read_lock,
     .read_unlock = lfmap_a_read_unlock,
+    .value_counts = lfb_pointer_value_counts,
 };
 #endif /* !LFB_LFMAP_STATIC */

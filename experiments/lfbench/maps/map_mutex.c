@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mutex: one pthread mutex around a plain table (the brief's "global mutex
- * map"): simple, and it serialises everything. */
+ * map"): simple, and it serialises everything.  Its lock kind is the one
+ * that measured best (locks.h; paper-notes.md 5.2). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lock_profile.h"
+#include "locks.h"
 #include "map_iface.h"
 #include "plain_map.h"
 
+/* Adaptive: its critical sections are one probe of a plain table, shorter
+ * than a futex sleep and wake-up, so spinning briefly wins at 2 threads
+ * (95/5 10.2 against 9.6 Mops/s, 50/50 5.7 against 4.4; equal at 1 thread),
+ * at the price of a longer tail (p99 5.0 against 3.1 us): paper-notes.md 5.2. */
+#define MUTEX_OWN_KIND LFB_LOCK_ADAPTIVE
+
 struct mutex_map {
     pthread_mutex_t lock;
+    enum lfb_lock_kind kind;
     struct plain_map table;
 };
 
@@ -22,7 +30,12 @@ static void *mutex_create(const struct lfb_map_config *cfg)
         free(m);
         return NULL;
     }
-    pthread_mutex_init(&m->lock, NULL);
+    m->kind = lfb_lock_kind_pick(cfg->lock_kind, MUTEX_OWN_KIND);
+    if (lfb_mutex_init(&m->lock, m->kind) != 0) {
+        plain_destroy(&m->table);
+        free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -90,13 +103,16 @@ static void mutex_stats(void *p, struct lfb_map_stats *out)
     out->resizes = (int64_t)m->table.resizes;
     pthread_mutex_unlock(&m->lock);
     out->retired_bytes = 0;
-    snprintf(out->config, sizeof out->config, "{\"lock\":\"pthread_mutex\"}");
+    snprintf(out->config, sizeof out->config, "{\"lock\":\"pthread_mutex\",\"kind\":\"%s\"}",
+             lfb_lock_kind_names[m->kind]);
 }
 
-const struct lfb_map_ops lfb_map_mutex = {
+const struct lfb_map_ops LFB_MAP_OPS(mutex) = {
     .name = "mutex",
     .description = "one pthread mutex around a plain table",
-    .lock_based = true,
+    .lock_kinds = LFB_MUTEX_KINDS,
+    .profiled = LFB_LOCKS_PROFILED,
+    .stats_concurrent = true,
     .create = mutex_create,
     .destroy = mutex_destroy,
     .get = mutex_get,

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * readmostly: Go's sync.Map (Go 1.20 algorithm) in C.
+ * readmostly: Go's sync.Map in C: Load, Store (the put: Go 1.20's Swap, whose
+ * paths and miss counting are Go 1.19's Store), LoadOrStore (insert),
+ * LoadAndDelete (remove) and CompareAndSwap (Go 1.20).  Its promotions and
+ * dirty-map builds equal the real sync.Map's on lfbench's streams
+ * (tests/go_faithful.sh) and Go's rules on scripted sequences
+ * (tests/unit_lfbench_faithful.c).
  *
  * A "read" snapshot {table, amended} is served without locks: its table maps
  * keys to entries and is never changed once published; an entry's value word
@@ -18,6 +23,10 @@
  * re-adding keys makes reads miss, misses promote, and the first new key
  * after a promotion copies the whole snapshot into a new dirty table.
  *
+ * No prefill shortcut: the harness loads keys through rm_insert (Go's
+ * LoadOrStore), so they start in the dirty table, as a Go program's Stores
+ * leave them, and reach the read snapshot by promotion.
+ *
  * Memory: snapshots and entries are freed after an RCU grace period
  * (urcu_glue.h).  An entry is reached only through the tables.  Building a
  * dirty table lists the entries it expunges; at the promotion that ends the
@@ -31,7 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lock_profile.h"
+#include "locks.h"
 #include "map_iface.h"
 #include "plain_map.h"
 #include "urcu_glue.h"
@@ -55,9 +64,15 @@ struct rm_snapshot {
     struct rcu_head rcu;
 };
 
+/* Adaptive: the slow path's critical sections are short (a dirty-map probe,
+ * a miss count) but frequent when keys leave the snapshot; spinning wins at
+ * 2 threads (hotkeys-churn 2.4 against 1.6 Mops/s): paper-notes.md 5.2. */
+#define RM_OWN_KIND LFB_LOCK_ADAPTIVE
+
 struct rm_map {
     _Atomic(struct rm_snapshot *) read;
     pthread_mutex_t mu;
+    enum lfb_lock_kind kind;
     struct plain_map *dirty; /* under mu; NULL when dropped */
     size_t misses;           /* under mu */
     struct rm_entry *expunged; /* under mu: expunged while building dirty */
@@ -84,10 +99,15 @@ static struct rm_entry *rm_entry_new(uint64_t key, uint64_t value)
     return e;
 }
 
+/* Tables come from the allocator whatever their size (plain_map.h's
+ * heap_tables), as cow's copies do and as Go's heap serves a new dirty map:
+ * a dirty table is built whole at once, and at 1e4 keys its 16,384 slots
+ * are exactly the 256 KiB mmap threshold, so each rebuild would pay an
+ * mmap, its page faults and an munmap instead of reusing freed memory. */
 static struct plain_map *rm_table_new(size_t capacity, uint64_t seed)
 {
     struct plain_map *t = malloc(sizeof *t);
-    if (!t || plain_init(t, capacity, seed) != 0) {
+    if (!t || plain_init_tables(t, capacity, seed, true) != 0) {
         fputs("lfbench: readmostly: out of memory\n", stderr);
         abort();
     }
@@ -238,8 +258,19 @@ static void *rm_create(const struct lfb_map_config *cfg)
     if (!m)
         return NULL;
     m->seed = cfg->seed;
-    atomic_init(&m->read, rm_snapshot_new(rm_table_new(cfg->capacity, cfg->seed), false));
-    pthread_mutex_init(&m->mu, NULL);
+    m->kind = lfb_lock_kind_pick(cfg->lock_kind, RM_OWN_KIND);
+    if (lfb_mutex_init(&m->mu, m->kind) != 0) {
+        free(m);
+        return NULL;
+    }
+    /* The first snapshot is empty and smallest, whatever cfg->capacity says:
+     * a new sync.Map's read map is empty (Go cannot presize it), its first
+     * Store builds the dirty table (sized as the snapshot, as Go's
+     * dirtyLocked does), and every key reaches the snapshot by promotion.
+     * A presized empty snapshot is never written, and on the measurement
+     * VM reads of never-written mmap'd memory cost ~3.6 us each
+     * (paper-notes.md 5.3): every miss of a 1e6-key run paid that. */
+    atomic_init(&m->read, rm_snapshot_new(rm_table_new(0, cfg->seed), false));
     return m;
 }
 
@@ -477,24 +508,24 @@ static bool rm_cas(void *p, uint64_t key, uint64_t expected, uint64_t desired)
     return ok;
 }
 
-/* Prefill: straight into the unpublished-to-anyone snapshot table, the state
- * a promotion would leave. */
-static bool rm_load(void *p, uint64_t key, uint64_t value)
-{
-    struct rm_map *m = p;
-    struct rm_snapshot *s = atomic_load(&m->read);
-    if (rm_find(s->table, key))
-        return false;
-    rm_table_put(s->table, rm_entry_new(key, value));
-    return true;
-}
-
 static void count_live(struct rm_entry *e, void *arg)
 {
     if (atomic_load(&e->p) < LFB_VALUE_LIMIT)
-        ++*(uint64_t *)arg;
+        ++*(int64_t *)arg;
 }
 
+static void rm_config(struct rm_map *m, struct lfb_map_stats *out)
+{
+    out->resizes = (int64_t)m->promotions;
+    out->retired_bytes = -1;
+    snprintf(out->config, sizeof out->config,
+             "{\"design\":\"Go 1.19-1.20 sync.Map\",\"promotions\":%llu,\"dirty_builds\":%llu,"
+             "\"lock\":\"pthread_mutex\",\"kind\":\"%s\"}",
+             (unsigned long long)m->promotions, (unsigned long long)m->dirty_builds,
+             lfb_lock_kind_names[m->kind]);
+}
+
+/* Counts the live entries: a walk of the whole table under mu. */
 static void rm_stats(void *p, struct lfb_map_stats *out)
 {
     struct rm_map *m = p;
@@ -502,18 +533,26 @@ static void rm_stats(void *p, struct lfb_map_stats *out)
     struct rm_snapshot *s = atomic_load(&m->read);
     out->size = 0;
     rm_table_each(m->dirty ? m->dirty : s->table, count_live, &out->size);
-    out->resizes = (int64_t)m->promotions;
-    out->retired_bytes = -1;
-    snprintf(out->config, sizeof out->config,
-             "{\"design\":\"Go 1.20 sync.Map\",\"promotions\":%llu,\"dirty_builds\":%llu}",
-             (unsigned long long)m->promotions, (unsigned long long)m->dirty_builds);
+    rm_config(m, out);
     pthread_mutex_unlock(&m->mu);
 }
 
-const struct lfb_map_ops lfb_map_readmostly = {
+/* The memory monitor's reading: the counters only (no walk under the lock
+ * every interval, which would stall the writers it measures). */
+static void rm_sample(void *p, struct lfb_map_stats *out)
+{
+    struct rm_map *m = p;
+    pthread_mutex_lock(&m->mu);
+    out->size = -1;
+    rm_config(m, out);
+    pthread_mutex_unlock(&m->mu);
+}
+
+const struct lfb_map_ops LFB_MAP_OPS(readmostly) = {
     .name = "readmostly",
     .description = "Go sync.Map design: lock-free read snapshot + mutex dirty table",
-    .lock_based = true,
+    .lock_kinds = LFB_MUTEX_KINDS,
+    .profiled = LFB_LOCKS_PROFILED,
     .create = rm_create,
     .destroy = rm_destroy,
     .thread_enter = rm_enter,
@@ -523,6 +562,6 @@ const struct lfb_map_ops lfb_map_readmostly = {
     .remove = rm_remove,
     .put = rm_put,
     .cas = rm_cas,
-    .load = rm_load,
     .stats = rm_stats,
+    .sample = rm_sample,
 };

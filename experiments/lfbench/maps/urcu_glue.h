@@ -14,6 +14,20 @@
 #ifndef LFB_URCU_GLUE_H
 #define LFB_URCU_GLUE_H
 
+/* liburcu's read side inlined, as lfmap's is (rcu/): without _LGPL_SOURCE
+ * every urcu_memb_read_lock and _unlock is a call into liburcu-memb.so
+ * through the PLT, and its thread-local reader record is reached through
+ * __tls_get_addr, which cost readmostly a third of its hotkeys throughput
+ * (paper-notes.md 5.2).  The project is LGPL, so the static inline read side
+ * may be used.  It must be defined before the first liburcu header of the
+ * translation unit: a header included earlier without it would have
+ * declared the library calls. */
+#if defined(_URCU_MEMB_H) && !defined(_LGPL_SOURCE)
+#error "urcu_glue.h must come before any liburcu header (it defines _LGPL_SOURCE)"
+#endif
+#ifndef _LGPL_SOURCE
+#define _LGPL_SOURCE 1
+#endif
 #include <urcu/urcu-memb.h>
 #include <urcu/call-rcu.h>
 

@@ -18,8 +18,9 @@
  * the free); the retire releases on a global word that each section's start
  * acquires (a section that begins after the retire sees what the retirer did
  * before it: the grace period starts at the retire).  Readers never
- * synchronise with each other through it.  Hazard-pointer schemes (ck-hp)
- * are not modelled: lfrcu_domain_init accepts only the default.
+ * synchronise with each other through it.  Hazard-pointer and era schemes
+ * (ck-hp, he, ibr) are not modelled: lfrcu_domain_init accepts only the
+ * default, so the era read side below is never reached.
  * tests/model/check_rcu_shim.sh checks that this interface is the one
  * rcu/lfrcu.h declares.
  */
@@ -43,6 +44,10 @@ extern "C" {
 #define LFRCU_HAZARD_VALUE 3u
 #define LFRCU_HAZARD_OLD 4u
 #define LFRCU_MAX_SCHEMES 32u
+/* The era schemes' reader (rcu/lfrcu_era.h): not modelled; lib/ names the
+ * record and its inline functions, which the model never reaches. */
+#define LFRCU_ERA_READERS 2u
+struct lfrcu_era_rec;
 
 /* Space for any scheme's bookkeeping; embed it in the object to retire. */
 struct lfrcu_head {
@@ -89,6 +94,16 @@ struct lfrcu_scheme {
     /* Optional: reads need no section at all (leak); lets lfmap skip the
      * calls on the read path. */
     bool no_read_side;
+    /* Optional: era schemes (see the contract above). */
+    void (*birth)(struct lfrcu_head *head, bool known);
+    /* Optional: era schemes with the inline read side (rcu/lfrcu_era.h):
+     * the calling thread's record, which lfmap keeps at the scheme's era
+     * slot (lfrcu_era_slot_of) of its thread record after registration. */
+    struct lfrcu_era_rec *(*era_reader)(void);
+    /* Optional: the scheme never frees what is retired (leak).  Tests and
+     * tools ask this property, never the name: tests/prog_schemes
+     * --never-frees lists such schemes. */
+    bool never_frees;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
@@ -96,12 +111,14 @@ enum lfrcu_kind {
     LFRCU_INLINE_MEMB, /* urcu-memb with membarrier: the inline read side */
     LFRCU_NO_SECTION,  /* no read side at all (leak) */
     LFRCU_CALLS,       /* the scheme's function pointers */
+    LFRCU_INLINE_ERA,  /* an era scheme with membarrier: the inline read side */
 };
 struct lfrcu_domain {
     const struct lfrcu_scheme *scheme;
     unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
     unsigned char kind; /* enum lfrcu_kind */
     bool hazards;       /* scheme->protect != NULL */
+    unsigned char era_slot; /* era schemes: lfrcu_era_slot_of(scheme) */
 };
 
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
@@ -141,17 +158,38 @@ static inline __attribute__((always_inline)) void lfrcu_memb_unlock_inline(unsig
     lfrcu_model_read_unlock();
 }
 
-/* A domain's read side.  The caller is registered with d's scheme. */
-static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
+/* Never reached in the model (no era scheme); the same signatures. */
+static inline __attribute__((always_inline)) void lfrcu_era_lock_inline(struct lfrcu_era_rec *r)
 {
+    (void)r;
+}
+
+static inline __attribute__((always_inline)) bool lfrcu_era_current_ok(const struct lfrcu_era_rec *r)
+{
+    (void)r;
+    return true;
+}
+
+static inline __attribute__((always_inline)) void lfrcu_era_unlock_inline(struct lfrcu_era_rec *r)
+{
+    (void)r;
+}
+
+/* A domain's read side.  The caller is registered with d's scheme. */
+static inline __attribute__((always_inline)) void lfrcu_domain_lock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr,
+                                                                       struct lfrcu_era_rec *const *era)
+{
+    (void)era;
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
         lfrcu_memb_lock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
         d->scheme->read_lock();
 }
 
-static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr)
+static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const struct lfrcu_domain *d, unsigned long *memb_ctr,
+                                                                         struct lfrcu_era_rec *const *era)
 {
+    (void)era;
     if (__builtin_expect(d->kind == LFRCU_INLINE_MEMB, 1))
         lfrcu_memb_unlock_inline(memb_ctr);
     else if (d->kind != LFRCU_NO_SECTION)
@@ -160,12 +198,12 @@ static inline __attribute__((always_inline)) void lfrcu_domain_unlock_at(const s
 
 static inline __attribute__((always_inline)) void lfrcu_domain_lock(const struct lfrcu_domain *d)
 {
-    lfrcu_domain_lock_at(d, NULL);
+    lfrcu_domain_lock_at(d, NULL, NULL);
 }
 
 static inline __attribute__((always_inline)) void lfrcu_domain_unlock(const struct lfrcu_domain *d)
 {
-    lfrcu_domain_unlock_at(d, NULL);
+    lfrcu_domain_unlock_at(d, NULL, NULL);
 }
 
 static inline void lfrcu_read_lock(void)

@@ -1,0 +1,3 @@
+module lfmap/experiments/go
+
+go 1.19

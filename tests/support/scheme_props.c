@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Scheme properties for the tests: see scheme_props.h. */
+#define LFRCU_NO_INLINE_MEMB
+#include "lfrcu.h"
+
+#include "scheme_props.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *scheme_default_name(void)
+{
+    const char *env = getenv("LFMAP_RCU");
+    return env && *env ? env : lfrcu_scheme_at(0)->name;
+}
+
+static const struct lfrcu_scheme *scheme_named(const char *name)
+{
+    if (!name || !*name)
+        name = scheme_default_name();
+    for (const struct lfrcu_scheme *const *s = lfrcu_schemes(); *s; s++)
+        if (strcmp((*s)->name, name) == 0)
+            return *s;
+    return NULL;
+}
+
+bool scheme_never_frees(const char *name)
+{
+    const struct lfrcu_scheme *s = scheme_named(name);
+    return s && s->never_frees;
+}
+
+bool scheme_has_hazards(const char *name)
+{
+    const struct lfrcu_scheme *s = scheme_named(name);
+    return s && s->protect;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What a reclamation scheme declares about itself (struct lfrcu_scheme in
+ * rcu/lfrcu.h), for tests that must behave differently for some schemes.
+ * A test asks the property, never the scheme's name, so that a new scheme
+ * (or a renamed copy of one: tests/scheme_copies.sh) is tested by what it
+ * is.  Every function takes a scheme name; NULL or "" means the process
+ * default (LFMAP_RCU if set and not empty, else the registry's first).
+ */
+#ifndef SCHEME_PROPS_H
+#define SCHEME_PROPS_H
+
+#include <stdbool.h>
+
+/* The name NULL or "" stands for (see above). */
+const char *scheme_default_name(void);
+/* The scheme never frees what is retired (never_frees): nothing a test
+ * retires comes back, and memory checks do not apply.  False for an
+ * unknown name. */
+bool scheme_never_frees(const char *name);
+/* A hazard-pointer scheme (it has protect): a stalled reader holds only
+ * what its hazards name, so the backlog stays bounded. */
+bool scheme_has_hazards(const char *name);
+
+#endif
