@@ -19,6 +19,7 @@ struct lfmap_hasher {
     uint64_t xor_in;    /* from the seed */
     uint64_t mul_seed;  /* odd, from the seed */
     uint64_t mul_seed_inv;
+    uint64_t sip_k0, sip_k1; /* byte maps: the SipHash key (lib/key.h), from the seed */
 };
 
 /* A fixed odd multiplier with good avalanche (from MurmurHash3's fmix64). */
@@ -48,6 +49,8 @@ static inline void lf_hasher_init(struct lfmap_hasher *h, uint64_t seed)
     h->xor_in = lf_splitmix64(&s);
     h->mul_seed = lf_splitmix64(&s) | 1;
     h->mul_seed_inv = lf_mul_inverse(h->mul_seed);
+    h->sip_k0 = lf_splitmix64(&s);
+    h->sip_k1 = lf_splitmix64(&s);
 }
 
 static inline uint64_t lf_mix(const struct lfmap_hasher *h, uint64_t key)

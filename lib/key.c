@@ -12,7 +12,7 @@
 
 struct lf_bkey *lf_bkey_new(struct lf_key *key)
 {
-    struct lf_bkey *o = malloc(sizeof *o + key->len);
+    struct lf_bkey *o = malloc(lf_bkey_size(key->len));
     if (!o)
         return NULL;
     o->hash = key->hash;

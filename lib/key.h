@@ -118,7 +118,7 @@ static inline __attribute__((always_inline)) bool lf_key_matches(uint64_t k, con
     if (!key->bytes)
         return k == key->word;
     if (k == key->word)
-        return true; /* our own object (a claimed slot re-read, or a copy of it) */
+        return true; /* our own object, in a table we hold (lf_key_leave_table) */
     if (k < 2u) /* KEY_EMPTY, KEY_FROZEN (lib/lfmap_internal.h) */
         return false;
     if (k & LF_TAGGED) {
@@ -129,40 +129,90 @@ static inline __attribute__((always_inline)) bool lf_key_matches(uint64_t k, con
     return lf_bkey_matches(k, key);
 }
 
-/* The seeded hash of a byte string: 8 bytes at a time, each mixed into the
- * state with a multiply and xor-shifts (the state's update is a bijection for
- * a fixed input word, and the seed enters at the start and in the
- * multiplier), then the length, then the finalizer of lf_mix.  Two keys may
- * collide: the engine then compares their bytes.  Not a cryptographic PRF:
- * the seed (random per map unless the program gives one) keeps an adversary
- * who does not know it from choosing keys that share a home slot. */
+/* The operation goes on in another table.  A key word it published names
+ * an object that only the tables holding it keep alive, and under a
+ * hazard-pointer scheme the operation no longer protects the table it
+ * claimed in: that table can be freed with the object, and malloc can hand
+ * the address to another key whose hash has the same tag, which would then
+ * carry the very same key word.  From here on the key is compared by its
+ * bytes (the identity shortcut of lf_key_matches holds only while the
+ * object is one the operation still owns or protects).  A no-op for
+ * uint64_t maps, whose key word is the key itself. */
+static inline __attribute__((always_inline)) void lf_key_leave_table(struct lf_key *key)
+{
+    if (key->bytes && !key->obj)
+        key->word = LF_KEY_NONE;
+}
+
+/* The bytes an object of a key of len bytes takes (its malloc request). */
+static inline size_t lf_bkey_size(size_t len)
+{
+    return sizeof(struct lf_bkey) + len;
+}
+
+/* The seeded hash of a byte string: SipHash-1-3 (one compression round per
+ * 8-byte block, three finalization rounds), keyed by 128 bits drawn from
+ * the map's seed (lf_hasher_init).  A keyed PRF, not only a mixer: without
+ * the key, no difference between inputs is known that gives equal outputs,
+ * so an adversary who does not know the seed cannot choose many keys that
+ * share a hash, a home slot or a tag (the multiply/xor-shift chain this
+ * replaced had seed-independent colliding block pairs: 2^n keys of 16n
+ * bytes with one hash under every seed).  Collisions that do happen are
+ * handled exactly (lf_bkey_matches compares the bytes).  SipHash-1-3 is
+ * the variant Rust's and Python's hash tables use for the same reason.
+ * The rounds are parameters so that tests can check the round function and
+ * the padding against SipHash-2-4's published test vector. */
 static inline uint64_t lf_bytes_read(const unsigned char *p, size_t n)
 {
     uint64_t w = 0;
-    memcpy(&w, p, n); /* any alignment; n <= 8 */
+    memcpy(&w, p, n); /* any alignment; n <= 8; little-endian targets (x86-64, AArch64) */
     return w;
+}
+
+static inline uint64_t lf_rotl(uint64_t x, unsigned r)
+{
+    return x << r | x >> (64 - r);
+}
+
+#define LF_SIP_ROUND(v0, v1, v2, v3)                                                                   \
+    do {                                                                                               \
+        v0 += v1, v1 = lf_rotl(v1, 13), v1 ^= v0, v0 = lf_rotl(v0, 32);                                \
+        v2 += v3, v3 = lf_rotl(v3, 16), v3 ^= v2;                                                      \
+        v0 += v3, v3 = lf_rotl(v3, 21), v3 ^= v0;                                                      \
+        v2 += v1, v1 = lf_rotl(v1, 17), v1 ^= v2, v2 = lf_rotl(v2, 32);                                \
+    } while (0)
+
+static inline __attribute__((always_inline)) uint64_t lf_siphash(unsigned c_rounds, unsigned d_rounds, uint64_t k0,
+                                                                 uint64_t k1, const void *data, size_t len)
+{
+    /* The initial state: the key xored with the ASCII of
+     * "somepseudorandomlygeneratedbytes", as the SipHash paper gives it. */
+    uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+    uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+    const unsigned char *p = data;
+    size_t left = len;
+    for (; left >= 8; p += 8, left -= 8) {
+        uint64_t m = lf_bytes_read(p, 8);
+        v3 ^= m;
+        for (unsigned r = 0; r < c_rounds; r++)
+            LF_SIP_ROUND(v0, v1, v2, v3);
+        v0 ^= m;
+    }
+    /* The last block: the remaining bytes, and the length's low byte on top. */
+    uint64_t b = (uint64_t)len << 56 | (left ? lf_bytes_read(p, left) : 0);
+    v3 ^= b;
+    for (unsigned r = 0; r < c_rounds; r++)
+        LF_SIP_ROUND(v0, v1, v2, v3);
+    v0 ^= b;
+    v2 ^= 0xff;
+    for (unsigned r = 0; r < d_rounds; r++)
+        LF_SIP_ROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static inline uint64_t lf_bytes_hash(const struct lfmap_hasher *h, const void *data, size_t len)
 {
-    const unsigned char *p = data;
-    uint64_t x = h->xor_in ^ (uint64_t)len * LFMAP_HASH_MUL_FIXED;
-    while (len >= 8) {
-        x = (x ^ lf_bytes_read(p, 8)) * h->mul_seed;
-        x ^= x >> 29;
-        p += 8;
-        len -= 8;
-    }
-    if (len) {
-        x = (x ^ lf_bytes_read(p, len)) * h->mul_seed;
-        x ^= x >> 29;
-    }
-    x ^= x >> 32;
-    x *= LFMAP_HASH_MUL_FIXED;
-    x ^= x >> 32;
-    x *= h->mul_seed;
-    x ^= x >> 32;
-    return x;
+    return lf_siphash(1, 3, h->sip_k0, h->sip_k1, data, len);
 }
 
 /* lib/key.c: the life of key objects. */

@@ -249,6 +249,16 @@ static inline __attribute__((always_inline)) struct lf_key u64_key(const struct 
     return (struct lf_key){.word = h, .hash = h};
 }
 
+/* Whether an entry point of one kind of map (uint64_t keys, or byte keys)
+ * was given the other kind.  The two handle types are distinct, so this
+ * takes a cast or an ignored warning; the map would otherwise read a mixed
+ * key as a key object's address, or keep an object its tables never free.
+ * One predictable branch on the header line the entry point reads anyway. */
+static inline __attribute__((always_inline)) bool wrong_kind(const struct lfmap *m, bool byte_api)
+{
+    return __builtin_expect(m->byte_keys != byte_api, 0);
+}
+
 /* Probes one table for key.  Returns the value word that decides the lookup
  * in t: live (present), VALUE_UNSET or VALUE_TOMB (absent), or a frozen word
  * (a box, or VALUE_MOVED: the key now lives in t->next).  *slot is the key's
@@ -533,6 +543,10 @@ static inline __attribute__((always_inline)) bool get_key(struct lfmap *m, const
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
 {
+    if (wrong_kind(m, false)) {
+        errno = EINVAL;
+        return false;
+    }
     const struct lf_key k = u64_key(m, key);
     return get_key(m, &k, value);
 }
@@ -923,6 +937,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, struct lf_key *key, struct write_op
             /* A migration is running: move a chunk, then make sure the key
              * can only be in nt, and work there. */
             if (!lf_protect_next(m, t, nt)) {
+                lf_key_leave_table(key);
                 t = lf_current(m); /* hazard pointers: both replaced meanwhile */
                 continue;
             }
@@ -930,6 +945,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, struct lf_key *key, struct write_op
             lf_table_help_migration(m, t, nt);
             LFMAP_HOOK(WRITER_AFTER_HELP);
             lf_table_freeze_key_path(m, t, nt, key);
+            lf_key_leave_table(key);
             lf_advance(m, nt);
             t = nt;
             continue;
@@ -1015,36 +1031,48 @@ LF_WRITE_PATH int do_fetch_add(struct lfmap *m, struct lf_key *key, uint64_t del
 
 int lfmap_insert(lfmap *m, uint64_t key, uint64_t value)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_get_or_insert(m, &k, value, NULL); /* its own copy of the engine */
 }
 
 int lfmap_get_or_insert(lfmap *m, uint64_t key, uint64_t value, uint64_t *current)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_get_or_insert(m, &k, value, current);
 }
 
 int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_put(m, &k, value, old);
 }
 
 int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_remove(m, &k, old);
 }
 
 int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_cas(m, &k, expected, desired);
 }
 
 int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_fetch_add(m, &k, delta, old);
 }
@@ -1163,6 +1191,8 @@ static int u64_visit(const struct lfmap *m, uint64_t word, uint64_t value, void 
 
 int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), void *arg)
 {
+    if (wrong_kind(m, false))
+        return -EINVAL;
     struct u64_walk w = {fn, arg};
     return walk(m, u64_visit, &w);
 }
@@ -1267,11 +1297,12 @@ static struct lfmap *bmap(lfmap_bytes *b)
 }
 
 /* The key for bytes [key, key + len): 0, or -EINVAL for a NULL key of
- * positive length or a key longer than LFMAP_BYTES_KEY_MAX. */
+ * positive length, a key longer than LFMAP_BYTES_KEY_MAX, or a map of
+ * uint64_t keys (wrong_kind). */
 static inline __attribute__((always_inline)) int bytes_key(const struct lfmap *m, const void *key, size_t len,
                                                            struct lf_key *out)
 {
-    if ((!key && len) || len > LFMAP_BYTES_KEY_MAX)
+    if ((!key && len) || len > LFMAP_BYTES_KEY_MAX || wrong_kind(m, true))
         return -EINVAL;
     static const unsigned char empty[1];
     const unsigned char *bytes = key ? key : empty;
@@ -1373,6 +1404,8 @@ static int bytes_visit(const struct lfmap *m, uint64_t word, uint64_t value, voi
 
 int lfmap_bytes_foreach(lfmap_bytes *m, int (*fn)(const void *key, size_t len, uint64_t value, void *arg), void *arg)
 {
+    if (wrong_kind(bmap(m), true))
+        return -EINVAL;
     struct bytes_walk w = {fn, arg};
     return walk(bmap(m), bytes_visit, &w);
 }

@@ -462,8 +462,10 @@ struct lfmap_stats {
      * reclamation backlog (each waits for a grace period; a table held by an
      * lfmap_foreach walk waits for that walk too). */
     uint64_t retired_tables;
-    /* Bytes retired by this map and not freed yet: retired tables and the
-     * retire records of replaced or removed values (maps with value_free). */
+    /* Bytes retired by this map and not freed yet: retired tables, the
+     * retire records of replaced or removed values (maps with value_free),
+     * and in an lfmap_bytes the key copies a retired table dropped (the
+     * tombstones a resize left behind), which are freed with it. */
     uint64_t retired_bytes_pending;
     /* Values retired (value_free not run yet). */
     uint64_t retired_values_pending;
@@ -488,13 +490,25 @@ LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
  *     unless lfmap_config.seed is given) are two keys.
  *   - Bad keys: a NULL key with len > 0, or len > LFMAP_BYTES_KEY_MAX, is
  *     -EINVAL (lfmap_bytes_get: false with errno EINVAL), map unchanged.
+ *   - The two kinds do not mix: an lfmap_bytes function given an lfmap (or
+ *     an lfmap function given an lfmap_bytes, through a cast) returns
+ *     -EINVAL (the get functions: false with errno EINVAL) and changes
+ *     nothing.  lfmap_size, lfmap_get_stats, lfmap_reclamation, the read
+ *     lock functions and lfmap_free work on either kind.
  *   - Memory: each key present, and each key removed whose slot the table
  *     still keeps (a tombstone), holds one copy of its bytes (malloc'd: 16
- *     bytes of header plus the key); a resize drops the tombstones and their
- *     copies are freed once no reader can see them, through the map's
- *     reclamation scheme.  So key storage is bounded by the slots the map's
- *     tables have claimed: at most 3/4 of the current table's slots (and
- *     of its successor's during a resize), live keys included.  -ENOMEM
+ *     bytes of header plus the key), shared by every table that names it.
+ *     A resize drops the tombstones: their copies go with the old table,
+ *     freed with it once no reader can see it, through the map's
+ *     reclamation scheme.  So key storage is the copies named by the
+ *     current table (at most its grow limit, 3/4 of its slots, live keys
+ *     included; and its successor's during a resize) plus those that
+ *     retired tables dropped and that are not freed yet:
+ *     lfmap_stats.retired_bytes_pending counts these with their tables.
+ *     That part is bounded by the reclamation scheme, as retired tables
+ *     are: a reader stalled inside a read-side section lets it grow under
+ *     grace-period schemes, not under those that bound memory under a
+ *     stalled reader (ck-hp, he, ibr: rcu/README.md).  -ENOMEM
  *     when a key's copy cannot be allocated: map unchanged.
  *   - lfmap_bytes_foreach passes the key's bytes; the pointer is valid
  *     during the callback only.

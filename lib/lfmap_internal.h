@@ -163,6 +163,13 @@ struct lfmap_table {
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
     _Atomic size_t copy_claims;  /* slots copies claimed here, if copy_reserve */
+    /* Byte maps: the bytes of the key objects that the migration out of
+     * this table left behind (tombstones, claims never given a value): no
+     * newer table names them, so they are freed with this one. */
+    _Atomic size_t dropped_key_bytes;
+    /* What lf_table_retire added to the map's retired_bytes (the table and
+     * its dropped keys), taken off again at its release. */
+    size_t retired_bytes;
     /* lfmap_foreach walks that hold this table outside a read-side section
      * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
      * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */
@@ -188,6 +195,10 @@ struct lfmap_counter_stripe {
 struct lfmap {
     _Atomic(struct lfmap_table *) current;
     struct lfrcu_domain rcu; /* the map's reclamation scheme (constant) */
+    /* An lfmap_bytes: keys are byte strings (lib/key.h); fixed at creation.
+     * Here, so that the check every entry point makes (wrong_kind) reads
+     * the line of current, rcu and the hasher's first words. */
+    bool byte_keys;
     struct lfmap_hasher hasher;
     uint64_t side_key[KEY_RESERVED]; /* the keys whose mix is a reserved key word */
     size_t migration_chunk;
@@ -202,8 +213,6 @@ struct lfmap {
     void (*value_free)(uint64_t value, void *ctx);
     void *value_free_ctx;
     bool protect_values; /* value_free under a hazard-pointer scheme */
-    /* An lfmap_bytes: keys are byte strings (lib/key.h); fixed at creation. */
-    bool byte_keys;
     /* The live-count stripes use the asymmetric fence (lib/asym_fence.c):
      * fixed at lfmap_new, for the life of the map. */
     bool live_asym;

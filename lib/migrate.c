@@ -32,7 +32,7 @@
  * byte map the key may have a slot in nt under another object (a writer
  * that inserted it there after h's slot was frozen): the comparison is by
  * key, and the copy then finds that slot, as for equal words. */
-static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
+static bool copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
 {
     const struct lf_key key = lf_key_of_word(nt->byte_keys, h);
     size_t i = key.hash & nt->mask;
@@ -74,7 +74,7 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
              * sends writers here; failure means the key already has a value
              * here (an earlier copy, or a write that came after it). */
             atomic_compare_exchange_strong(&s->value, &unset, stored);
-            return;
+            return k == h; /* false: the key's slot in nt names another object */
         }
         /* k is another key, or KEY_FROZEN?  A successor is never frozen
          * while it receives copies (it starts a migration of its own only
@@ -85,11 +85,22 @@ static void copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
      * copied into it (publish_successor), and its own inserts stop at its
      * grow limit.  Reaching here would drop a key; test builds stop. */
     lf_assert(!"successor overflow");
+    return true;
+}
+
+/* Byte maps: the object of key word k stays behind in t (nothing newer
+ * names it), to be freed with t; counted for the statistics. */
+static void drop_key(struct lfmap_table *t, uint64_t k)
+{
+    if (t->byte_keys)
+        /* relaxed: a statistic, read by the retirer after the migration's
+         * seq_cst count of moved slots (account), which follows this. */
+        atomic_fetch_add_explicit(&t->dropped_key_bytes, lf_bkey_size(lf_bkey_of(k)->len), memory_order_relaxed);
 }
 
 /* Finishes a boxed slot: copy the boxed value, then mark the slot moved.
  * Returns 1 if this call performed the VALUE_MOVED transition. */
-static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed)
+static size_t box_finish(struct lfmap_table *t, struct lfmap_table *nt, struct lfmap_slot *s, uint64_t boxed)
 {
     /* acquire: pairs with the box's release store.  If the box already
      * holds a later value (its owner reused it), the owner stored that
@@ -104,11 +115,15 @@ static size_t box_finish(struct lfmap_table *nt, struct lfmap_slot *s, uint64_t 
      * the acquire load that returned `boxed` ordered us after that. */
     uint64_t h = atomic_load_explicit(&s->key, memory_order_relaxed);
     LFMAP_HOOK(BOXED_BEFORE_COPY);
-    copy_into(nt, h, stored);
+    bool named = copy_into(nt, h, stored);
     LFMAP_HOOK(COPIED_BEFORE_MOVED);
     uint64_t expected = boxed;
     /* seq_cst: linearizes the move; ordered after the copy above. */
-    return atomic_compare_exchange_strong(&s->value, &expected, VALUE_MOVED) ? 1 : 0;
+    if (!atomic_compare_exchange_strong(&s->value, &expected, VALUE_MOVED))
+        return 0;
+    if (!named)
+        drop_key(t, h);
+    return 1;
 }
 
 /* Migrates slot i of t into nt.  Returns 1 if this call made it VALUE_MOVED. */
@@ -144,13 +159,15 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         if (v == VALUE_MOVED)
             return 0;
         if (value_is_box(v))
-            return box_finish(nt, s, v);
+            return box_finish(t, nt, s, v);
         if (!value_is_live(v)) {
             LFMAP_HOOK(BEFORE_FREEZE_ABSENT);
             /* seq_cst: freezing an absent slot races with inserts' CASes;
              * losing reloads v (now live, or frozen by another migrator). */
-            if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED))
+            if (atomic_compare_exchange_strong(&s->value, &v, VALUE_MOVED)) {
+                drop_key(t, k); /* a tombstone, or a claim never given a value */
                 return 1;
+            }
             continue;
         }
         unsigned tid = lf_self.tid;
@@ -160,7 +177,7 @@ static size_t slot_migrate(struct lfmap_table *t, struct lfmap_table *nt, size_t
         /* seq_cst: the freeze; a writer's CAS on this word either precedes
          * it (and its value is the one boxed) or fails (pitfall 3). */
         if (atomic_compare_exchange_strong(&s->value, &v, VALUE_BOX(tid)))
-            return box_finish(nt, s, VALUE_BOX(tid));
+            return box_finish(t, nt, s, VALUE_BOX(tid));
     }
 }
 
