@@ -41,14 +41,30 @@ void lf_bkey_ref(uint64_t k)
     atomic_fetch_add_explicit(&lf_bkey_of(k)->refs, 1, memory_order_relaxed);
 }
 
-static void bkey_unref(uint64_t k)
+void lf_bkey_drop(struct lfmap *m, uint64_t k)
+{
+    struct lf_bkey *o = lf_bkey_of(k);
+    /* relaxed (both): a statistic, and a flag read by the RMW that drops
+     * the last reference, which comes after this one in the object's
+     * modification order: the caller's table names the object and is
+     * protected by the caller until after this call. */
+    atomic_fetch_add_explicit(&m->retired_bytes, lf_bkey_size(o->len), memory_order_relaxed);
+    atomic_fetch_or_explicit(&o->refs, LF_BKEY_DROPPED, memory_order_relaxed);
+}
+
+static void bkey_unref(struct lfmap *m, uint64_t k)
 {
     struct lf_bkey *o = lf_bkey_of(k);
     /* acq_rel: every use of the object through this table happens before
      * the drop (release), and the thread that drops the last reference
      * sees all of them before it frees (acquire). */
-    if (atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) == 1)
-        free(o);
+    lf_bkey_count old = atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel);
+    if ((old & ~LF_BKEY_DROPPED) != 1)
+        return;
+    if (old & LF_BKEY_DROPPED)
+        /* relaxed: a statistic; m outlives its tables' releases. */
+        atomic_fetch_sub_explicit(&m->retired_bytes, lf_bkey_size(o->len), memory_order_relaxed);
+    free(o);
 }
 
 void lf_bkey_table_release(struct lfmap_table *t)
@@ -61,6 +77,6 @@ void lf_bkey_table_release(struct lfmap_table *t)
          * before by the grace period or by the caller. */
         uint64_t k = atomic_load_explicit(&t->slots[i].key, memory_order_relaxed);
         if (k >= KEY_RESERVED)
-            bkey_unref(k);
+            bkey_unref(t->map, k);
     }
 }

@@ -53,10 +53,14 @@ typedef uint64_t lf_bkey_count; /* the model check's atomics are 8 bytes */
 #endif
 struct lf_bkey {
     uint64_t hash;              /* lf_bytes_hash of the bytes under the map's seed */
-    _Atomic lf_bkey_count refs; /* tables whose slot names it */
+    _Atomic lf_bkey_count refs; /* tables whose slot names it, and LF_BKEY_DROPPED */
     uint32_t len;
     unsigned char bytes[];
 };
+
+/* In refs: a migration left the object behind (lf_bkey_drop), so that it is
+ * counted in the map's retired_bytes until it is freed. */
+#define LF_BKEY_DROPPED ((lf_bkey_count)1 << (sizeof(lf_bkey_count) * 8 - 1))
 
 /* Key words of byte maps: the object's address, or, when it fits below
  * LF_TAG_SHIFT bits, the address with LF_TAGGED set and the hash's top
@@ -224,6 +228,11 @@ struct lf_bkey *lf_bkey_new(struct lf_key *key);
 void lf_bkey_discard(struct lf_key *key);
 /* One more table names the object of key word k (a copy into a successor). */
 void lf_bkey_ref(uint64_t k);
+/* A migration out of a table of m left the object of key word k behind:
+ * no newer table names it, and it is freed with the last table that does.
+ * Counted in m's retired_bytes from now until then (lfmap_stats). */
+struct lfmap;
+void lf_bkey_drop(struct lfmap *m, uint64_t k);
 /* t is being freed (after its grace period, or by lfmap_free): drop the
  * reference of every object its slots name; the last one frees it. */
 void lf_bkey_table_release(struct lfmap_table *t);

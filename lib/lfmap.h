@@ -464,8 +464,9 @@ struct lfmap_stats {
     uint64_t retired_tables;
     /* Bytes retired by this map and not freed yet: retired tables, the
      * retire records of replaced or removed values (maps with value_free),
-     * and in an lfmap_bytes the key copies a retired table dropped (the
-     * tombstones a resize left behind), which are freed with it. */
+     * and in an lfmap_bytes the key copies that resizes dropped (removed
+     * keys' tombstones), until they are freed with the last table that
+     * names them. */
     uint64_t retired_bytes_pending;
     /* Values retired (value_free not run yet). */
     uint64_t retired_values_pending;
@@ -504,7 +505,7 @@ LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
  *     current table (at most its grow limit, 3/4 of its slots, live keys
  *     included; and its successor's during a resize) plus those that
  *     retired tables dropped and that are not freed yet:
- *     lfmap_stats.retired_bytes_pending counts these with their tables.
+ *     lfmap_stats.retired_bytes_pending counts these until they are freed.
  *     That part is bounded by the reclamation scheme, as retired tables
  *     are: a reader stalled inside a read-side section lets it grow under
  *     grace-period schemes, not under those that bound memory under a

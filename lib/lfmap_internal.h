@@ -163,13 +163,6 @@ struct lfmap_table {
     _Atomic size_t claim_cursor; /* chunks handed out (taken mod nchunks) */
     _Atomic size_t moved;        /* slots confirmed frozen as VALUE_MOVED */
     _Atomic size_t copy_claims;  /* slots copies claimed here, if copy_reserve */
-    /* Byte maps: the bytes of the key objects that the migration out of
-     * this table left behind (tombstones, claims never given a value): no
-     * newer table names them, so they are freed with this one. */
-    _Atomic size_t dropped_key_bytes;
-    /* What lf_table_retire added to the map's retired_bytes (the table and
-     * its dropped keys), taken off again at its release. */
-    size_t retired_bytes;
     /* lfmap_foreach walks that hold this table outside a read-side section
      * (TABLE_PIN each), plus TABLE_DEAD once its grace period has ended:
      * whoever brings it to exactly TABLE_DEAD frees it (lib/table.c). */

@@ -89,13 +89,11 @@ static bool copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
 }
 
 /* Byte maps: the object of key word k stays behind in t (nothing newer
- * names it), to be freed with t; counted for the statistics. */
+ * names it), to be freed with t (lf_bkey_drop). */
 static void drop_key(struct lfmap_table *t, uint64_t k)
 {
     if (t->byte_keys)
-        /* relaxed: a statistic, read by the retirer after the migration's
-         * seq_cst count of moved slots (account), which follows this. */
-        atomic_fetch_add_explicit(&t->dropped_key_bytes, lf_bkey_size(lf_bkey_of(k)->len), memory_order_relaxed);
+        lf_bkey_drop(t->map, k);
 }
 
 /* Finishes a boxed slot: copy the boxed value, then mark the slot moved.

@@ -146,11 +146,10 @@ static void table_release(struct lfmap_table *t)
 {
     struct lfmap *m = t->map;
     size_t bytes = t->bytes;
-    size_t counted = t->retired_bytes; /* what lf_table_retire added */
     struct lfmap_allocator a = t->allocator;
     lf_bkey_table_release(t); /* byte maps: the key objects its slots name */
     /* relaxed: a statistic. */
-    atomic_fetch_sub_explicit(&m->retired_bytes, counted, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&m->retired_bytes, bytes, memory_order_relaxed);
 #ifdef LFMAP_ASSERTIONS
     memset(t, LFMAP_POISON_BYTE, bytes);
 #endif
@@ -185,13 +184,7 @@ void lf_table_retire(struct lfmap_table *t)
     /* relaxed: the promotion CAS that made us the retirer already ordered
      * us; lfmap_free runs only after every operation has returned. */
     atomic_fetch_add_explicit(&t->map->retired_pending, 1, memory_order_relaxed);
-    /* relaxed (both): a statistic.  A migrator that moved a slot may add
-     * its dropped key after this read (it counts after its CAS): then the
-     * statistic misses those bytes, and the release takes off what was
-     * added here, never more.  Plain field: the scheme's hand-over of t to
-     * its callback orders it, as for t->rcu. */
-    t->retired_bytes = t->bytes + atomic_load_explicit(&t->dropped_key_bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&t->map->retired_bytes, t->retired_bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->map->retired_bytes, t->bytes, memory_order_relaxed); /* relaxed: a statistic */
     t->rcu.protected = t; /* what hazard-pointer readers publish */
     t->rcu.object = t;
     t->map->rcu.scheme->retire(&t->rcu, table_free_callback);

@@ -81,8 +81,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         key_len[k] = 1 + (k - 64) % 8;
         for (size_t i = 0; i < key_len[k]; i++)
             keys[k][i] = (unsigned char)(i == 0 ? 'n' : (k >> (i - 1)) & 1 ? 0 : 'n');
-        if (key_len[k] > 1)
-            keys[k][key_len[k] - 1] = (unsigned char)k;
+        /* The last byte names k: keys of one length differ there (the
+         * one-byte keys too, which would otherwise all be "n" and be one
+         * key under four numbers of the reference). */
+        keys[k][key_len[k] - 1] = (unsigned char)k;
     }
     colliding_pair(NKEYS - 4, 0);
     colliding_pair(NKEYS - 2, 5000000);
