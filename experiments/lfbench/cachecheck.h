@@ -14,10 +14,11 @@
 #include "map_iface.h"
 
 /* Single-threaded, in a thread of its own (registration), on a cache of
- * capacity keys / 4 entries: every key set is then found with its own
- * value; setting all `keys` keys evicts (the cache never holds more than
- * its bound: capacity entries, or for a cache bounded by bytes what its
- * bytes hold) and the last keys set are found; an entry set with a ttl is
+ * capacity keys / 4 entries: the first keys / 8 set are then found with
+ * their own values; setting all `keys` keys evicts (the cache holds at most
+ * twice its capacity: one bounded by bytes holds what its bytes hold),
+ * every hit returns its key's value, and the last key set is found; an
+ * entry set with a ttl is
  * found before it expires and not after (the clock moved through
  * lfb_cache_clock_offset_s, restored afterwards).  0, or -1 with the first
  * failure in err. */

@@ -16,8 +16,9 @@
  *     present key one (and the retire record the library reuses).
  * Capacity (lfmap has no eviction of its own): random eviction in batches.
  * An atomic count of entries goes up when a put adds a key and down when
- * the eviction removes one.  When a set takes it past the high watermark
- * (capacity + capacity/16), that thread (one at a time: the others go on)
+ * the eviction removes one.  A set that finds it at the high watermark
+ * (capacity + capacity/16) evicts before its put (so never its own key;
+ * one thread at a time: the others go on, a few entries past the mark)
  * walks the map once with lfmap_bytes_foreach, picks each entry with
  * probability (count - low watermark) / count, low = capacity -
  * capacity/16, copies the picked keys, and removes them after the walk
@@ -51,7 +52,8 @@ struct lc_value {
 struct lfcache {
     lfmap_bytes *m;
     size_t capacity, high, low;
-    _Atomic int64_t entries;
+    /* Its own cache line: every set of a new key adds to it. */
+    _Alignas(64) _Atomic int64_t entries;
     atomic_bool sweeping;
     _Atomic uint64_t evicted, expired, sweeps;
     uint64_t seed;
@@ -200,16 +202,19 @@ static bool lc_set(void *p, const void *key, size_t klen, const void *val, size_
     o->expire_at = lfb_cache_expiry(ttl_s);
     o->vlen = (uint32_t)vlen;
     memcpy(o->bytes, val, vlen);
+    /* Evict before the put, so that a set never evicts its own key. */
+    if (atomic_load_explicit(&c->entries, memory_order_relaxed) >= (int64_t)c->high &&
+        !atomic_exchange_explicit(&c->sweeping, true, memory_order_acquire)) {
+        lc_sweep(c);
+        atomic_store_explicit(&c->sweeping, false, memory_order_release);
+    }
     int rc = lfmap_bytes_put(c->m, key, klen, (uint64_t)(uintptr_t)o, NULL);
     if (rc < 0) {
         free(o); /* not published */
         return false;
     }
-    if (rc == 1 && atomic_fetch_add_explicit(&c->entries, 1, memory_order_relaxed) + 1 > (int64_t)c->high &&
-        !atomic_exchange_explicit(&c->sweeping, true, memory_order_acquire)) {
-        lc_sweep(c);
-        atomic_store_explicit(&c->sweeping, false, memory_order_release);
-    }
+    if (rc == 1)
+        atomic_fetch_add_explicit(&c->entries, 1, memory_order_relaxed);
     return true;
 }
 
