@@ -14,8 +14,9 @@
 #include "map_iface.h"
 
 /* Single-threaded, in a thread of its own (registration), on a cache of
- * capacity keys / 4 entries: the first keys / 8 set are then found with
- * their own values; setting all `keys` keys evicts (the cache holds at most
+ * capacity keys / 4 entries: of the first keys / 8 set, every one is
+ * found with its own value or counted evicted, and at least half are
+ * found; setting all `keys` keys evicts (the cache holds at most
  * twice its capacity: one bounded by bytes holds what its bytes hold),
  * every hit returns its key's value, and the last key set is found; an
  * entry set with a ttl is

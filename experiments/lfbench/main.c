@@ -627,7 +627,8 @@ int main(int argc, char **argv)
                                  : lfb_check_differential_config(se->ops, se->scheme, se->lock_kind, LFB_CHECK_OPS,
                                                                  LFB_CHECK_KEYS, o->seed, &err);
         if (failed != 0) {
-            printf("lfbench: %s FAILED the differential check and is skipped: %s\n", se->name, err.msg);
+            printf("lfbench: %s FAILED the %s check and is skipped: %s\n", se->name, cache ? "cache" : "differential",
+                   err.msg);
             ss.ctx.status = "failed_check";
             lfb_write_skip(ss.out, &ss.ctx, se->ops->name, err.msg);
             ss.ctx.status = "ok";
@@ -636,7 +637,8 @@ int main(int argc, char **argv)
         ss.maps[ss.nmaps++] = *se;
     }
     if (!o->no_check)
-        printf("lfbench: differential check (%u ops over %u keys vs the plain map): %zu of %zu series passed\n",
+        printf("lfbench: differential check (%u ops over %u keys vs the plain map; caches: the cache check, "
+               "cachecheck.h): %zu of %zu series passed\n",
                LFB_CHECK_OPS, LFB_CHECK_KEYS, ss.nmaps, nall);
     if (ss.nmaps == 0) {
         fputs("lfbench: no map left to run\n", stderr);
