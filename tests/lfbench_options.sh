@@ -102,7 +102,7 @@ expect_usage_error "--key-len needs a byte-key map" -m lfmap --key-len 16
 expect_usage_error "--value-len and --ttl apply" -m lfmap-bytes --ttl 5
 expect_usage_error "--value-len" -w cache --value-len 8
 expect_usage_error "--ttl" -w cache --ttl -1
-expect_usage_error "do not apply to the cache workload" -w cache --ops 100
+expect_usage_error "does not apply to the cache workload" -w cache --write-mix put
 expect_usage_error "--map" -m lfmap-bytes,nosuch-bytes
 
 "$bin" --help >"$out" 2>&1 && grep -q -- "--threads" "$out" && grep -q "readmostly" "$out" ||
