@@ -27,13 +27,19 @@ SCHEMA_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 # language's records carry.
 SKIP_ONLY = {"reason"}
 LANG_ONLY = {"go": "go"}
+# Fields of that table that records written before they existed lack (Go
+# records too): checked when present, never required.
+NEWER = {"cache_result"}
+KEY_KINDS = ("u64", "bytes", "cache")
 # Maps whose adapter limits the thread count (max_threads in
 # experiments/lfbench/maps/map_NAME.c): lfbench runs them only up to it, so
 # their absence at more threads is not a hole in the matrix.
-MAX_THREADS = {"plain": 1, "plain-locked": 1}
+MAX_THREADS = {"plain": 1, "plain-locked": 1, "plain-bytes": 1}
 # maps.def order, so that tables and legends always list maps alike.
 MAP_ORDER = ["lfmap", "lfmap-static", "mutex", "rwlock", "striped", "readmostly", "cow", "lfht", "cuckoo",
-             "tbb", "ckht", "plain", "plain-locked", "go-syncmap", "go-mutex", "go-rwmutex", "go-sharded", "go-cow"]
+             "tbb", "ckht", "plain", "plain-locked", "go-syncmap", "go-mutex", "go-rwmutex", "go-sharded", "go-cow",
+             "lfmap-bytes", "mutex-bytes", "rwlock-bytes", "striped-bytes", "lfht-bytes", "cuckoo-bytes",
+             "tbb-bytes", "plain-bytes", "lockmap-cache", "segring-cache", "lfmap-cache"]
 # The Go map (experiments/go/maps.go) each C design re-implements: the
 # figures draw a Go series in its C analogue's colour, dashed.
 GO_ANALOGUE = {"go-syncmap": "readmostly", "go-mutex": "mutex", "go-rwmutex": "rwlock",
@@ -119,7 +125,7 @@ def validate(r, fields=None):
                 problems.append("skip record lacks '%s'" % f)
         return problems
     for f in fields:
-        if f in SKIP_ONLY or (f in LANG_ONLY and LANG_ONLY[f] != r.get("lang")):
+        if f in SKIP_ONLY or f in NEWER or (f in LANG_ONLY and LANG_ONLY[f] != r.get("lang")):
             continue
         if f not in r:
             problems.append("lacks field '%s'" % f)
@@ -132,6 +138,55 @@ def validate(r, fields=None):
     held = (r.get("memory") or {}).get("held")
     if held is not None and (not isinstance(held.get("bytes"), int) or held["bytes"] < 0):
         problems.append("memory.held.bytes %r is not a non-negative integer" % held.get("bytes"))
+    problems += validate_keys(r)
+    return problems
+
+
+def _is_num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def validate_keys(r):
+    """The byte-key and cache configuration (issue 19), when the record has
+    it: workload.keys, workload.cache, workload.capacity and cache_result.
+    Older records have none of them and pass."""
+    problems = []
+    w = r.get("workload") or {}
+    if "capacity" in w and not (isinstance(w["capacity"], int) and w["capacity"] >= 0):
+        problems.append("workload.capacity %r is not a non-negative integer" % w["capacity"])
+    keys = w.get("keys")
+    if keys is None:
+        if "cache" in w or r.get("cache_result") is not None:
+            problems.append("workload.cache or cache_result without workload.keys")
+        return problems
+    kind = keys.get("kind") if isinstance(keys, dict) else None
+    if kind not in KEY_KINDS:
+        return problems + ["workload.keys.kind %r, expected one of %s" % (kind, ", ".join(KEY_KINDS))]
+    if kind != "u64":
+        lo, hi = keys.get("len_min"), keys.get("len_max")
+        if not (isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi):
+            problems.append("workload.keys: len_min %r / len_max %r are not lengths" % (lo, hi))
+    cache, res = w.get("cache"), r.get("cache_result")
+    if kind == "cache":
+        if not isinstance(cache, dict):
+            problems.append("a cache record lacks workload.cache")
+        else:
+            lo, hi = cache.get("value_min"), cache.get("value_max")
+            if not (isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi):
+                problems.append("workload.cache: value_min %r / value_max %r are not lengths" % (lo, hi))
+            if not _is_num(cache.get("ttl_s")) or cache["ttl_s"] < 0:
+                problems.append("workload.cache.ttl_s %r is not a duration" % cache.get("ttl_s"))
+        if not isinstance(res, dict):
+            problems.append("a cache record lacks cache_result")
+        else:
+            hr = res.get("hit_ratio")
+            if hr is not None and not (_is_num(hr) and 0 <= hr <= 1):
+                problems.append("cache_result.hit_ratio %r is not a ratio" % hr)
+            for f in ("entries", "evicted", "expired"):
+                if not isinstance(res.get(f), int):
+                    problems.append("cache_result.%s %r is not a count" % (f, res.get(f)))
+    elif cache is not None or res is not None:
+        problems.append("workload.cache / cache_result set on a record of %s keys" % kind)
     return problems
 
 

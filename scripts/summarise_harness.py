@@ -10,6 +10,11 @@ their own.  Records are read by scripts/lfbench_records.py.  Standard
 library only.
 
     scripts/summarise_harness.py runs.jsonl [more.jsonl ...] > summary.md
+
+Records of byte-key maps add a table of each one's throughput over the
+uint64_t lfmap's of the same cell (lfmap-bytes against lfmap: issue 19's
+speed target), and records of caches (-w cache) a table of hit ratio,
+allocations per operation and bytes per entry.
     scripts/summarise_harness.py --profile locks.jsonl > locks.md
 
 --profile reads the records of an `lfbench --profile-locks` run and adds
@@ -41,6 +46,62 @@ def contention(r):
         return None, None
     ops = r["ops"]["total"] or 1
     return 100.0 * c["contended"] / c["acquisitions"], c["wait_ns"] / ops
+
+
+def key_kind(rs):
+    return ((rs[0]["workload"].get("keys") or {}).get("kind") or "u64") if rs else "u64"
+
+
+def bytes_and_caches(runs, c, workloads):
+    """The byte-key maps over lfmap, cell by cell (medians), and the caches'
+    own figures."""
+    sizes, threads_list = lr.sizes_of(runs), lr.threads_of(runs)
+    maps = lr.maps_of(runs)
+    bmaps = [m for m in maps if any(key_kind(rs) == "bytes" for (w, s, t, mm), rs in c.items() if mm == m)]
+    if bmaps and "lfmap" in maps:
+        print("## Byte-key maps over lfmap (median throughput ratio, same cell)\n")
+        print("| workload | keys | threads | " + " | ".join(bmaps) + " |")
+        print("|---" * (len(bmaps) + 3) + "|")
+        for w in workloads:
+            for size in sizes:
+                for t in threads_list:
+                    ref = c.get((w, size, t, "lfmap"), [])
+                    if not ref:
+                        continue
+                    base = statistics.median(r["throughput_mops"] for r in ref)
+                    cells = []
+                    for m in bmaps:
+                        rs = c.get((w, size, t, m), [])
+                        cells.append("%.2f" % (statistics.median(r["throughput_mops"] for r in rs) / base)
+                                     if rs and base > 0 else "-")
+                    print(f"| {w} | {size} | {t} | " + " | ".join(cells) + " |")
+        print()
+    cmaps = [m for m in maps if any(key_kind(rs) == "cache" for (w, s, t, mm), rs in c.items() if mm == m)]
+    if not cmaps:
+        return
+    print("## Caches\n")
+    print("Cells: median throughput Mops/s / hit ratio / allocations per operation / held and allocator "
+          "bytes per entry (memory probe).\n")
+    print("| capacity | threads | " + " | ".join(cmaps) + " |")
+    print("|---" * (len(cmaps) + 2) + "|")
+    for size in sizes:
+        for t in threads_list:
+            cells = []
+            for m in cmaps:
+                rs = [r for w in workloads for r in c.get((w, size, t, m), [])]
+                if not rs:
+                    cells.append("-")
+                    continue
+                res = [r.get("cache_result") or {} for r in rs]
+                cells.append("%s / %s / %s / %s / %s" % (
+                    fmt_med([r["throughput_mops"] for r in rs]),
+                    fmt_med([x.get("hit_ratio") for x in res], 3),
+                    fmt_med([r.get("allocs_per_op") for r in rs], 3),
+                    fmt_med([x.get("held_bytes_per_entry") for x in res], 0),
+                    fmt_med([x.get("allocator_bytes_per_entry") for x in res], 0)))
+            if any(x != "-" for x in cells):
+                print(f"| {size} | {t} | " + " | ".join(cells) + " |")
+    print()
 
 
 def main(argv):
@@ -92,6 +153,7 @@ def main(argv):
                     row.append(cell)
                 print(f"| {w} | " + " | ".join(row) + " |")
             print()
+    bytes_and_caches(runs, c, workloads)
     if runs.skipped:
         print("## Skipped\n")
         for r in runs.skipped:

@@ -91,6 +91,19 @@ expect_usage_error "--workload" -w churn-60/60
 expect_usage_error "--workload" -w churn-hotkeys
 expect_usage_error "does not apply to churn" -w churn --write-mix put
 expect_usage_error "equals --initial" -w churn -i 100 -r 100
+expect_usage_error "runs the caches only" -w cache -m lfmap
+expect_usage_error "is a cache" -m lockmap-cache -w 95/5
+expect_usage_error "runs alone" -w cache,95/5 -m caches
+expect_usage_error "--key-len" -m lfmap-bytes --key-len 4
+expect_usage_error "--key-len" -m lfmap-bytes --key-len 8-300
+expect_usage_error "larger than MAX" -m lfmap-bytes --key-len 20-10
+expect_usage_error "--key-len" -m lfmap-bytes --key-len 8-
+expect_usage_error "--key-len needs a byte-key map" -m lfmap --key-len 16
+expect_usage_error "--value-len and --ttl apply" -m lfmap-bytes --ttl 5
+expect_usage_error "--value-len" -w cache --value-len 8
+expect_usage_error "--ttl" -w cache --ttl -1
+expect_usage_error "does not apply to the cache workload" -w cache --write-mix put
+expect_usage_error "--map" -m lfmap-bytes,nosuch-bytes
 
 "$bin" --help >"$out" 2>&1 && grep -q -- "--threads" "$out" && grep -q "readmostly" "$out" ||
     { echo "FAIL: --help"; fail=1; }
@@ -232,6 +245,31 @@ if "$bin" -m xenium --scheme all --values pointer -w churn -n 1 -i 1000 -d 0.1 -
     done
 else
     echo "FAIL: the xenium run failed:"
+    tail -n 20 "$out"
+    fail=1
+fi
+# Byte keys and caches: the byte-key maps beside the uint64_t map they are
+# measured against, the caches under -w cache with expiry; every record
+# carries its keys' and cache's configuration and validates against the
+# schema (scripts/lfbench_records.py --validate).
+rm -f "$out.jsonl"
+if "$bin" -m lfmap,lfmap-bytes,mutex-bytes,lfht-bytes -w 50/50 -n 1 -i 2000 -d 0.02 --repeat 1 --key-len 16 \
+    --no-memory-probe --allocator glibc -o "$out.jsonl" >"$out" 2>&1 &&
+    "$bin" -w cache -n 1,2 -i 2000 -d 0.05 --repeat 1 --ttl 1 --no-memory-probe --allocator glibc \
+        -o "$out.jsonl" >>"$out" 2>&1; then
+    lines=$(wc -l <"$out.jsonl")
+    # 4 maps + 3 caches x 2 thread counts
+    [ "$lines" -eq 10 ] || { echo "FAIL: byte keys and caches: $lines records, expected 10"; fail=1; }
+    n=$(grep -c '"keys":{"kind":"bytes","len_min":16,"len_max":16' "$out.jsonl")
+    [ "$n" -eq 3 ] || { echo "FAIL: $n byte-key records with --key-len 16, expected 3"; fail=1; }
+    n=$(grep -c '"cache":{"access":"get-then-set-on-miss",.*"ttl_s":1}.*"cache_result":{"hit_ratio":' "$out.jsonl")
+    [ "$n" -eq 6 ] || { echo "FAIL: $n cache records with their configuration and hit ratio, expected 6"; fail=1; }
+    grep -q '"conserved":false' "$out.jsonl" && { echo "FAIL: a byte-key run lost keys"; fail=1; }
+    PY=$(command -v python3 || echo /usr/bin/python3)
+    "$PY" scripts/lfbench_records.py --validate "$out.jsonl" >"$out" 2>&1 ||
+        { echo "FAIL: byte-key and cache records do not validate:"; tail -n 20 "$out"; fail=1; }
+else
+    echo "FAIL: the byte-key and cache runs failed:"
     tail -n 20 "$out"
     fail=1
 fi

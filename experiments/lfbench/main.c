@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "bench_env.h"
+#include "bytekeys.h"
 #include "c2c.h"
+#include "cachecheck.h"
 #include "diffcheck.h"
 #include "cli.h"
 #include "lfmap.h"
@@ -293,6 +295,9 @@ static const struct lfb_held *held_of(struct session *ss, size_t mi, const struc
         .map = se->ops->name, .scheme = se->scheme, .lock_kind = se->lock_kind,
         .pointer_values = se->ops->value_counts != NULL, .glibc = ss->o.allocator == LFB_ALLOC_GLIBC,
         .keys = keys, .seed = ss->o.seed, .threads = p->threads,
+        .byte_keys = lfb_map_key_kind(se->ops) == LFB_KEYS_BYTES, .cache = lfb_map_key_kind(se->ops) == LFB_KEYS_CACHE,
+        .key_len_min = ss->o.key_len_min, .key_len_max = ss->o.key_len_max,
+        .value_len_min = ss->o.value_len_min, .value_len_max = ss->o.value_len_max,
     };
     struct lfcli_err err;
     *pm = (struct probe_memo){.series = mi, .initial = keys, .threads = p->threads};
@@ -359,6 +364,7 @@ static void run_point(struct session *ss, const struct point *p)
                 .monitor_ms = o->monitor_ms, .timeseries = o->timeseries, .stall_s = o->stall_s,
                 .warmup_s = o->warmup_s,
                 .stream_seed = stream_seed, .ops_limit = o->ops_limit, .lock_kind = se->lock_kind,
+                .prefetch_keys = lfb_map_key_kind(m) != LFB_KEYS_U64,
             };
             ss->ctx.series = se->name;
             ss->ctx.scheme = se->scheme;
@@ -507,6 +513,10 @@ int main(int argc, char **argv)
     if (o->list_maps) {
         for (size_t i = 0; i < lfb_map_count; i++)
             puts(lfb_maps[i]->name);
+        for (size_t i = 0; i < lfb_byte_map_count; i++)
+            puts(lfb_byte_maps[i]->name);
+        for (size_t i = 0; i < lfb_cache_map_count; i++)
+            puts(lfb_cache_maps[i]->name);
         return 0;
     }
     if (o->list_schemes) {
@@ -529,6 +539,17 @@ int main(int argc, char **argv)
         return dump_streams(o);
     check_rcu();
     setup_allocator(o, argv); /* may re-execute; everything above is cheap */
+    /* The key set of the byte-key maps and caches: built once, before the
+     * checks, the memory probe's first reading and every run, so that no
+     * record counts it as a map's memory or time. */
+    if (lfb_options_need_keys(o)) {
+        if (lfb_keyset_build(&lfb_keys, lfb_options_key_count(o, LFB_CHECK_KEYS), o->key_len_min, o->key_len_max,
+                             o->value_len_min, o->value_len_max, o->seed) != 0) {
+            fputs("lfbench: out of memory for the key set\n", stderr);
+            return EXIT_FAILURE;
+        }
+        lfb_keys.ttl_s = o->ttl_s;
+    }
     if (o->probe_memory)
         return lfb_memprobe_child(o);
     char out_path[512];
@@ -599,9 +620,15 @@ int main(int argc, char **argv)
         struct series *se = &all[i];
         ss.ctx.series = se->name;
         ss.ctx.scheme = se->scheme;
-        if (!o->no_check && lfb_check_differential_config(se->ops, se->scheme, se->lock_kind, LFB_CHECK_OPS,
-                                                          LFB_CHECK_KEYS, o->seed, &err) != 0) {
-            printf("lfbench: %s FAILED the differential check and is skipped: %s\n", se->name, err.msg);
+        /* A cache is checked as a cache (its get is a get-then-set). */
+        bool cache = lfb_map_key_kind(se->ops) == LFB_KEYS_CACHE;
+        int failed = o->no_check ? 0
+                     : cache     ? lfb_check_cache(se->ops, se->scheme, LFB_CHECK_KEYS, &err)
+                                 : lfb_check_differential_config(se->ops, se->scheme, se->lock_kind, LFB_CHECK_OPS,
+                                                                 LFB_CHECK_KEYS, o->seed, &err);
+        if (failed != 0) {
+            printf("lfbench: %s FAILED the %s check and is skipped: %s\n", se->name, cache ? "cache" : "differential",
+                   err.msg);
             ss.ctx.status = "failed_check";
             lfb_write_skip(ss.out, &ss.ctx, se->ops->name, err.msg);
             ss.ctx.status = "ok";
@@ -610,7 +637,8 @@ int main(int argc, char **argv)
         ss.maps[ss.nmaps++] = *se;
     }
     if (!o->no_check)
-        printf("lfbench: differential check (%u ops over %u keys vs the plain map): %zu of %zu series passed\n",
+        printf("lfbench: differential check (%u ops over %u keys vs the plain map; caches: the cache check, "
+               "cachecheck.h): %zu of %zu series passed\n",
                LFB_CHECK_OPS, LFB_CHECK_KEYS, ss.nmaps, nall);
     if (ss.nmaps == 0) {
         fputs("lfbench: no map left to run\n", stderr);
@@ -644,5 +672,6 @@ int main(int argc, char **argv)
     free(ss.probes);
     free(env);
     hwloc_topology_destroy(ss.topo);
+    lfb_keyset_free(&lfb_keys);
     return 0;
 }

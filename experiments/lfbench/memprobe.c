@@ -22,7 +22,7 @@
 extern char **environ;
 
 #define PROBE_TAG "lfbench-memprobe"
-#define PROBE_ARGS 24
+#define PROBE_ARGS 32
 
 /* ---- the child --------------------------------------------------------- */
 
@@ -134,7 +134,7 @@ int lfb_memprobe_child(const struct lfb_options *o)
 int lfb_memprobe(const struct lfb_memprobe_req *req, struct lfb_held *out, struct lfcli_err *err)
 {
     memset(out, 0, sizeof *out);
-    char keys[24], threads[16], seed[24];
+    char keys[24], threads[16], seed[24], key_len[32], value_len[32];
     snprintf(keys, sizeof keys, "%" PRIu64, req->keys);
     snprintf(threads, sizeof threads, "%u", req->threads);
     snprintf(seed, sizeof seed, "%" PRIu64, req->seed);
@@ -166,6 +166,18 @@ int lfb_memprobe(const struct lfb_memprobe_req *req, struct lfb_held *out, struc
     if (req->glibc) {
         argv[n++] = "--allocator";
         argv[n++] = "glibc";
+    }
+    if (req->byte_keys || req->cache) {
+        snprintf(key_len, sizeof key_len, "%u-%u", req->key_len_min, req->key_len_max);
+        argv[n++] = "--key-len";
+        argv[n++] = key_len;
+    }
+    if (req->cache) {
+        snprintf(value_len, sizeof value_len, "%u-%u", req->value_len_min, req->value_len_max);
+        argv[n++] = "-w";
+        argv[n++] = "cache";
+        argv[n++] = "--value-len";
+        argv[n++] = value_len;
     }
     argv[n] = NULL;
 

@@ -44,6 +44,10 @@ struct lfb_memprobe_req {
     bool glibc;               /* --allocator glibc */
     uint64_t keys, seed;
     unsigned threads;
+    /* Byte-key maps and caches: the key set's lengths (bytekeys.h); a cache
+     * is probed under -w cache (its prefill: capacity = keys entries). */
+    bool byte_keys, cache;
+    unsigned key_len_min, key_len_max, value_len_min, value_len_max;
 };
 
 /* Runs the probe in a child process.  0 and *out filled, or -1 with err. */

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "bytekeys.h"
 #include "lfmap.h"
 #include "locks.h"
 
@@ -36,9 +37,13 @@ const char *const lfb_values_names[] = {"int", "pointer", NULL};
 #define OPS_MAX (UINT64_C(1) << 40)
 /* Stream entries --dump-streams prints per thread: a stream's length. */
 #define DUMP_STREAMS_MAX (UINT64_C(1) << 20)
+/* --ttl at most a day: the caches keep expiry times in 32-bit seconds. */
+#define TTL_MAX_S 86400.0
 
 static const struct lfcli_option_doc docs[] = {
-    {"-m, --map LIST", "maps to compare, comma-separated, or 'all' (default all); see --list-maps"},
+    {"-m, --map LIST", "maps to compare, comma-separated, or 'all' (default all: the uint64_t maps;\n"
+                       "-w cache: the caches); 'bytes' = every byte-key map, 'caches' = every\n"
+                       "cache; see --list-maps"},
     {"-n, --threads LIST", "thread counts, e.g. 1,2,4 (default " DEFAULT_THREADS "; 1 .. 256)"},
     {"-i, --initial LIST", "prefilled keys per point, e.g. 1e4,1e6 (default 10000); bulkload: keys to load"},
     {"-r, --range N", "key range (default 2 x initial, so inserts and removes keep the size\n"
@@ -51,7 +56,10 @@ static const struct lfcli_option_doc docs[] = {
                             "churn, churn-R/W (resize churn: each thread fills its share of the\n"
                             "key range to the high watermark -r, then drains it to the low -i, and\n"
                             "again; R% of operations are uniform reads; churn = churn-50/50;\n"
-                            "default range 32 x initial, so the table grows and shrinks); default 95/5"},
+                            "default range 32 x initial, so the table grows and shrinks);\n"
+                            "cache (the caches only: every operation a get, then a set on a miss;\n"
+                            "-i is the capacity in entries, -r the working set, default 2 x -i);\n"
+                            "default 95/5"},
     {"-u, --update PCT", "write percentage 0 .. 100 (shorthand for --workload (100-PCT)/PCT)"},
     {"--write-mix MIX", "insert-remove (default: half insert-if-absent, half remove), put,\n"
                         "cas-increment (get, then CAS value+1; insert 0 when absent)"},
@@ -98,6 +106,10 @@ static const struct lfcli_option_doc docs[] = {
     {"--dump-streams N", "print the first N entries of every thread's stream at every point and\n"
                          "repetition (op and key per line) and exit: the Go program's\n"
                          "--dump-streams prints the same (tests/go_streams.sh)"},
+    {"--key-len MIN[-MAX]", "byte-key maps and caches: key lengths in bytes, uniform over MIN .. MAX\n"
+                            "(default 8-64; 8 .. 255)"},
+    {"--value-len MIN[-MAX]", "cache preset: value lengths in bytes, uniform (default 64-512; 16 .. 65535)"},
+    {"--ttl S", "cache preset: entries expire S seconds after their set (default 0: never)"},
     {"--no-memory-probe", "skip the memory probe (memory.held in the records is then null)"},
     {"--probe-memory", "internal: the child process of a memory probe (one map, -i, -n)"},
     {"-o, --output FILE", "JSON-lines results (default records/lfbench-DATE.jsonl beside the\n"
@@ -117,7 +129,13 @@ void lfb_options_help(FILE *f)
                      docs, sizeof docs / sizeof docs[0]);
     fputs("\nMaps:\n", f);
     for (size_t i = 0; i < lfb_map_count; i++)
-        fprintf(f, "  %-12s %s\n", lfb_maps[i]->name, lfb_maps[i]->description);
+        fprintf(f, "  %-14s %s\n", lfb_maps[i]->name, lfb_maps[i]->description);
+    fputs("\nByte-key maps (integer key k of a stream is byte string k of the key set):\n", f);
+    for (size_t i = 0; i < lfb_byte_map_count; i++)
+        fprintf(f, "  %-14s %s\n", lfb_byte_maps[i]->name, lfb_byte_maps[i]->description);
+    fputs("\nCaches (-w cache):\n", f);
+    for (size_t i = 0; i < lfb_cache_map_count; i++)
+        fprintf(f, "  %-14s %s\n", lfb_cache_maps[i]->name, lfb_cache_maps[i]->description);
     fputs("\nExample: lfbench -m lfmap,mutex,lfht -w 95/5,50/50 -n 1,2 -i 1e4 -d 1 --repeat 3\n", f);
 }
 
@@ -125,7 +143,7 @@ enum {
     OPT_WRITE_MIX = 256, OPT_DIST, OPT_ZIPF_S, OPT_HOT_KEYS, OPT_REPEAT, OPT_PIN, OPT_MEM,
     OPT_ALLOCATOR, OPT_SAMPLE_EVERY, OPT_RCU, OPT_NO_CHECK, OPT_LIST_MAPS, OPT_SCHEME, OPT_LIST_SCHEMES,
     OPT_VALUES, OPT_STALL, OPT_TIMESERIES, OPT_MONITOR_MS, OPT_WARMUP, OPT_LOCK_KIND, OPT_PROFILE_LOCKS,
-    OPT_OPS, OPT_DUMP_STREAMS, OPT_PROBE_MEMORY, OPT_NO_PROBE, OPT_LAST
+    OPT_OPS, OPT_DUMP_STREAMS, OPT_PROBE_MEMORY, OPT_NO_PROBE, OPT_KEY_LEN, OPT_VALUE_LEN, OPT_TTL, OPT_LAST
 };
 
 static const struct option long_opts[] = {
@@ -159,6 +177,9 @@ static const struct option long_opts[] = {
     {"dump-streams", required_argument, NULL, OPT_DUMP_STREAMS},
     {"probe-memory", no_argument, NULL, OPT_PROBE_MEMORY},
     {"no-memory-probe", no_argument, NULL, OPT_NO_PROBE},
+    {"key-len", required_argument, NULL, OPT_KEY_LEN},
+    {"value-len", required_argument, NULL, OPT_VALUE_LEN},
+    {"ttl", required_argument, NULL, OPT_TTL},
     {"list-schemes", no_argument, NULL, OPT_LIST_SCHEMES},
     {"output", required_argument, NULL, 'o'},
     {"no-check", no_argument, NULL, OPT_NO_CHECK},
@@ -200,7 +221,8 @@ static bool in_list(const char *const *list, const char *name)
  * map with a list of its own (xenium) the names on it. */
 static bool map_knows(const struct lfb_map_ops *m, const char *name)
 {
-    if (strcmp(m->name, "lfmap") == 0)
+    /* lfmap-bytes and lfmap-cache are the library's map too. */
+    if (strcmp(m->name, "lfmap") == 0 || strcmp(m->name, "lfmap-bytes") == 0 || strcmp(m->name, "lfmap-cache") == 0)
         return lfmap_scheme_known(name);
     return in_list(m->schemes, name);
 }
@@ -282,8 +304,35 @@ static int workload_item(size_t index, const char *text, void *ctx, struct lfcli
     if (strlen(text) >= sizeof o->workloads[0] || lfb_workload_preset(&w, text) != 0)
         return lfcli_fail(err, "--workload: unknown workload '%s' (accepted: 95/5, 50/50, 10/90, "
                                "any R/W adding up to 100, hotkeys, hotkeys-churn, hotkeys-churn-empty, "
-                               "bulkload, churn, churn-R/W)", text);
+                               "bulkload, churn, churn-R/W, cache)", text);
     snprintf(o->workloads[index], sizeof o->workloads[index], "%s", text);
+    return 0;
+}
+
+/* "MIN" or "MIN-MAX" within lo .. hi, MIN <= MAX. */
+static int parse_len_range(const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *min,
+                           unsigned *max, struct lfcli_err *err)
+{
+    char buf[64];
+    if (strlen(arg) >= sizeof buf)
+        return lfcli_fail(err, "%s: '%s' is not MIN or MIN-MAX", opt, arg);
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *dash = strchr(buf, '-');
+    if (dash == buf)
+        return lfcli_fail(err, "%s: '%s' is not MIN or MIN-MAX (lengths are positive)", opt, arg);
+    if (dash)
+        *dash = '\0';
+    uint64_t a, b;
+    if (lfcli_parse_u64(opt, buf, lo, hi, &a, err) != 0)
+        return -1;
+    b = a;
+    if (dash && lfcli_parse_u64(opt, dash + 1, lo, hi, &b, err) != 0)
+        return -1;
+    if (b < a)
+        return lfcli_fail(err, "%s: MIN %llu is larger than MAX %llu", opt, (unsigned long long)a,
+                          (unsigned long long)b);
+    *min = (unsigned)a;
+    *max = (unsigned)b;
     return 0;
 }
 
@@ -317,6 +366,15 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
             for (size_t i = 0; i < lfb_map_count; i++)
                 o->maps[i] = lfb_maps[i];
             o->nmaps = lfb_map_count;
+            return 0;
+        }
+        if (strcmp(arg, "bytes") == 0 || strcmp(arg, "caches") == 0) {
+            bool bytes = arg[0] == 'b';
+            const struct lfb_map_ops *const *list = bytes ? lfb_byte_maps : lfb_cache_maps;
+            size_t count = bytes ? lfb_byte_map_count : lfb_cache_map_count;
+            for (size_t i = 0; i < count; i++)
+                o->maps[i] = list[i];
+            o->nmaps = count;
             return 0;
         }
         n = lfcli_parse_list("--map", arg, LFB_MAX_LIST, map_item, o, err);
@@ -420,6 +478,14 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
     case OPT_LIST_SCHEMES:
         o->list_schemes = true;
         return 0;
+    case OPT_KEY_LEN:
+        return parse_len_range("--key-len", arg, LFB_KEY_LEN_MIN, LFB_KEY_LEN_MAX, &o->key_len_min,
+                               &o->key_len_max, err);
+    case OPT_VALUE_LEN:
+        return parse_len_range("--value-len", arg, LFB_VALUE_LEN_MIN, LFB_VALUE_LEN_MAX, &o->value_len_min,
+                               &o->value_len_max, err);
+    case OPT_TTL:
+        return lfcli_parse_double("--ttl", arg, 0, TTL_MAX_S, &o->ttl_s, err);
     case 'o':
         if (!*arg)
             return lfcli_fail(err, "--output: empty file name");
@@ -438,8 +504,72 @@ static int parse_one(int c, const char *arg, struct lfb_options *o, struct lfcli
     return lfcli_fail(err, "internal: unhandled option %d", c);
 }
 
+static bool has_cache_workload(const struct lfb_options *o)
+{
+    for (size_t i = 0; i < o->nworkloads; i++) {
+        struct lfb_workload w;
+        lfb_workload_preset(&w, o->workloads[i]);
+        if (w.cache)
+            return true;
+    }
+    return false;
+}
+
+bool lfb_options_need_keys(const struct lfb_options *o)
+{
+    for (size_t i = 0; i < o->nmaps; i++)
+        if (lfb_map_key_kind(o->maps[i]) != LFB_KEYS_U64)
+            return true;
+    return false;
+}
+
+uint64_t lfb_options_key_count(const struct lfb_options *o, uint64_t at_least)
+{
+    uint64_t n = at_least;
+    for (size_t wi = 0; wi < o->nworkloads; wi++)
+        for (size_t ii = 0; ii < o->ninitial; ii++) {
+            struct lfb_workload w;
+            lfb_options_workload(o, o->workloads[wi], o->initial[ii], &w);
+            if (w.range > n)
+                n = w.range;
+        }
+    return n;
+}
+
+/* The cache preset runs caches only, and caches run the cache preset only:
+ * a cache has no remove or cas, and its get is a get-then-set. */
+static int check_keys(const struct lfb_options *o, const bool seen[], struct lfcli_err *err)
+{
+    bool cache_w = has_cache_workload(o), any_cache = false;
+    for (size_t i = 0; i < o->nmaps; i++) {
+        enum lfb_key_kind k = lfb_map_key_kind(o->maps[i]);
+        any_cache |= k == LFB_KEYS_CACHE;
+        if (cache_w && k != LFB_KEYS_CACHE)
+            return lfcli_fail(err, "--workload cache runs the caches only (-m caches or lockmap-cache, "
+                                   "segring-cache, lfmap-cache); %s is not a cache", o->maps[i]->name);
+        if (!cache_w && k == LFB_KEYS_CACHE)
+            return lfcli_fail(err, "--map %s is a cache: it runs the cache workload only (-w cache)",
+                              o->maps[i]->name);
+    }
+    if (cache_w && o->nworkloads > 1)
+        return lfcli_fail(err, "--workload cache runs alone (other workloads need other maps): give it in a "
+                               "session of its own");
+    /* --warmup suits it (the hit ratio of a cold cache climbs during a run:
+     * a warmed one is measured in its steady state); --ops too. */
+    if (cache_w && seen[OPT_WRITE_MIX])
+        return lfcli_fail(err, "--write-mix does not apply to the cache workload (its writes are the sets "
+                               "of its misses)");
+    if ((seen[OPT_VALUE_LEN] || seen[OPT_TTL]) && !any_cache)
+        return lfcli_fail(err, "--value-len and --ttl apply to the cache workload (-w cache)");
+    if (seen[OPT_KEY_LEN] && !lfb_options_need_keys(o))
+        return lfcli_fail(err, "--key-len needs a byte-key map or a cache in --map (-m bytes lists them all)");
+    return 0;
+}
+
 static int check_combinations(const struct lfb_options *o, const bool seen[], struct lfcli_err *err)
 {
+    if (check_keys(o, seen, err) != 0)
+        return -1;
     if (seen['u'] && seen['w'])
         return lfcli_fail(err, "-u/--update and -w/--workload both set the workload; give one");
     if (seen[OPT_ZIPF_S] && o->dist != LFB_DIST_ZIPF)
@@ -561,6 +691,10 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
     o->bulk_cap_factor = DEFAULT_BULK_CAP_FACTOR;
     o->values = LFB_VALUES_INT;
     o->monitor_ms = DEFAULT_MONITOR_MS;
+    o->key_len_min = LFB_KEY_LEN_DEFAULT_MIN;
+    o->key_len_max = LFB_KEY_LEN_DEFAULT_MAX;
+    o->value_len_min = LFB_VALUE_LEN_DEFAULT_MIN;
+    o->value_len_max = LFB_VALUE_LEN_DEFAULT_MAX;
 
     bool seen[OPT_LAST] = {false};
     optind = 1;
@@ -586,6 +720,12 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
         return lfcli_fail(err, "unexpected argument '%s' (lfbench --help lists the options)", argv[optind]);
     if (o->help || o->list_maps || o->list_schemes)
         return 0;
+    /* -w cache without -m: the caches, not the uint64_t maps. */
+    if (!seen['m'] && has_cache_workload(o)) {
+        for (size_t i = 0; i < lfb_cache_map_count; i++)
+            o->maps[i] = lfb_cache_maps[i];
+        o->nmaps = lfb_cache_map_count;
+    }
     return check_combinations(o, seen, err);
 }
 

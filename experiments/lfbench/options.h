@@ -75,7 +75,18 @@ struct lfb_options {
     bool no_probe;         /* --no-memory-probe */
     bool no_check;
     bool help, list_maps, list_schemes;
+    /* Byte-key maps and caches (bytekeys.h): --key-len, --value-len, --ttl. */
+    unsigned key_len_min, key_len_max;
+    unsigned value_len_min, value_len_max;
+    double ttl_s;
 };
+
+/* True when any map of the session takes byte keys (a byte-key map or a
+ * cache): lfbench then builds the key set (bytekeys.h) before the checks. */
+bool lfb_options_need_keys(const struct lfb_options *o);
+/* The key set's size: the largest range of any point, at least `at_least`
+ * (the differential check's keys). */
+uint64_t lfb_options_key_count(const struct lfb_options *o, uint64_t at_least);
 
 /* 0 and *o filled, or -1 with err set. */
 int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli_err *err);

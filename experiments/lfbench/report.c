@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "bench_env.h"
+#include "bytekeys.h"
 
 #define LFB_SCHEMA "lfbench/1"
 
@@ -66,6 +67,37 @@ static void held(FILE *f, const struct lfb_held *h)
     fprintf(f, ",\"anon_before\":%" PRId64 "}", h->anon_before);
 }
 
+/* Caches: hit ratio, what the cache holds and dropped, and the memory
+ * probe per entry; null for the maps. */
+static void cache_result(FILE *f, const struct lfb_record_ctx *ctx, const struct lfb_run_result *r)
+{
+    if (!r->cache_counted) {
+        fputs(",\"cache_result\":null", f);
+        return;
+    }
+    fputs(",\"cache_result\":{\"hit_ratio\":", f);
+    if (r->c.reads)
+        fprintf(f, "%.6g", (double)r->c.read_hits / (double)r->c.reads);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"entries\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"expired\":%" PRIu64, r->cache.entries,
+            r->cache.evicted, r->cache.expired);
+    const struct lfb_held *h = ctx->held;
+    /* The probe loads -i entries; bytes per entry divide by them (a cache
+     * bounded by bytes, segring, may hold fewer: its map_config says). */
+    fputs(",\"held_bytes_per_entry\":", f);
+    if (h && h->measured && h->keys)
+        fprintf(f, "%.6g", (double)h->bytes / (double)h->keys);
+    else
+        fputs("null", f);
+    fputs(",\"allocator_bytes_per_entry\":", f);
+    if (h && h->measured && h->keys && h->allocator_bytes >= 0)
+        fprintf(f, "%.6g", (double)h->allocator_bytes / (double)h->keys);
+    else
+        fputs("null", f);
+    fputc('}', f);
+}
+
 static void common_head(FILE *f, const struct lfb_record_ctx *ctx, const char *map)
 {
     fprintf(f, "{\"schema\":\"%s\",\"lang\":\"c\",\"status\":", LFB_SCHEMA);
@@ -117,7 +149,8 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     bool hot = w->kind == LFB_KIND_HOTKEYS || w->kind == LFB_KIND_HOTKEYS_CHURN;
     fprintf(f, ",\"kind\":\"%s\",\"update_pct\":%.6g,\"write_mix\":\"%s\",\"dist\":\"%s\",\"zipf_s\":",
             lfb_kind_names[w->kind],
-            w->update_pct, w->kind == LFB_KIND_MIXED ? lfb_mix_names[w->mix] :
+            w->update_pct, w->cache ? "get-then-set-on-miss" :
+                           w->kind == LFB_KIND_MIXED ? lfb_mix_names[w->mix] :
                            w->kind == LFB_KIND_HOTKEYS ? "remove-then-reinsert" :
                            w->kind == LFB_KIND_HOTKEYS_CHURN ? "store-then-load-and-delete" :
                            w->kind == LFB_KIND_CHURN ? "fill-drain" : "insert",
@@ -133,7 +166,10 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     else
         fputs("null", f);
     fprintf(f, ",\"presized\":%s", w->kind == LFB_KIND_BULKLOAD ? (s->presized ? "true" : "false") : "null");
-    fprintf(f, ",\"values\":\"%s\"}", s->pointer_values ? "pointer" : "int");
+    fprintf(f, ",\"values\":\"%s\",\"capacity\":%zu", s->pointer_values ? "pointer" : "int",
+            lfb_run_capacity(w, s->presized));
+    lfb_keys_json(f, s->ops); /* "keys" and "cache": what the keys and values are */
+    fputc('}', f);
 
     fprintf(f, ",\"threads\":%u,\"cpus\":[", s->threads);
     for (unsigned t = 0; t < s->threads; t++)
@@ -192,8 +228,12 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
     int64_t warmed = (int64_t)r->warmup.added - (int64_t)r->warmup.removed;
     int64_t expected = (int64_t)(r->prefilled + c->added - c->removed) + warmed;
     fprintf(f, ",\"size\":{\"prefilled\":%" PRIu64 ",\"warmup_ops\":%" PRIu64 ",\"warmup_net\":%" PRId64
-               ",\"final\":%" PRId64 ",\"expected\":%" PRId64 ",\"conserved\":%s}",
-            r->prefilled, r->warmup.ops, warmed, size, expected, size == expected ? "true" : "false");
+               ",\"final\":%" PRId64, r->prefilled, r->warmup.ops, warmed, size);
+    /* A cache evicts and sets inside its gets: nothing to conserve. */
+    if (r->cache_counted)
+        fputs(",\"expected\":null,\"conserved\":null}", f);
+    else
+        fprintf(f, ",\"expected\":%" PRId64 ",\"conserved\":%s}", expected, size == expected ? "true" : "false");
 
     fputs(",\"memory\":{\"before\":", f);
     mem(f, &r->mem_before);
@@ -229,6 +269,7 @@ void lfb_write_record(FILE *f, const struct lfb_record_ctx *ctx, const struct lf
                 (int64_t)(r->values.allocated - r->values.freed));
     else
         fputs(",\"values\":{\"kind\":\"int\"}", f);
+    cache_result(f, ctx, r);
     if (s->stall_s > 0)
         fprintf(f, ",\"stall\":{\"s\":%.6g,\"entered_s\":%.6f,\"left_s\":%.6f}", s->stall_s,
                 r->stall.entered_s, r->stall.left_s);

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "histogram.h"
 #include "map_iface.h"
+#include "maps/bmap_iface.h"
 #include "maps/locks.h"
 #include "memstats.h"
 #include "placement.h"
@@ -41,6 +42,9 @@ struct lfb_run_spec {
     uint64_t stream_seed;     /* this repetition's (lfb_stream_seed): churn generates from it */
     uint64_t ops_limit;       /* stream entries per thread, 0 = until the duration ends */
     unsigned lock_kind;       /* lfb_map_config.lock_kind */
+    /* A byte-key map or a cache: the workers prefetch the key set's slots
+     * LFB_KEY_PREFETCH_AHEAD entries ahead (bytekeys.h). */
+    bool prefetch_keys;
 };
 
 /* One sample of the memory monitor; t_s from the start barrier. */
@@ -100,6 +104,9 @@ struct lfb_run_result {
      * workers to their end (all threads: the map's helpers too); -1 when
      * the allocator does not count them (memstats.h). */
     int64_t allocations;
+    /* Caches: their counters after the run (entries, evicted, expired). */
+    bool cache_counted;
+    struct lfb_cache_counters cache;
 };
 
 /* Workers call ops->quiescent (lfmap_quiescent: urcu-qsbr's quiescent state,

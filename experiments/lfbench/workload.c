@@ -200,6 +200,12 @@ int lfb_workload_preset(struct lfb_workload *w, const char *name)
     snprintf(w->name, sizeof w->name, "%s", name);
     w->kind = LFB_KIND_MIXED;
     w->empty = false;
+    w->cache = false;
+    if (strcmp(name, "cache") == 0) {
+        w->cache = true;
+        w->update_pct = 0; /* the cache's own sets happen inside its gets */
+        return 0;
+    }
     if (strcmp(name, "hotkeys") == 0) {
         w->kind = LFB_KIND_HOTKEYS;
         w->update_pct = LFB_HOTKEYS_UPDATE_PCT;
@@ -223,7 +229,7 @@ int lfb_workload_preset(struct lfb_workload *w, const char *name)
     }
     if (strncmp(name, "churn-", 6) == 0) {
         struct lfb_workload mix;
-        if (lfb_workload_preset(&mix, name + 6) != 0 || mix.kind != LFB_KIND_MIXED)
+        if (lfb_workload_preset(&mix, name + 6) != 0 || mix.kind != LFB_KIND_MIXED || mix.cache)
             return -1;
         w->kind = LFB_KIND_CHURN;
         w->update_pct = mix.update_pct;

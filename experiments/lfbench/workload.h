@@ -66,6 +66,9 @@ struct lfb_workload {
     char name[32];          /* "95/5", "hotkeys", "bulkload", "70/30" */
     enum lfb_kind kind;
     bool empty;             /* hotkeys-churn-empty: nothing is prefilled */
+    bool cache;             /* the cache preset: every operation a get (a cache
+                             * access: get, then set on a miss; maps/bmap_iface.h),
+                             * -i the capacity, the working set -r (2 x -i) */
     double update_pct;      /* writes as a percentage of operations */
     enum lfb_mix mix;
     enum lfb_dist dist;
@@ -156,7 +159,8 @@ static inline uint64_t lfb_bulk_entry(const struct lfb_perm *perm, uint64_t n, u
 
 /* Sets the preset named `name` ("95/5", "50/50", "10/90", "hotkeys",
  * "hotkeys-churn", "hotkeys-churn-empty", "bulkload", "R/W" with R + W =
- * 100, "churn" or "churn-R/W").  0, or -1 if unknown.  The sizes (initial,
+ * 100, "churn", "churn-R/W" or "cache": a mixed workload of gets only, for
+ * the caches).  0, or -1 if unknown.  The sizes (initial,
  * prefill, range) are set by lfb_workload_size. */
 int lfb_workload_preset(struct lfb_workload *w, const char *name);
 

@@ -2,6 +2,7 @@
 /* The map registry, generated from maps.def. */
 #include <string.h>
 
+#include "bytekeys.h"
 #include "map_iface.h"
 
 #define LFB_MAP(name) extern const struct lfb_map_ops lfb_map_##name;
@@ -34,7 +35,7 @@ const struct lfb_map_ops *lfb_map_find(const char *name)
     for (size_t i = 0; i < lfb_map_count; i++)
         if (strcmp(lfb_maps[i]->name, name) == 0)
             return lfb_maps[i];
-    return NULL;
+    return lfb_byte_map_find(name); /* the byte-key maps and caches (bmaps.def) */
 }
 
 const struct lfb_map_ops *lfb_map_profiled(const struct lfb_map_ops *m)

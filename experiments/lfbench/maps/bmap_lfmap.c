@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* lfmap-bytes: lfmap_bytes (lib/lfmap.h, "Byte-string keys") through its
+ * public API, linked as the "lfmap" series links lfmap: the shared library,
+ * liblfmap.so, called through the PLT (experiments/harness.mk).  Default
+ * configuration (the library's reclamation scheme unless --scheme names
+ * one, migration chunk 64), presized to the prefill, integer values. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bmap_iface.h"
+#include "lfmap.h"
+
+static void *lb_create(const struct lfb_map_config *cfg)
+{
+    struct lfmap_config c = {.capacity = cfg->capacity, .seed = cfg->seed, .reclamation = cfg->scheme};
+    return lfmap_bytes_new(&c);
+}
+
+static void lb_destroy(void *m) { lfmap_bytes_free(m); }
+
+static void lb_enter(void *m)
+{
+    (void)m;
+    if (lfmap_thread_register() != 0) {
+        /* Only a bad LFMAP_RCU or > LFMAP_MAX_THREADS threads get here; the
+         * driver checks both before any run. */
+        fputs("lfbench: lfmap_thread_register failed\n", stderr);
+        abort();
+    }
+}
+
+static void lb_exit(void *m)
+{
+    (void)m;
+    lfmap_thread_unregister();
+}
+
+static bool lb_get(void *m, const void *k, size_t n, uint64_t *v) { return lfmap_bytes_get(m, k, n, v); }
+static bool lb_insert(void *m, const void *k, size_t n, uint64_t v) { return lfmap_bytes_insert(m, k, n, v) == 1; }
+static bool lb_remove(void *m, const void *k, size_t n) { return lfmap_bytes_remove(m, k, n, NULL) == 1; }
+static bool lb_put(void *m, const void *k, size_t n, uint64_t v) { return lfmap_bytes_put(m, k, n, v, NULL) == 1; }
+
+static bool lb_cas(void *m, const void *k, size_t n, uint64_t e, uint64_t d)
+{
+    return lfmap_bytes_cas(m, k, n, e, d) == 1;
+}
+
+static void lb_quiescent(void *m)
+{
+    (void)m;
+    lfmap_quiescent();
+}
+
+static void lb_stats(void *m, struct lfb_map_stats *out)
+{
+    struct lfmap_stats s;
+    lfmap_bytes_get_stats(m, &s);
+    const char *scheme = lfmap_bytes_reclamation(m);
+    out->size = s.size;
+    out->resizes = (int64_t)s.resizes;
+    out->retired_bytes = (int64_t)s.retired_bytes_pending;
+    out->retired_values = (int64_t)s.retired_values_pending;
+    snprintf(out->scheme, sizeof out->scheme, "%s", scheme ? scheme : "");
+    snprintf(out->config, sizeof out->config,
+             "{\"capacity_slots\":%zu,\"table_bytes\":%zu,\"migration_chunk\":%u,\"reclamation\":\"%s\","
+             "\"linked\":\"shared\"}",
+             s.capacity_slots, s.table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme);
+}
+
+LFB_BYTES_SHIM(lb)
+
+const struct lfb_map_ops lfb_map_lfmap_bytes = {
+    .name = "lfmap-bytes",
+    .description = "lfmap_bytes (byte-string keys), the shared library liblfmap.so (public API)",
+    .stats_concurrent = true,
+    .create = lb_create,
+    .destroy = lb_destroy,
+    .thread_enter = lb_enter,
+    .thread_exit = lb_exit,
+    LFB_BYTES_SHIM_OPS(lb),
+    .stats = lb_stats,
+    .quiescent = lb_quiescent,
+};
+
+LFB_BYTES_RAW(lfmap_bytes, lb);
