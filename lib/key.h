@@ -156,7 +156,8 @@ static inline size_t lf_bkey_size(size_t len)
 
 /* The seeded hash of a byte string: SipHash-1-3 (one compression round per
  * 8-byte block, three finalization rounds), keyed by 128 bits drawn from
- * the map's seed (lf_hasher_init).  A keyed PRF, not only a mixer: without
+ * the map's 64-bit seed (lf_hasher_init: no more unpredictable than the
+ * seed).  A keyed PRF, not only a mixer: without
  * the key, no difference between inputs is known that gives equal outputs,
  * so an adversary who does not know the seed cannot choose many keys that
  * share a hash, a home slot or a tag (the multiply/xor-shift chain this
