@@ -465,8 +465,8 @@ struct lfmap_stats {
     /* Bytes retired by this map and not freed yet: retired tables, the
      * retire records of replaced or removed values (maps with value_free),
      * and in an lfmap_bytes the key copies that resizes dropped (removed
-     * keys' tombstones), until they are freed with the last table that
-     * names them. */
+     * keys' tombstones, claims never given a value), until they are freed
+     * with the last table that names them. */
     uint64_t retired_bytes_pending;
     /* Values retired (value_free not run yet). */
     uint64_t retired_values_pending;

@@ -89,7 +89,8 @@ static bool copy_into(struct lfmap_table *nt, uint64_t h, uint64_t stored)
 }
 
 /* Byte maps: the object of key word k stays behind in t (nothing newer
- * names it), to be freed with t (lf_bkey_drop). */
+ * names it), to be freed with the last table that names it: t, or an older
+ * table a reader still holds (lf_bkey_drop). */
 static void drop_key(struct lfmap_table *t, uint64_t k)
 {
     if (t->byte_keys)
