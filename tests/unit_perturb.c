@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The maps here use the default scheme (LFMAP_RCU): under a scheme that
  * never frees by design (leak), the allocator cannot balance. */
@@ -94,8 +95,20 @@ static void *cross_reader(void *arg)
     return NULL;
 }
 
+/* A migrator that has boxed a slot waits a millisecond before it copies,
+ * until some reader has met a boxed slot (READ_BOX_BEFORE_LOAD): left to
+ * chance, readers under ck-hp (a hazard per table, a slower get) met one so
+ * rarely that a CI run spent the whole EXTRA_ROUNDS_SECONDS without it. */
+static void hold_boxed_slots(enum lf_hook h, void *arg)
+{
+    (void)arg;
+    if (h == LFMAP_HOOK_BOXED_BEFORE_COPY && lf_perturb_count(LFMAP_HOOK_READ_BOX_BEFORE_LOAD) == 0)
+        usleep(1000);
+}
+
 START_TEST(every_hook_fires)
 {
+    lf_hook_set(hold_boxed_slots, NULL);
     struct test_alloc ta;
     ta_init(&ta);
     atomic_store(&ta.fail_every, 3); /* calls 1 and 2 (map, first table) succeed */
@@ -112,6 +125,7 @@ START_TEST(every_hook_fires)
         pthread_join(th[i], NULL);
     atomic_store(&churn_done, true);
     pthread_join(rd, NULL);
+    lf_hook_set(NULL, NULL);
     ck_assert_uint_eq(lfmap_size(map), 0);
     lfmap_free(map);
     printf("allocations: %llu, failed: %llu\n", (unsigned long long)atomic_load(&ta.calls),
