@@ -42,7 +42,7 @@ struct lfb_map_stats {
     int64_t retired_bytes;  /* retired-but-not-freed bytes, -1 when unknown */
     int64_t retired_values; /* retired values whose destructor has not run, -1 unknown */
     char scheme[32];        /* reclamation scheme the map uses, "" = none / not reported */
-    char config[160];       /* the map's configuration, a JSON object */
+    char config[384];       /* the map's configuration, a JSON object (segring-cache writes ~190 bytes; 160 cut its closing brace) */
 };
 
 /* Objects a pointer-value adapter published (allocated and kept: an insert
