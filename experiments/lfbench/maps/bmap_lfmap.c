@@ -9,6 +9,7 @@
 
 #include "bmap_iface.h"
 #include "lfmap.h"
+#include "lfmap_thread_glue.h"
 
 static void *lb_create(const struct lfb_map_config *cfg)
 {
@@ -17,23 +18,6 @@ static void *lb_create(const struct lfb_map_config *cfg)
 }
 
 static void lb_destroy(void *m) { lfmap_bytes_free(m); }
-
-static void lb_enter(void *m)
-{
-    (void)m;
-    if (lfmap_thread_register() != 0) {
-        /* Only a bad LFMAP_RCU or > LFMAP_MAX_THREADS threads get here; the
-         * driver checks both before any run. */
-        fputs("lfbench: lfmap_thread_register failed\n", stderr);
-        abort();
-    }
-}
-
-static void lb_exit(void *m)
-{
-    (void)m;
-    lfmap_thread_unregister();
-}
 
 static bool lb_get(void *m, const void *k, size_t n, uint64_t *v) { return lfmap_bytes_get(m, k, n, v); }
 static bool lb_insert(void *m, const void *k, size_t n, uint64_t v) { return lfmap_bytes_insert(m, k, n, v) == 1; }
@@ -75,8 +59,8 @@ const struct lfb_map_ops lfb_map_lfmap_bytes = {
     .stats_concurrent = true,
     .create = lb_create,
     .destroy = lb_destroy,
-    .thread_enter = lb_enter,
-    .thread_exit = lb_exit,
+    .thread_enter = lfb_lfmap_thread_enter,
+    .thread_exit = lfb_lfmap_thread_exit,
     LFB_BYTES_SHIM_OPS(lb),
     .stats = lb_stats,
     .quiescent = lb_quiescent,

@@ -36,6 +36,7 @@
 
 #include "bmap_iface.h"
 #include "lfmap.h"
+#include "lfmap_thread_glue.h"
 #include "workload.h" /* lfb_rng: the victims' draw */
 
 /* The watermarks' distance from the capacity: capacity >> this. */
@@ -101,21 +102,6 @@ static void lc_destroy(void *p)
     struct lfcache *c = p;
     lfmap_bytes_free(c->m);
     free(c);
-}
-
-static void lc_enter(void *p)
-{
-    (void)p;
-    if (lfmap_thread_register() != 0) {
-        fputs("lfbench: lfmap_thread_register failed\n", stderr);
-        abort();
-    }
-}
-
-static void lc_exit(void *p)
-{
-    (void)p;
-    lfmap_thread_unregister();
 }
 
 static void lc_quiescent(void *p)
@@ -251,8 +237,8 @@ const struct lfb_map_ops lfb_map_lfmap_cache = {
     .stats_concurrent = true,
     .create = lc_create,
     .destroy = lc_destroy,
-    .thread_enter = lc_enter,
-    .thread_exit = lc_exit,
+    .thread_enter = lfb_lfmap_thread_enter,
+    .thread_exit = lfb_lfmap_thread_exit,
     LFB_CACHE_SHIM_OPS(lc),
     .stats = lc_stats,
     .quiescent = lc_quiescent,

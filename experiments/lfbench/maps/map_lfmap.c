@@ -16,6 +16,7 @@
 
 #include "lfmap.h"
 #include "map_iface.h"
+#include "lfmap_thread_glue.h"
 
 static void *lfmap_a_create(const struct lfb_map_config *cfg)
 {
@@ -24,23 +25,6 @@ static void *lfmap_a_create(const struct lfb_map_config *cfg)
 }
 
 static void lfmap_a_destroy(void *m) { lfmap_free(m); }
-
-static void lfmap_a_enter(void *m)
-{
-    (void)m;
-    if (lfmap_thread_register() != 0) {
-        /* Only a bad LFMAP_RCU or > LFMAP_MAX_THREADS threads get here; the
-         * driver checks both before any run. */
-        fputs("lfbench: lfmap_thread_register failed\n", stderr);
-        abort();
-    }
-}
-
-static void lfmap_a_exit(void *m)
-{
-    (void)m;
-    lfmap_thread_unregister();
-}
 
 static bool lfmap_a_get(void *m, uint64_t k, uint64_t *v) { return lfmap_get(m, k, v); }
 static bool lfmap_a_insert(void *m, uint64_t k, uint64_t v) { return lfmap_insert(m, k, v) == 1; }
@@ -85,8 +69,8 @@ const struct lfb_map_ops LFB_LFMAP_OPS = {
     .stats_concurrent = true,
     .create = lfmap_a_create,
     .destroy = lfmap_a_destroy,
-    .thread_enter = lfmap_a_enter,
-    .thread_exit = lfmap_a_exit,
+    .thread_enter = lfb_lfmap_thread_enter,
+    .thread_exit = lfb_lfmap_thread_exit,
     .get = lfmap_a_get,
     .insert = lfmap_a_insert,
     .remove = lfmap_a_remove,
@@ -170,7 +154,7 @@ static void lfmap_p_exit(void *m)
 {
     atomic_fetch_add(&objs_allocated, objs_allocated_here);
     objs_allocated_here = 0;
-    lfmap_a_exit(m);
+    lfb_lfmap_thread_exit(m);
 }
 
 static bool lfmap_p_get(void *m, uint64_t k, uint64_t *v)
@@ -242,7 +226,7 @@ const struct lfb_map_ops lfb_map_lfmap_pointer = {
     .stats_concurrent = true,
     .create = lfmap_p_create,
     .destroy = lfmap_a_destroy,
-    .thread_enter = lfmap_a_enter,
+    .thread_enter = lfb_lfmap_thread_enter,
     .thread_exit = lfmap_p_exit,
     .get = lfmap_p_get,
     .insert = lfmap_p_insert,
