@@ -48,19 +48,14 @@ static struct snode *snode_new(const void *key, size_t len, uint64_t value)
     n->len = (uint32_t)len;
     if (len)
         memcpy(n->key, key, len);
-#ifdef LFB_TSAN
-    /* As in map_lfht.c: the publication inside the uninstrumented liburcu. */
-    __tsan_release(n);
-#endif
+    lfb_lfht_node_publish(n);
     return n;
 }
 
 static struct snode *snode_of(struct cds_lfht_node *node)
 {
     struct snode *n = caa_container_of(node, struct snode, node);
-#ifdef LFB_TSAN
-    __tsan_acquire(n);
-#endif
+    lfb_lfht_node_found(n);
     return n;
 }
 

@@ -39,16 +39,7 @@ static void lb_stats(void *m, struct lfb_map_stats *out)
 {
     struct lfmap_stats s;
     lfmap_bytes_get_stats(m, &s);
-    const char *scheme = lfmap_bytes_reclamation(m);
-    out->size = s.size;
-    out->resizes = (int64_t)s.resizes;
-    out->retired_bytes = (int64_t)s.retired_bytes_pending;
-    out->retired_values = (int64_t)s.retired_values_pending;
-    snprintf(out->scheme, sizeof out->scheme, "%s", scheme ? scheme : "");
-    snprintf(out->config, sizeof out->config,
-             "{\"capacity_slots\":%zu,\"table_bytes\":%zu,\"migration_chunk\":%u,\"reclamation\":\"%s\","
-             "\"linked\":\"shared\"}",
-             s.capacity_slots, s.table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme);
+    lfb_lfmap_stats_record(out, &s, lfmap_bytes_reclamation(m), "\"linked\":\"shared\"");
 }
 
 LFB_BYTES_SHIM(lb)

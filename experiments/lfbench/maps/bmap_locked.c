@@ -173,71 +173,32 @@ static void lmap_stats(struct lmap *m, struct lfb_map_stats *out, const char *co
 #define RW_WR(s) pthread_rwlock_wrlock(&(s)->lock.rwlock)
 #define RW_UN(s) pthread_rwlock_unlock(&(s)->lock.rwlock)
 
-LMAP_OPS(pb, ONE_SHARD, NO_LOCK, NO_LOCK, NO_LOCK)
-LMAP_OPS(mb, ONE_SHARD, MUTEX_LOCK, MUTEX_LOCK, MUTEX_UNLOCK)
-LMAP_OPS(rb, ONE_SHARD, RW_RD, RW_WR, RW_UN)
-LMAP_OPS(sb, STRIPE, MUTEX_LOCK, MUTEX_LOCK, MUTEX_UNLOCK)
+/* One map of this family: its operations (LMAP_OPS), its lifetime, its
+ * statistics and its registration.  stats runs with no operation in flight
+ * (the harness's contract for maps without stats_concurrent), so it reads
+ * the tables without their locks. */
+#define LMAP_DEFINE(P, NAME, LABEL, DESCRIPTION, MAX_THREADS, NSHARDS, SHARD_OF, LOCK_KIND, RD, WR, UN, CONFIG) \
+    LMAP_OPS(P, SHARD_OF, RD, WR, UN)                                                             \
+    static void *P##_create(const struct lfb_map_config *c) { return lmap_new(c, NSHARDS, LOCK_KIND); } \
+    static void P##_destroy(void *m) { lmap_free(m, LOCK_KIND); }                                 \
+    static void P##_stats(void *m, struct lfb_map_stats *o) { lmap_stats(m, o, CONFIG); }        \
+    const struct lfb_map_ops lfb_map_##NAME = {                                                   \
+        .name = LABEL,                                                                            \
+        .description = DESCRIPTION,                                                               \
+        .max_threads = MAX_THREADS,                                                               \
+        .create = P##_create,                                                                     \
+        .destroy = P##_destroy,                                                                   \
+        LFB_BYTES_SHIM_OPS(P),                                                                    \
+        .stats = P##_stats,                                                                       \
+    };                                                                                            \
+    LFB_BYTES_RAW(NAME, P)
 
-static void *pb_create(const struct lfb_map_config *c) { return lmap_new(c, 1, LOCK_NONE); }
-static void *mb_create(const struct lfb_map_config *c) { return lmap_new(c, 1, LOCK_MUTEX); }
-static void *rb_create(const struct lfb_map_config *c) { return lmap_new(c, 1, LOCK_RWLOCK); }
-static void *sb_create(const struct lfb_map_config *c) { return lmap_new(c, LFB_BSTRIPES, LOCK_MUTEX); }
-static void pb_destroy(void *m) { lmap_free(m, LOCK_NONE); }
-static void mb_destroy(void *m) { lmap_free(m, LOCK_MUTEX); }
-static void rb_destroy(void *m) { lmap_free(m, LOCK_RWLOCK); }
-static void sb_destroy(void *m) { lmap_free(m, LOCK_MUTEX); }
-
-/* stats runs with no operation in flight (the harness's contract for maps
- * without stats_concurrent), so it reads the tables without their locks. */
-static void pb_stats(void *m, struct lfb_map_stats *o) { lmap_stats(m, o, "{\"table\":\"bytes_table\"}"); }
-static void mb_stats(void *m, struct lfb_map_stats *o)
-{
-    lmap_stats(m, o, "{\"table\":\"bytes_table\",\"lock\":\"pthread_mutex\"}");
-}
-static void rb_stats(void *m, struct lfb_map_stats *o)
-{
-    lmap_stats(m, o, "{\"table\":\"bytes_table\",\"lock\":\"pthread_rwlock\"}");
-}
-static void sb_stats(void *m, struct lfb_map_stats *o)
-{
-    lmap_stats(m, o, "{\"table\":\"bytes_table\",\"stripes\":64,\"lock\":\"pthread_mutex\"}");
-}
-
-const struct lfb_map_ops lfb_map_plain_bytes = {
-    .name = "plain-bytes",
-    .description = "the byte-key table (experiments/bytes_table.h) alone, 1 thread only",
-    .max_threads = 1,
-    .create = pb_create,
-    .destroy = pb_destroy,
-    LFB_BYTES_SHIM_OPS(pb),
-    .stats = pb_stats,
-};
-const struct lfb_map_ops lfb_map_mutex_bytes = {
-    .name = "mutex-bytes",
-    .description = "one pthread mutex around the byte-key table",
-    .create = mb_create,
-    .destroy = mb_destroy,
-    LFB_BYTES_SHIM_OPS(mb),
-    .stats = mb_stats,
-};
-const struct lfb_map_ops lfb_map_rwlock_bytes = {
-    .name = "rwlock-bytes",
-    .description = "one pthread rwlock around the byte-key table",
-    .create = rb_create,
-    .destroy = rb_destroy,
-    LFB_BYTES_SHIM_OPS(rb),
-    .stats = rb_stats,
-};
-const struct lfb_map_ops lfb_map_striped_bytes = {
-    .name = "striped-bytes",
-    .description = "64 byte-key tables, one mutex each, shard by hash",
-    .create = sb_create,
-    .destroy = sb_destroy,
-    LFB_BYTES_SHIM_OPS(sb),
-    .stats = sb_stats,
-};
-
-LFB_BYTES_RAW(plain_bytes, pb);
-LFB_BYTES_RAW(mutex_bytes, mb);
-LFB_BYTES_RAW(rwlock_bytes, rb);
-LFB_BYTES_RAW(striped_bytes, sb);
+LMAP_DEFINE(pb, plain_bytes, "plain-bytes", "the byte-key table (experiments/bytes_table.h) alone, 1 thread only", 1,
+            1, ONE_SHARD, LOCK_NONE, NO_LOCK, NO_LOCK, NO_LOCK, "{\"table\":\"bytes_table\"}");
+LMAP_DEFINE(mb, mutex_bytes, "mutex-bytes", "one pthread mutex around the byte-key table", 0, 1, ONE_SHARD,
+            LOCK_MUTEX, MUTEX_LOCK, MUTEX_LOCK, MUTEX_UNLOCK, "{\"table\":\"bytes_table\",\"lock\":\"pthread_mutex\"}");
+LMAP_DEFINE(rb, rwlock_bytes, "rwlock-bytes", "one pthread rwlock around the byte-key table", 0, 1, ONE_SHARD,
+            LOCK_RWLOCK, RW_RD, RW_WR, RW_UN, "{\"table\":\"bytes_table\",\"lock\":\"pthread_rwlock\"}");
+LMAP_DEFINE(sb, striped_bytes, "striped-bytes", "64 byte-key tables, one mutex each, shard by hash", 0,
+            LFB_BSTRIPES, STRIPE, LOCK_MUTEX, MUTEX_LOCK, MUTEX_LOCK, MUTEX_UNLOCK,
+            "{\"table\":\"bytes_table\",\"stripes\":64,\"lock\":\"pthread_mutex\"}");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The harness's thread hooks for every map built on lfmap (integer keys,
- * byte keys, the lfmap cache): one registration per worker thread.  Static
+/* The harness's glue for every map built on lfmap (integer keys, byte keys,
+ * the lfmap cache): one registration per worker thread, and the map's
+ * statistics as the harness records them.  Static
  * inline, so that map_lfmap.c's static-library build (which renames the API
  * before including lfmap.h) gets its own copy calling its own library. */
 #ifndef LFB_LFMAP_THREAD_GLUE_H
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lfmap.h"
+#include "map_iface.h"
 
 static inline void lfb_lfmap_thread_enter(void *m)
 {
@@ -26,6 +28,22 @@ static inline void lfb_lfmap_thread_exit(void *m)
 {
     (void)m;
     lfmap_thread_unregister();
+}
+
+/* A map's statistics s (scheme: its reclamation scheme's name, or NULL) as
+ * the harness's record; extra: the last member of the configuration's JSON
+ * object, what differs between the lfmap adapters. */
+static inline void lfb_lfmap_stats_record(struct lfb_map_stats *out, const struct lfmap_stats *s,
+                                          const char *scheme, const char *extra)
+{
+    out->size = s->size;
+    out->resizes = (int64_t)s->resizes;
+    out->retired_bytes = (int64_t)s->retired_bytes_pending;
+    out->retired_values = (int64_t)s->retired_values_pending;
+    snprintf(out->scheme, sizeof out->scheme, "%s", scheme ? scheme : "");
+    snprintf(out->config, sizeof out->config,
+             "{\"capacity_slots\":%zu,\"table_bytes\":%zu,\"migration_chunk\":%u,\"reclamation\":\"%s\",%s}",
+             s->capacity_slots, s->table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme, extra);
 }
 
 #endif /* LFB_LFMAP_THREAD_GLUE_H */

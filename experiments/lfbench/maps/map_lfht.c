@@ -39,12 +39,7 @@ static struct lfht_node *node_new(uint64_t key, uint64_t value)
     cds_lfht_node_init(&n->node);
     n->key = key;
     n->value = value;
-#ifdef LFB_TSAN
-    /* cds_lfht publishes the node with rcu_assign_pointer inside the
-     * uninstrumented liburcu-cds; this release and the acquire in
-     * node_of() give ThreadSanitizer the edge that publication provides. */
-    __tsan_release(n);
-#endif
+    lfb_lfht_node_publish(n);
     return n;
 }
 
@@ -52,9 +47,7 @@ static struct lfht_node *node_new(uint64_t key, uint64_t value)
 static struct lfht_node *node_of(struct cds_lfht_node *node)
 {
     struct lfht_node *n = caa_container_of(node, struct lfht_node, node);
-#ifdef LFB_TSAN
-    __tsan_acquire(n);
-#endif
+    lfb_lfht_node_found(n);
     return n;
 }
 

@@ -39,16 +39,9 @@ static void stats_common(void *m, struct lfb_map_stats *out, const char *values)
 {
     struct lfmap_stats s;
     lfmap_get_stats(m, &s);
-    const char *scheme = lfmap_reclamation(m);
-    out->size = s.size;
-    out->resizes = (int64_t)s.resizes;
-    out->retired_bytes = (int64_t)s.retired_bytes_pending;
-    out->retired_values = (int64_t)s.retired_values_pending;
-    snprintf(out->scheme, sizeof out->scheme, "%s", scheme ? scheme : "");
-    snprintf(out->config, sizeof out->config,
-             "{\"capacity_slots\":%zu,\"table_bytes\":%zu,\"migration_chunk\":%u,\"reclamation\":\"%s\","
-             "\"values\":\"%s\"}",
-             s.capacity_slots, s.table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme, values);
+    char extra[32];
+    snprintf(extra, sizeof extra, "\"values\":\"%s\"", values);
+    lfb_lfmap_stats_record(out, &s, lfmap_reclamation(m), extra);
 }
 
 static void lfmap_a_stats(void *m, struct lfb_map_stats *out) { stats_common(m, out, "int"); }

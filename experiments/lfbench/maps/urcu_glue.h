@@ -54,6 +54,28 @@ extern char lfb_tsan_grace_period;
 #define LFB_TSAN_ACQUIRE() ((void)0)
 #endif
 
+/* cds_lfht publishes a node with rcu_assign_pointer inside the
+ * uninstrumented liburcu-cds: a release on the node before it is added and
+ * an acquire on a node a lookup found give ThreadSanitizer the edge that
+ * publication provides.  No-ops outside TSan builds. */
+static inline void lfb_lfht_node_publish(void *node)
+{
+#ifdef LFB_TSAN
+    __tsan_release(node);
+#else
+    (void)node;
+#endif
+}
+
+static inline void lfb_lfht_node_found(void *node)
+{
+#ifdef LFB_TSAN
+    __tsan_acquire(node);
+#else
+    (void)node;
+#endif
+}
+
 static inline void lfb_rcu_register(void) { urcu_memb_register_thread(); }
 static inline void lfb_rcu_unregister(void) { urcu_memb_unregister_thread(); }
 static inline void lfb_rcu_read_lock(void) { urcu_memb_read_lock(); }
