@@ -255,7 +255,6 @@ static void parse_options(int argc, char **argv, struct options *o)
         {NULL, 0, NULL, 0},
     };
     struct lfcli_err err;
-    char msg[LFCLI_ERR_LEN + 64];
     uint64_t n = 0;
     int c;
     o->out_dir = NULL;
@@ -281,23 +280,13 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'h':
             help();
             exit(0);
-        case ':':
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            usage_error(msg);
-            break;
-        default:
-            if (optopt)
-                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-            else
-                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            usage_error(msg);
+        default: /* ':' a missing value, '?' an unknown option */
+            lfcli_getopt_error(c, argv, &err);
+            usage_error(err.msg);
         }
     }
-    if (optind < argc) {
-        snprintf(msg, sizeof msg, "unexpected argument '%s' (the demo takes only options)",
-                 argv[optind]);
-        usage_error(msg);
-    }
+    if (lfcli_no_operands(argc, argv, &err) != 0)
+        usage_error(err.msg);
     if (!o->out_dir) {
         if (access(REPO_MARKER, F_OK) != 0)
             usage_error("no output directory: give -o DIR (the default, " DEFAULT_OUT_DIR

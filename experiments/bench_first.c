@@ -721,7 +721,6 @@ int main(int argc, char **argv)
     bool quick = false;
     uint64_t reps = 0, growth_keys = 0;
     struct lfcli_err err;
-    char msg[LFCLI_ERR_LEN + 64];
     int c;
     opt.seed = 1;
     opt.parts = PART_ALL;
@@ -755,22 +754,13 @@ int main(int argc, char **argv)
         case 'h':
             help();
             return 0;
-        case ':':
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            usage_error(msg);
-            break;
-        default:
-            if (optopt)
-                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-            else
-                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            usage_error(msg);
+        default: /* ':' a missing value, '?' an unknown option */
+            lfcli_getopt_error(c, argv, &err);
+            usage_error(err.msg);
         }
     }
-    if (optind != argc) {
-        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
-        usage_error(msg);
-    }
+    if (lfcli_no_operands(argc, argv, &err) != 0)
+        usage_error(err.msg);
     uint64_t size_list[MAX_SIZES];
     int n = lfcli_parse_u64_list("-n/--sizes", sizes ? sizes : quick ? QUICK_SIZES : DEFAULT_SIZES,
                                  1, MAX_KEYS, size_list, MAX_SIZES, &err);

@@ -119,7 +119,6 @@ int main(int argc, char **argv)
     uint64_t reps_arg = DEFAULT_REPS;
     uint64_t pairs = DEFAULT_PAIRS;
     struct lfcli_err err;
-    char msg[LFCLI_ERR_LEN + 64];
     int opt;
     opterr = 0; /* our own messages */
     while ((opt = getopt_long(argc, argv, ":r:n:h", long_opts, NULL)) != -1) {
@@ -135,22 +134,13 @@ int main(int argc, char **argv)
         case 'h':
             help();
             return 0;
-        case ':':
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            usage_error(msg);
-            break;
-        default:
-            if (optopt)
-                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-            else
-                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            usage_error(msg);
+        default: /* ':' a missing value, '?' an unknown option */
+            lfcli_getopt_error(opt, argv, &err);
+            usage_error(err.msg);
         }
     }
-    if (optind != argc) {
-        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
-        usage_error(msg);
-    }
+    if (lfcli_no_operands(argc, argv, &err) != 0)
+        usage_error(err.msg);
     int reps = (int)reps_arg;
     int rc = lfrcu_thread_register();
     if (rc != 0) {

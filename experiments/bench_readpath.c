@@ -138,22 +138,13 @@ int main(int argc, char **argv)
         case 'h':
             help(prog);
             return 0;
-        case ':':
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            usage_error(prog, msg);
-            break;
-        default:
-            if (optopt)
-                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-            else
-                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            usage_error(prog, msg);
+        default: /* ':' a missing value, '?' an unknown option */
+            lfcli_getopt_error(c, argv, &err);
+            usage_error(prog, err.msg);
         }
     }
-    if (optind != argc) {
-        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
-        usage_error(prog, msg);
-    }
+    if (lfcli_no_operands(argc, argv, &err) != 0)
+        usage_error(prog, err.msg);
     int runs = (int)runs_arg;
     int rc = lfmap_thread_register();
     if (rc != 0) {

@@ -205,22 +205,13 @@ int main(int argc, char **argv)
                              "Exit status: 0 done, 1 the run failed, 64 bad usage.",
                              docs, sizeof docs / sizeof docs[0]);
             return 0;
-        case ':':
-            snprintf(msg, sizeof msg, "option '%s' needs a value", argv[optind - 1]);
-            usage_error(msg);
-            break;
-        default:
-            if (optopt)
-                snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
-            else
-                snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            usage_error(msg);
+        default: /* ':' a missing value, '?' an unknown option */
+            lfcli_getopt_error(opt, argv, &err);
+            usage_error(err.msg);
         }
     }
-    if (optind != argc) {
-        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
-        usage_error(msg);
-    }
+    if (lfcli_no_operands(argc, argv, &err) != 0)
+        usage_error(err.msg);
     if (o.nschemes == 0)
         for (size_t i = 0; lfmap_reclamation_scheme(i) && o.nschemes < MAX_SCHEMES; i++)
             o.schemes[o.nschemes++] = lfmap_reclamation_scheme(i);

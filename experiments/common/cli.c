@@ -2,6 +2,8 @@
 /* lfcli: see cli.h. */
 #include "cli.h"
 
+#include <getopt.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -190,4 +192,20 @@ void lfcli_print_help(void *file, const char *usage, const struct lfcli_option_d
         }
         fputc('\n', f);
     }
+}
+
+int lfcli_getopt_error(int c, char *const *argv, struct lfcli_err *err)
+{
+    if (c == ':')
+        return lfcli_fail(err, "option '%s' needs a value", argv[optind - 1]);
+    if (optopt)
+        return lfcli_fail(err, "unknown option '-%c' (--help lists them)", optopt);
+    return lfcli_fail(err, "unknown option '%s' (--help lists them)", argv[optind - 1]);
+}
+
+int lfcli_no_operands(int argc, char *const *argv, struct lfcli_err *err)
+{
+    if (optind < argc)
+        return lfcli_fail(err, "unexpected argument '%s' (--help lists the options)", argv[optind]);
+    return 0;
 }

@@ -72,4 +72,14 @@ void lfcli_print_help(void *file, const char *usage, const struct lfcli_option_d
  * for their own combination checks). */
 int lfcli_fail(struct lfcli_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The message for what getopt/getopt_long returned on an error, called with
+ * opterr = 0 and an optstring starting with ':' (c is ':' for a missing
+ * value, '?' for an unknown option) right after the call, while optind
+ * and optopt are still getopt's.  Always -1, for `return`. */
+int lfcli_getopt_error(int c, char *const *argv, struct lfcli_err *err);
+
+/* After the options: -1 with a message naming the first operand if any
+ * is left (the programs take options only), else 0. */
+int lfcli_no_operands(int argc, char *const *argv, struct lfcli_err *err);
+
 #endif /* LFCLI_H */

@@ -701,13 +701,8 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
     opterr = 0; /* our own messages */
     int c;
     while ((c = getopt_long(argc, argv, ":m:n:i:r:w:u:d:s:o:h", long_opts, NULL)) != -1) {
-        if (c == '?') {
-            if (optopt)
-                return lfcli_fail(err, "unknown option '-%c' (lfbench --help lists them)", optopt);
-            return lfcli_fail(err, "unknown option '%s' (lfbench --help lists them)", argv[optind - 1]);
-        }
-        if (c == ':')
-            return lfcli_fail(err, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?' || c == ':')
+            return lfcli_getopt_error(c, argv, err);
         if (c >= 0 && c < OPT_LAST && seen[c] && c != OPT_NO_CHECK && c != 'h' && c != OPT_LIST_MAPS &&
             c != OPT_LIST_SCHEMES && c != OPT_TIMESERIES && c != OPT_PROFILE_LOCKS && c != OPT_NO_PROBE)
             return lfcli_fail(err, "option --%s given twice", opt_name(c));
@@ -716,8 +711,8 @@ int lfb_options_parse(int argc, char **argv, struct lfb_options *o, struct lfcli
         if (parse_one(c, optarg, o, err, seen) != 0)
             return -1;
     }
-    if (optind < argc)
-        return lfcli_fail(err, "unexpected argument '%s' (lfbench --help lists the options)", argv[optind]);
+    if (lfcli_no_operands(argc, argv, err) != 0)
+        return -1;
     if (o->help || o->list_maps || o->list_schemes)
         return 0;
     /* -w cache without -m: the caches, not the uint64_t maps. */
