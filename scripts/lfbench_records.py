@@ -358,6 +358,76 @@ def env_line(runs):
                runs.ok[0].get("allocator"), ", ".join(shas), linked))
 
 
+def key_kind(r):
+    """"u64", "bytes" or "cache": the kind of keys a record's map was run
+    with (workload.keys.kind; records from before byte keys are u64)."""
+    return ((r.get("workload") or {}).get("keys") or {}).get("kind") or "u64"
+
+
+def cache_config(r):
+    """(capacity, value_min, value_max) of a cache record: the runs that
+    share it are one configuration (two runs at one capacity with other
+    value sizes are two)."""
+    w = r["workload"]
+    c = w.get("cache") or {}
+    return (w.get("capacity") or w["initial"], c.get("value_min"), c.get("value_max"))
+
+
+def fmt_cache_config(cfg):
+    """'1e5 entries, 64-512 B values'."""
+    cap, lo, hi = cfg
+    vals = "?" if lo is None else ("%d B" % lo if lo == hi else "%d-%d B" % (lo, hi))
+    return "%s entries, %s values" % (fmt_keys(cap), vals)
+
+
+def subset(runs, keep):
+    """A Runs of the successful records for which keep(record) is true
+    (skip records and the file list carried over)."""
+    out = Runs()
+    out.ok = [r for r in runs.ok if keep(r)]
+    out.skipped = list(runs.skipped)
+    out.files = list(runs.files)
+    return out
+
+
+def command_for(path):
+    """The command that wrote the records at path, from the command.txt
+    beside them (scripts/reproduce.sh and the results/ directories keep
+    one): for a directory, every command line of its command.txt; for a
+    file, the last line naming the file (a rerun's line comes after the
+    first run's), else every command line.  "" when there is none."""
+    d = path if os.path.isdir(path) else os.path.dirname(path)
+    f = os.path.join(d or ".", "command.txt")
+    if not os.path.isfile(f):
+        return ""
+    with open(f, encoding="utf-8") as fh:
+        lines = [l.strip() for l in fh if l.strip() and not l.startswith("#")]
+    if not os.path.isdir(path):
+        base = os.path.basename(path)
+        named = [l for l in lines if any(t == base or t.endswith("/" + base) for t in l.split())]
+        if named:
+            line = named[-1]
+            # "(rerun after ...) build/lfbench ...": the command itself
+            if line.startswith("(") and ") " in line:
+                line = line.split(") ", 1)[1]
+            return line
+    return " ".join(lines)
+
+
+def paths_listed(listfile, root):
+    """The paths a list file names, one a line relative to root (blank
+    lines and # comments skipped); InputError when it names none."""
+    f = os.path.join(root, listfile)
+    try:
+        with open(f, encoding="utf-8") as fh:
+            out = [os.path.join(root, l.strip()) for l in fh if l.strip() and not l.lstrip().startswith("#")]
+    except OSError as e:
+        raise InputError("%s: cannot read: %s" % (listfile, e.strerror))
+    if not out:
+        raise InputError("%s: names no records" % listfile)
+    return out
+
+
 def rel(path):
     """A path relative to the repository root when it lies inside it."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -26,6 +26,26 @@ figure, its caption and the tables.  Points are medians over the repeated
 runs; error bars span min..max of the repetitions.  One colour per map in
 every figure.
 
+    scripts/plot_harness.py --bytes RECORDS... [-o OUTDIR] [--allow-partial]
+
+--bytes draws the byte-key maps and the caches (issue 19) from records of
+lfbench -m ...-bytes (with the uint64_t lfmap as the reference, in the same
+file) and -w cache runs, JSON-lines files in any mix, into OUTDIR (default
+results/bytes/figures/):
+
+    bytes-throughput  each byte-key map's throughput over the u64 lfmap's in
+                      the same cell (workload x keys x threads), with a line
+                      at 0.8 (issue 19's target)
+    bytes-memory      bytes per key held per byte-key map at each key count,
+                      with a line at 60 B (1.5 x (16 B key + 8 B value + 16))
+    caches            per cache configuration (capacity, value sizes):
+                      throughput and hit ratio at each thread count, held
+                      bytes per entry, allocations per operation
+
+and OUTDIR/index.html.  With no RECORDS, those results/bytes/plot-inputs.txt
+names: `scripts/plot_harness.py --bytes` redraws results/bytes/figures/
+(scripts/reproduce.sh does, in its full mode).
+
 Fails (exit 2) on a missing, empty or malformed input, and (exit 3) when the
 matrix that the records imply (every map x workload x size x thread count
 seen, with repeat_count repetitions) has holes, unless --allow-partial is
@@ -36,6 +56,7 @@ import argparse
 import html
 import os
 import sys
+import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lfbench_records as lr  # noqa: E402
@@ -60,14 +81,21 @@ def import_matplotlib():
 # One colour per map, the same in every figure (maps.def order).
 COLOURS = {"lfmap": "#d62728", "mutex": "#7f7f7f", "rwlock": "#8c564b", "striped": "#bcbd22",
            "readmostly": "#17becf", "cow": "#e377c2", "lfht": "#1f77b4", "cuckoo": "#2ca02c",
-           "tbb": "#ff7f0e", "ckht": "#9467bd", "plain": "#000000"}
+           "tbb": "#ff7f0e", "ckht": "#9467bd", "plain": "#000000",
+           # The caches: lockmap-cache in its lock's colour (rwlock),
+           # lfmap-cache in lfmap's.
+           "lockmap-cache": "#8c564b", "segring-cache": "#393b79", "lfmap-cache": "#d62728"}
 EXTRA = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#5254a3", "#8ca252"]
 MARKERS = {"lfmap": "o", "plain": "x"}
 FORMATS = ("png", "svg")
 
 
 def colour(m):
+    """A map's colour; a Go map and a byte-key map (X-bytes) take the
+    colour of the C design / uint64_t map they re-implement."""
     m = lr.GO_ANALOGUE.get(m, m)
+    if m.endswith("-bytes") and m[:-len("-bytes")] in COLOURS:
+        m = m[:-len("-bytes")]
     if m in COLOURS:
         return COLOURS[m]
     return EXTRA[sum(map(ord, m)) % len(EXTRA)]
@@ -94,10 +122,18 @@ class Figures:
         self.caption = caption
         self.items = []  # (title, [paths], caption)
 
-    def save(self, fig, name, title, extra="", caption=None):
+    def save(self, fig, name, title, extra="", caption=None, top=1.0):
+        """Writes the figure with its caption at the foot (wrapped to the
+        figure's width, the panels kept above it) as NAME.png and .svg.
+        top: the share of the height left to the panels (less than 1 when a
+        figure legend sits above them)."""
         cap = caption if caption is not None else self.caption + (("; " + extra) if extra else "")
-        fig.text(0.005, 0.005, cap, fontsize=6.5, ha="left", va="bottom", wrap=True)
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        w_in, h_in = fig.get_size_inches()
+        fs = 6.5
+        lines = textwrap.wrap(cap, max(60, int(w_in * 72 / (fs * 0.6))))
+        fig.text(0.005, 0.005, "\n".join(lines), fontsize=fs, ha="left", va="bottom")
+        foot = (len(lines) * fs * 1.3 + 6) / (h_in * 72)
+        fig.tight_layout(rect=(0, min(foot, 0.45), 1, top))
         paths = []
         for fmt in FORMATS:
             p = os.path.join(self.outdir, "%s.%s" % (name, fmt))
@@ -254,6 +290,280 @@ def plot_microbench(path, figs):
         figs.save(fig, "microbench-threads", "Micro-benchmarks: operations per second against threads", caption=cap)
 
 
+# ------------------------------------------------ byte-key maps and caches
+
+BYTES_INPUTS = "results/bytes/plot-inputs.txt"  # --bytes's records when none are given
+BYTES_TARGET = 0.8      # issue 19: a byte-key map at >= 0.8 x the u64 lfmap's throughput
+BYTES_KEY_LEN = 16      # the records' --key-len
+HELD_TARGET = 1.5 * (BYTES_KEY_LEN + 8 + 16)  # 60 B: 1.5 x (key + 8-byte value + 16)
+# A value label's background: a reference line under it does not cross it.
+LABEL_BOX = {"fc": "white", "ec": "none", "pad": 0.4, "alpha": 0.85}
+
+
+def thread_look(i):
+    """Bar look of the i-th thread count: the first solid, the others
+    lighter and hatched (the map's colour stays the map's)."""
+    return (None, 1.0) if i == 0 else (["//", "xx", "..", "\\\\\\\\"][(i - 1) % 4], 0.45)
+
+
+def bar(ax, x, y, width, m, i=0, yerr=None, **kw):
+    import matplotlib.colors as mc
+    h, alpha = thread_look(i)
+    ax.bar(x, y, width, yerr=yerr, capsize=2, color=mc.to_rgba(colour(m), alpha), edgecolor=colour(m),
+           hatch=h, lw=0.6 if h else 0, error_kw={"lw": 0.8}, **kw)
+
+
+def thread_handles(ts):
+    from matplotlib.patches import Patch
+    out = []
+    for i, t in enumerate(ts):
+        h, alpha = thread_look(i)
+        out.append(Patch(facecolor=(0.4, 0.4, 0.4, alpha), edgecolor=(0.4, 0.4, 0.4), hatch=h,
+                         label="%d thread%s" % (t, "" if t == 1 else "s")))
+    return out
+
+
+def legend_top(fig, handles, ncol):
+    """A figure legend above the panels (never on the data): returns the
+    share of the height left to the panels, for Figures.save's top."""
+    h_in = fig.get_size_inches()[1]
+    rows = -(-len(handles) // ncol)
+    fig.legend(handles=handles, loc="upper center", ncol=ncol, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    return 1 - (0.12 + 0.2 * rows) / h_in
+
+
+def bytes_caption(runs, paths):
+    cmds = [lr.command_for(p) for p in paths]
+    return "%s; records %s; command%s: %s" % (
+        lr.env_line(runs), ", ".join(lr.rel(p) for p in paths), "s" if len(paths) > 1 else "",
+        "; ".join(c for c in cmds if c) or "not recorded")
+
+
+def plot_bytes_throughput(runs, figs, caption):
+    """Every byte-key map's median throughput over the u64 lfmap's of the
+    same cell, one panel per workload x key count, a bar per thread count."""
+    c = lr.cells(runs)
+    ws, sizes, ts = lr.workloads_of(runs), lr.sizes_of(runs), lr.threads_of(runs)
+    bmaps = [m for m in lr.maps_of(runs) if any(lr.key_kind(r) == "bytes" for r in runs.ok if r["map"] == m)]
+    fig, axes = plt.subplots(len(ws), len(sizes), figsize=(5.8 * len(sizes), 3.4 * len(ws) + 0.5),
+                             squeeze=False, sharey=True)
+    width = 0.8 / len(ts)
+    top_y = 1.0
+    for ri, w in enumerate(ws):
+        for ci, s in enumerate(sizes):
+            ax = axes[ri][ci]
+            ref = {t: lr.med([r["throughput_mops"] for r in c.get((w, s, t, "lfmap"), [])]) for t in ts}
+            for mi, m in enumerate(bmaps):
+                for ti, t in enumerate(ts):
+                    rs = c.get((w, s, t, m))
+                    if not rs or not ref[t]:
+                        continue
+                    y, lo, hi = errbar([r["throughput_mops"] / ref[t] for r in rs])
+                    x = mi + (ti - (len(ts) - 1) / 2) * width
+                    bar(ax, x, y, width, m, ti, yerr=[[lo], [hi]])
+                    ax.text(x, y + hi + 0.012, "%.2f" % y, ha="center", va="bottom", fontsize=6, bbox=LABEL_BOX)
+                    top_y = max(top_y, y + hi)
+            ax.axhline(BYTES_TARGET, ls="--", color="black", lw=1)
+            ax.axhline(1.0, ls=":", color=colour("lfmap"), lw=1.2)
+            ax.set_xticks(range(len(bmaps)))
+            ax.set_xticklabels(bmaps, rotation=30, ha="right", fontsize=8)
+            ax.set_title("%s, %s keys; u64 lfmap %s Mops/s at %s thread(s)" % (
+                w, lr.fmt_keys(s), " / ".join("-" if ref[t] is None else "%.1f" % ref[t] for t in ts),
+                "/".join(str(t) for t in ts)), fontsize=9)
+            if ci == 0:
+                ax.set_ylabel("throughput over u64 lfmap's", fontsize=9)
+            ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylim(0, max(1.1, top_y * 1.12))
+    from matplotlib.lines import Line2D
+    handles = thread_handles(ts) + [
+        Line2D([], [], ls="--", color="black", lw=1, label="%.1f: issue 19's target" % BYTES_TARGET),
+        Line2D([], [], ls=":", color=colour("lfmap"), lw=1.2, label="1.0: the u64 lfmap (same cell)")]
+    top = legend_top(fig, handles, len(handles))
+    key = next((r["workload"]["keys"] for r in runs.ok if lr.key_kind(r) == "bytes"), {})
+    figs.save(fig, "bytes-throughput", "Byte-key maps: throughput over the u64 lfmap's",
+              caption=caption + "; bars: median throughput of the byte-key map over the median of the u64 "
+              "lfmap's (lfbench -m lfmap: uint64_t keys) in the same workload, key count and thread count; dashed "
+              "line: %.1f, issue 19's target; "
+              "error bars: the byte-key map's min..max over its %d repetitions, over the same median; keys "
+              "%s bytes" % (BYTES_TARGET, max(r["repeat_count"] for r in runs.ok), key.get("len_min", "?") if
+                            key.get("len_min") == key.get("len_max") else "%s-%s" % (key.get("len_min"),
+                                                                                   key.get("len_max"))), top=top)
+
+
+def plot_bytes_memory(runs, figs, caption):
+    """Bytes per key held per byte-key map at each key count (1 thread),
+    the u64 lfmap first as the reference, a line at HELD_TARGET."""
+    ws = lr.workloads_of(runs)
+    wl = "95/5" if "95/5" in ws else ws[0]
+    rows = lr.memory_rows(runs, wl, 1)
+    sizes = lr.sizes_of(runs)
+    maps = [m for m in rows if m == "lfmap" or
+            any(lr.key_kind(r) == "bytes" for r in runs.ok if r["map"] == m)]
+    fig, axes = plt.subplots(1, len(sizes), figsize=(5.4 * len(sizes), 4.4), squeeze=False, sharey=True)
+    top_y = HELD_TARGET
+    for ax, s in zip(axes[0], sizes):
+        for mi, m in enumerate(maps):
+            v = rows[m].get(s, (None, None))[0]
+            if v is None:
+                continue
+            if m == "lfmap":  # the reference: outlined
+                ax.bar(mi, v, 0.7, color="white", edgecolor=colour(m), lw=1.5)
+            else:
+                bar(ax, mi, v, 0.7, m)
+            ax.text(mi, v + 1.5, "%.1f" % v, ha="center", va="bottom", fontsize=7, bbox=LABEL_BOX)
+            top_y = max(top_y, v)
+        ax.axhline(HELD_TARGET, ls="--", color="black", lw=1)
+        ax.set_xticks(range(len(maps)))
+        ax.set_xticklabels(["lfmap (u64)" if m == "lfmap" else m for m in maps], rotation=30, ha="right",
+                           fontsize=8)
+        ax.set_title("%s keys, 1 thread" % lr.fmt_keys(s), fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("bytes per key held", fontsize=9)
+    axes[0][0].set_ylim(0, top_y * 1.12)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    top = legend_top(fig, [Line2D([], [], ls="--", color="black", lw=1,
+                                  label="%g B = 1.5 x (%d B key + 8 B value + 16)" % (HELD_TARGET, BYTES_KEY_LEN)),
+                           Patch(facecolor="white", edgecolor=colour("lfmap"), lw=1.5,
+                                 label="lfmap with uint64_t keys (the reference)")], 2)
+    figs.save(fig, "bytes-memory", "Byte-key maps: bytes per key held",
+              caption=caption + "; bytes per key held (memory.held.bytes_per_key): a fresh process's resident "
+              "anonymous memory after the map was created and loaded with the keys minus before (allocator "
+              "purged; tables mapped directly included), workload %s, 1 thread, median of repetitions (they "
+              "agree to the byte)" % wl, top=top)
+
+
+def plot_caches(runs, figs, caption):
+    """Per cache configuration: throughput and hit ratio at each thread
+    count, held (and allocator) bytes per entry, allocations per operation."""
+    cfgs = sorted({lr.cache_config(r) for r in runs.ok})
+    ts = lr.threads_of(runs)
+    cmaps = lr.maps_of(runs)
+    by = {}
+    for r in runs.ok:
+        by.setdefault((lr.cache_config(r), r["threads"], r["map"]), []).append(r)
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.6))
+    panels = [
+        (axes[0][0], "throughput (Mops/s, all threads)", lambda r: r["throughput_mops"], ts),
+        (axes[0][1], "hit ratio", lambda r: (r.get("cache_result") or {}).get("hit_ratio"), ts),
+        (axes[1][0], "bytes held per entry", lambda r: (r.get("cache_result") or {}).get("held_bytes_per_entry"),
+         ts[:1]),
+        (axes[1][1], "allocations per operation", lambda r: r.get("allocs_per_op"), ts)]
+    for ax, ylabel, get, tsel in panels:
+        k = len(cmaps) * len(tsel)
+        wdt = 0.8 / k
+        top_y = 0
+        for ci, cfg in enumerate(cfgs):
+            for mi, m in enumerate(cmaps):
+                for ti, t in enumerate(tsel):
+                    rs = by.get((cfg, t, m))
+                    vals = [get(r) for r in rs or [] if get(r) is not None]
+                    if not vals:
+                        continue
+                    y, lo, hi = errbar(vals)
+                    x = ci + ((mi * len(tsel) + ti) - (k - 1) / 2) * wdt
+                    if ylabel == "hit ratio":
+                        ax.errorbar([x], [y], yerr=[[lo], [hi]], color=colour(m), capsize=2, ls="none",
+                                    marker="o" if ti == 0 else "^", mfc=colour(m) if ti == 0 else "white", ms=5)
+                    else:
+                        bar(ax, x, y, wdt, m, ti, yerr=[[lo], [hi]])
+                    if ylabel.startswith("bytes held"):
+                        ab = lr.med([(r.get("cache_result") or {}).get("allocator_bytes_per_entry") for r in rs])
+                        if ab is not None:
+                            ax.plot([x - wdt / 2, x + wdt / 2], [ab, ab], color="black", lw=1.5)
+                            top_y = max(top_y, ab)
+                        ax.text(x, y + 4, "%.0f" % y, ha="center", va="bottom", fontsize=6.5, bbox=LABEL_BOX)
+                    elif ylabel.startswith("allocations") and y < 0.0005:  # no bar to see
+                        ax.text(x, 0, "0" if y == 0 else "~0", ha="center", va="bottom", fontsize=6.5)
+                    top_y = max(top_y, y + hi)
+        ax.set_xticks(range(len(cfgs)))
+        ax.set_xticklabels([lr.fmt_cache_config(cfg).replace(", ", "\n") for cfg in cfgs], fontsize=8)
+        ax.set_ylabel(ylabel + (", %d thread" % tsel[0] if len(tsel) == 1 else ""), fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+        if ylabel == "hit ratio":
+            lows = [v for (cfg, t, m), rs in by.items() for v in [lr.med([get(r) for r in rs])] if v is not None]
+            ax.set_ylim(max(0, (min(lows) if lows else 0) - 0.05), 1.0)
+        else:
+            ax.set_ylim(0, top_y * 1.12 if top_y else 1)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    handles = [Patch(color=colour(m), label=m) for m in cmaps] + thread_handles(ts) + [
+        Line2D([], [], color="black", lw=1.5, label="allocator bytes per entry")]
+    top = legend_top(fig, handles, len(handles))
+    figs.save(fig, "caches", "Caches: throughput, hit ratio, bytes per entry, allocations per operation",
+              caption=caption + "; get-then-set-on-miss accesses (lfbench -w cache); median of %d repetitions, "
+              "error bars min..max; hit ratio: solid circles %d thread(s), open triangles %s; bytes held per "
+              "entry (cache_result.held_bytes_per_entry: fresh-process probe over the entries held) with "
+              "cache_result.allocator_bytes_per_entry as a black tick; allocations per operation: jemalloc's "
+              "request counters over operations" % (
+                  max(r["repeat_count"] for r in runs.ok), ts[0], ", ".join(str(t) for t in ts[1:]) or "-"),
+              top=top)
+
+
+def bytes_main(paths, outdir, allow_partial):
+    """--bytes: the byte-key map and cache figures of the given records."""
+    try:
+        runs = lr.load(paths)
+    except lr.InputError as e:
+        print("plot_harness: %s" % e, file=sys.stderr)
+        return 2
+    # The byte-key maps with the u64 lfmap, their reference (no other u64 map).
+    has_bytes = any(lr.key_kind(r) == "bytes" for r in runs.ok)
+
+    def in_bytes(r):
+        return has_bytes and r.get("status") == "ok" and (
+            lr.key_kind(r) == "bytes" or (lr.key_kind(r) == "u64" and r["map"] == "lfmap"))
+    byte = lr.subset(runs, in_bytes)
+    cache = lr.subset(runs, lambda r: lr.key_kind(r) == "cache")
+    if not byte.ok and not cache.ok:
+        print("plot_harness: %s: no byte-key or cache records (workload.keys.kind \"bytes\" or \"cache\")"
+              % ", ".join(paths), file=sys.stderr)
+        return 2
+    miss = lr.missing(byte) if byte.ok else []
+    for cfg in sorted({lr.cache_config(r) for r in cache.ok}):
+        one = lr.subset(cache, lambda r: lr.cache_config(r) == cfg)
+        miss += ["cache %s: %s" % (lr.fmt_cache_config(cfg), x) for x in lr.missing(one)]
+    if miss and not allow_partial:
+        print("plot_harness: the records do not fill their own matrix; %d cell(s) missing:" % len(miss),
+              file=sys.stderr)
+        for m in miss[:40]:
+            print("    " + m, file=sys.stderr)
+        print("plot_harness: rerun the missing points, or pass --allow-partial to plot anyway "
+              "(the captions then list the holes)", file=sys.stderr)
+        return 3
+    part = ("; PARTIAL MATRIX, missing %d cell(s): %s" % (len(miss), "; ".join(miss[:6]) +
+                                                          ("; ..." if len(miss) > 6 else ""))) if miss else ""
+    import_matplotlib()
+    os.makedirs(outdir, exist_ok=True)
+    figs = Figures(outdir, "")
+    notes = []
+    if byte.ok:
+        srcs = [f for f in runs.files if any(in_bytes(r) for _, r in lr.records_of(f))]
+        cap = bytes_caption(byte, srcs) + part
+        if any(r["map"] == "lfmap" for r in byte.ok):
+            plot_bytes_throughput(byte, figs, cap)
+        else:
+            print("plot_harness: no u64 lfmap records beside the byte-key maps' (lfbench -m lfmap,...-bytes): "
+                  "no bytes-throughput figure", file=sys.stderr)
+        plot_bytes_memory(byte, figs, cap)
+    if cache.ok:
+        srcs = [f for f in runs.files if any(lr.key_kind(r) == "cache" for _, r in lr.records_of(f))]
+        plot_caches(cache, figs, bytes_caption(cache, srcs) + part)
+        notes.append(("Cache configurations", "| configuration | records |\n|---|---|\n" + "\n".join(
+            "| %s | %s |" % (lr.fmt_cache_config(cfg), ", ".join(sorted({
+                lr.rel(f) for f in srcs for _, r in lr.records_of(f)
+                if r.get("status") == "ok" and lr.cache_config(r) == cfg})))
+            for cfg in sorted({lr.cache_config(r) for r in cache.ok}))))
+    index = write_index(outdir, figs, notes, "lfmap byte-key maps and caches: %s"
+                        % ", ".join(lr.rel(f) for f in runs.files))
+    for _, ps, _ in figs.items:
+        for p in ps:
+            print(p)
+    print("plot_harness: %d figures (PNG and SVG) in %s; open %s" % (len(figs.items), outdir, index))
+    return 0
+
+
 def md_to_html(md):
     """The small Markdown subset the tables use: pipe tables, **bold**, `code`, paragraphs."""
     import re
@@ -336,8 +646,21 @@ def main():
                     help="plot a matrix with missing cells (the captions list them)")
     ap.add_argument("--growth", help="bench_first JSON lines (default RESULTS/first.jsonl)")
     ap.add_argument("--microbench", help="Google Benchmark JSON (default RESULTS/microbench.json)")
+    ap.add_argument("--bytes", action="store_true",
+                    help="the byte-key map and cache figures (bytes-throughput, bytes-memory, caches) of the "
+                    "given records, by default those %s names (default OUTDIR results/bytes/figures/)"
+                    % BYTES_INPUTS)
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if a.bytes:
+        results = a.results
+        if not results:
+            try:
+                results = lr.paths_listed(BYTES_INPUTS, root)
+            except lr.InputError as e:
+                print("plot_harness: %s" % e, file=sys.stderr)
+                return 2
+        return bytes_main(results, a.out or os.path.join(root, "results", "bytes", "figures"), a.allow_partial)
     outdir = a.out or os.path.join(root, "figures")
     if not a.results:
         if not a.microbench:
@@ -360,10 +683,7 @@ def main():
               "(the captions then list the holes)", file=sys.stderr)
         return 3
     first_dir = next((p for p in a.results if os.path.isdir(p)), None)
-    command = ""
-    if first_dir and os.path.isfile(os.path.join(first_dir, "command.txt")):
-        with open(os.path.join(first_dir, "command.txt"), encoding="utf-8") as f:
-            command = " ".join(l.strip() for l in f if l.strip() and not l.startswith("#"))[:400]
+    command = lr.command_for(first_dir)[:400] if first_dir else ""
     caption = lr.env_line(runs) + "; command: " + (command or "lfbench (command not recorded)")
     if miss:
         caption += "; PARTIAL MATRIX, missing %d cell(s): %s" % (

@@ -12,7 +12,10 @@
 # between their markers (scripts/update_notes_tables.py) and writes
 # FIGDIR/index.html; then redraws the reclamation-scheme figures
 # (results/figures/schemes-*) and tables from the newest raw records in
-# results/schemes/ (scripts/scheme-figures.sh; `make schemes` measures them).
+# results/schemes/ (scripts/scheme-figures.sh; `make schemes` measures them)
+# and, in the full mode, the byte-key map and cache figures
+# (results/bytes/figures/) from the records results/bytes/plot-inputs.txt
+# names (scripts/plot_harness.py --bytes; redrawn, not measured).
 #
 #   scripts/reproduce.sh [--quick | --tiny] [--estimate]      (make figures [QUICK=1])
 #
@@ -44,7 +47,7 @@ for a in "$@"; do
     --quick) mode=quick ;;
     --tiny) mode=tiny ;;
     --estimate) estimate_only=true ;;
-    -h | --help) sed -n '3,37s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) echo "reproduce: unknown argument '$a' (--quick, --tiny, --estimate)" >&2; exit 64 ;;
     esac
 done
@@ -174,6 +177,14 @@ if ls -d results/schemes/*/ >/dev/null 2>&1; then
         echo "reproduce: the scheme figures failed (see $out/scheme-figures.txt)" >&2
 else
     echo "reproduce: no results/schemes/ yet: \`make schemes\` measures the reclamation schemes first" >&2
+fi
+# The byte-key maps' and caches' figures from the records
+# results/bytes/plot-inputs.txt names: redrawn here, not measured (their
+# lfbench commands are in results/bytes/*/command.txt).  Full mode only.
+if [ "$mode" = full ] && [ -f results/bytes/plot-inputs.txt ]; then
+    echo "== byte-key and cache figures -> results/bytes/figures" >&2
+    "$PY" scripts/plot_harness.py --bytes >"$out/bytes-figures.txt" 2>&1 ||
+        echo "reproduce: the byte-key and cache figures failed (see $out/bytes-figures.txt)" >&2
 fi
 "$PY" scripts/summarise_harness.py --profile "$out/locks.jsonl" >"$out/locks.md"
 "$PY" scripts/summarise_harness.py "$out/lockkinds.jsonl" >"$out/lockkinds.md"

@@ -9,7 +9,14 @@
 # without a required field, a foreign schema and a directory without
 # runs.jsonl each fail with exit 2 and a message naming the problem; a
 # partial matrix fails with exit 3 naming the missing cell, and with
-# --allow-partial plots and says PARTIAL in the captions.  Also
+# --allow-partial plots and says PARTIAL in the captions.  --bytes on the
+# committed byte-key and cache records (results/bytes/20261207T044111Z-vm,
+# plus a copy of its caches relabelled 16-64 B values: a second
+# configuration at the same capacity) gives bytes-throughput, bytes-memory
+# and caches, PNG and SVG, and an index naming both configurations; a
+# missing cache repetition fails with exit 3 naming its configuration;
+# records without byte-key or cache maps fail with exit 2; --bytes alone
+# draws from results/bytes/plot-inputs.txt.  Also
 # scripts/find-python.sh's message when PYTHON cannot import matplotlib.
 # Exit 78 when no interpreter here can import matplotlib.
 set -u
@@ -82,7 +89,31 @@ check partial-allowed 0 "figures (PNG and SVG)" \
 grep -q "PARTIAL MATRIX, missing 1 cell" "$tmp/fig3/index.html" 2>/dev/null ||
     { echo "FAIL: partial-allowed: the captions do not say what is missing"; fail=1; }
 
+# --bytes: the byte-key maps and the caches.
+bx=results/bytes/20261207T044111Z-vm
+sed 's/"value_min":64,"value_max":512/"value_min":16,"value_max":64/' "$bx/cache.jsonl" >"$tmp/cache-small.jsonl"
+check bytes 0 "3 figures (PNG and SVG)" \
+    "$PY" scripts/plot_harness.py --bytes "$bx/bytes.jsonl" "$bx/cache.jsonl" "$tmp/cache-small.jsonl" -o "$tmp/fig4"
+for f in bytes-throughput bytes-memory caches; do
+    for ext in png svg; do
+        [ -s "$tmp/fig4/$f.$ext" ] || { echo "FAIL: bytes: $f.$ext not written"; fail=1; }
+    done
+done
+for want in bytes-throughput.png caches.png "1e5 entries, 64-512 B values" "1e5 entries, 16-64 B values" \
+    "issue 19" "host vm" "-w cache -m caches"; do
+    grep -qF -- "$want" "$tmp/fig4/index.html" 2>/dev/null || { echo "FAIL: bytes: index.html lacks '$want'"; fail=1; }
+done
+# Drop lfmap-cache's third repetition at 2 threads (the repetition comes
+# before the thread count in a record).
+grep -v '"map":"lfmap-cache".*"repeat_index":2,.*"threads":2,' "$bx/cache.jsonl" >"$tmp/cache-partial.jsonl"
+[ "$(wc -l <"$tmp/cache-partial.jsonl")" -eq $(($(wc -l <"$bx/cache.jsonl") - 1)) ] ||
+    { echo "FAIL: bytes-partial: fixture not built"; fail=1; }
+check bytes-partial 3 "cache 1e5 entries, 64-512 B values: lfmap-cache cache 1e5 keys 2 thread(s): 2 of 3" \
+    "$PY" scripts/plot_harness.py --bytes "$tmp/cache-partial.jsonl" -o "$tmp/x"
+check bytes-none 2 "no byte-key or cache records" "$PY" scripts/plot_harness.py --bytes "$fx" -o "$tmp/x"
+check bytes-default 0 "3 figures (PNG and SVG)" "$PY" scripts/plot_harness.py --bytes -o "$tmp/fig5"
+
 check no-matplotlib 1 "cannot import matplotlib" env PYTHON=/bin/false scripts/find-python.sh matplotlib
 
-[ $fail -eq 0 ] && echo "ok: plot_harness.py: valid matrix, 7 malformed inputs, partial matrix"
+[ $fail -eq 0 ] && echo "ok: plot_harness.py: valid matrix, 7 malformed inputs, partial matrix, byte-key and cache figures"
 exit $fail
