@@ -141,7 +141,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS
 #                (tests/tls_access.sh checks the disassembly).  Compilers
 #                without descriptors get the default model, global-dynamic: one
 #                __tls_get_addr call per operation.
-#                SHARED_TLS_DIALECT= overrides the choice (paper-notes.md
+#                SHARED_TLS_DIALECT= overrides the choice (results/speed/README.md
 #                measures the alternatives).
 # Initial-exec in the shared library would be as fast as the static one, but
 # dlopen() of it could then fail ("cannot allocate memory in static TLS
