@@ -19,8 +19,8 @@
 #                        if missing, then `make figures QUICK=1` (a few minutes)
 #   make figures [QUICK=1]  scripts/reproduce.sh: the experiment matrix (raw records in
 #                        results/<date>-<host>/), figures and index.html in figures/,
-#                        tables in paper-notes.md (QUICK: figures/quick/, tables in its
-#                        index.html only); PYTHON= an interpreter with matplotlib
+#                        tables in results/harness/tables.md and results/schemes/tables.md
+#                        (QUICK: figures/quick/, tables in its index.html only); PYTHON= an interpreter with matplotlib
 #   make microbench      Google Benchmark per-operation costs of every map, with figures
 #   make go              build/lfbench-go: the Go maps (sync.Map, Mutex, RWMutex, sharded,
 #                        copy-on-write) on lfbench's workloads; needs golang-go (make deps-go)
@@ -141,7 +141,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS
 #                (tests/tls_access.sh checks the disassembly).  Compilers
 #                without descriptors get the default model, global-dynamic: one
 #                __tls_get_addr call per operation.
-#                SHARED_TLS_DIALECT= overrides the choice (paper-notes.md
+#                SHARED_TLS_DIALECT= overrides the choice (results/speed/README.md
 #                measures the alternatives).
 # Initial-exec in the shared library would be as fast as the static one, but
 # dlopen() of it could then fail ("cannot allocate memory in static TLS

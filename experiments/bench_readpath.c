@@ -17,7 +17,8 @@
  * is the latency of one lookup.  Without it the lookups are independent, and
  * when they miss the cache the processor overlaps several of them, as many as
  * its instruction window holds: there the number of instructions per lookup
- * matters more than their latency (paper-notes.md, "Shared versus static").
+ * matters more than their latency (results/speed/README.md, "Shared versus
+ * static library: the read path").
  *
  *   build/experiments/bench_readpath[_shared] [-r runs] [-k keys] [-n gets] [-c]
  *

@@ -198,8 +198,8 @@ endif
 # steady size, resize churn and pointer values; memory; the stalled reader;
 # ns per get), ~10-13 min (QUICK: ~1 min), raw records in
 # results/schemes/<date>-<host>/, figures in results/figures/schemes-*.
-# `make scheme-figures [SCHEME_RESULTS=DIR] [NOTES=paper-notes.md]` redraws
-# the figures and tables from the newest (or the given) raw records.
+# `make scheme-figures [SCHEME_RESULTS=DIR] [NOTES=results/schemes/tables.md]`
+# redraws the figures and tables from the newest (or the given) raw records.
 .PHONY: schemes scheme-figures
 schemes: $(BUILD)/lfbench $(BUILD)/experiments/bench_scheme_get
 	BUILD=$(BUILD) scripts/run-scheme-matrix.sh $(if $(filter-out 0 false no,$(QUICK)),--quick)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Reading lfbench records (experiments/RESULTS-SCHEMA.md) for the figures
-and the tables of paper-notes.md: loading with clear errors, the matrix the
+and the tables of results/harness/tables.md: loading with clear errors, the matrix the
 records imply and what is missing from it, medians and spreads, and the
 Markdown tables.  Standard library only (scripts/update_notes_tables.py
 runs without matplotlib); scripts/plot_harness.py imports it too.

@@ -116,7 +116,7 @@ for mut in "${muts[@]}"; do
         echo "| $name | $what | ${pinned}crash or timeout (rc $rc) |" >>"$table.tmp"
     elif [ -n "$pinned" ]; then
         echo "SEEDED $name: the scenarios pass (${secs} s); caught by the pinned-order check only"
-        echo "| $name | $what | ${pinned}not caught by the scenarios (beyond Relacy: paper-notes.md section 4, \"Limits\") |" >>"$table.tmp"
+        echo "| $name | $what | ${pinned}not caught by the scenarios (beyond Relacy: tests/model/README.md, \"Limits of the checker\") |" >>"$table.tmp"
     elif expect=$(sed -n 's/^# model-expect: survives: //p' "$mut") && [ -n "$expect" ]; then
         # A seeded weakening the model shows to be harmless (redundant under
         # C11), or one beyond what Relacy can express: the .mut says which.

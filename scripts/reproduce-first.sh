@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Regenerates every figure of paper-notes.md section 6.1 ("first figures") in
+# Regenerates every figure of results/first/README.md ("first figures") in
 # one command: builds the benchmarks, runs bench_first (5 repetitions, 1e3
 # and 1e7 keys, growth to 1e7) and bench_rcu_readside, and plots.
 #

@@ -8,14 +8,16 @@
 # lockkinds.jsonl), the growth-latency part of bench_first and the Google
 # Benchmark micro-benchmarks, keeps the raw records in
 # results/<date>-<host>/, draws the figures (scripts/plot_harness.py: C and
-# Go series in the same figures), regenerates the tables of paper-notes.md
-# between their markers (scripts/update_notes_tables.py) and writes
-# FIGDIR/index.html; then redraws the reclamation-scheme figures
-# (results/figures/schemes-*) and tables from the newest raw records in
-# results/schemes/ (scripts/scheme-figures.sh; `make schemes` measures them)
-# and, in the full mode, the byte-key map and cache figures
-# (results/bytes/figures/) from the records results/bytes/plot-inputs.txt
-# names (scripts/plot_harness.py --bytes; redrawn, not measured).
+# Go series in the same figures), regenerates the generated tables file
+# results/harness/tables.md between its markers
+# (scripts/update_notes_tables.py; paper-notes.md links to it and is never
+# rewritten) and writes FIGDIR/index.html; then redraws the
+# reclamation-scheme figures (results/figures/schemes-*) and tables
+# (results/schemes/tables.md) from the newest raw records in results/schemes/
+# (scripts/scheme-figures.sh; `make schemes` measures them) and, in the full
+# mode, the byte-key map and cache figures (results/bytes/figures/) from the
+# records results/bytes/plot-inputs.txt names (scripts/plot_harness.py
+# --bytes; redrawn, not measured).
 #
 #   scripts/reproduce.sh [--quick | --tiny] [--estimate]      (make figures [QUICK=1])
 #
@@ -23,20 +25,24 @@
 #          hotkeys-churn-empty, bulkload; threads 1, 2, 4 ... up to the CPU
 #          count; 1e4 and 1e6 keys; 0.5 s runs, 3 repetitions; growth to
 #          1e7 keys, 5 repetitions; micro-benchmarks at 0.2 s each.  Prints
-#          an estimate first.  Figures in figures/, tables in paper-notes.md.
+#          an estimate first.  Figures in figures/, tables in
+#          results/harness/tables.md and results/schemes/tables.md.
 #          For a quiet machine: nothing else running.
 #   quick  (--quick or QUICK=1) 1e4 keys, threads 1 and 2, 0.2 s runs, 1
 #          repetition, growth to 1e6 keys, micro-benchmarks at 0.01 s: a few
 #          minutes on a 2-core machine.  Figures and tables in figures/quick/
-#          (index.html); paper-notes.md is left alone unless NOTES=FILE.
+#          (index.html); the generated tables files are left alone unless
+#          NOTES=FILE (and SCHEME_NOTES=FILE).
 #   tiny   (--tiny) the whole pipeline at 2000 keys and 0.01 s runs, to test
 #          this script (about a minute); figures in figures/tiny/.
 #   --estimate  print the plan and the estimate, run nothing.
 #
 # Environment: PYTHON (an interpreter with matplotlib; scripts/find-python.sh),
-# BUILD (build), FIGDIR, RESULTS_DIR, NOTES (file whose table markers to
-# rewrite; "none" for none), LFB_EXTRA (more lfbench options, e.g. --pin
-# compact), GO (the go command; NO_GO=1 leaves the Go maps out).
+# BUILD (build), FIGDIR, RESULTS_DIR, NOTES (generated file whose harness
+# table markers to rewrite; "none" for none), SCHEME_NOTES (the same for the
+# scheme tables; default results/schemes/tables.md when NOTES is not none),
+# LFB_EXTRA (more lfbench options, e.g. --pin compact), GO (the go command;
+# NO_GO=1 leaves the Go maps out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=full
@@ -72,7 +78,7 @@ full)
     while [ "$t" -le "$ncpu" ]; do threads=$threads,$t; t=$((t * 2)); done
     case ",$threads," in *",$ncpu,"*) ;; *) threads=$threads,$ncpu ;; esac
     growth_keys=1e7 growth_reps=5 mb_min_time=0.2
-    figdir=${FIGDIR:-figures} notes=${NOTES:-paper-notes.md} tag= ;;
+    figdir=${FIGDIR:-figures} notes=${NOTES:-results/harness/tables.md} tag= ;;
 esac
 GO=${GO:-go}
 have_go=false
@@ -173,7 +179,9 @@ fi
 # measured.
 if ls -d results/schemes/*/ >/dev/null 2>&1; then
     echo "== scheme figures -> results/figures" >&2
-    NOTES=$notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||
+    scheme_notes=none
+    [ "$notes" != none ] && scheme_notes=${SCHEME_NOTES:-results/schemes/tables.md}
+    NOTES=$scheme_notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||
         echo "reproduce: the scheme figures failed (see $out/scheme-figures.txt)" >&2
 else
     echo "reproduce: no results/schemes/ yet: \`make schemes\` measures the reclamation schemes first" >&2

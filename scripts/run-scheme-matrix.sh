@@ -24,7 +24,7 @@
 # plus command.txt (every command), machine.txt (host, CPUs, memory, kernel,
 # compiler, commit) and the readable tables (*.txt); then draws the figures
 # (scripts/plot_schemes.py, into FIGDIR, default results/figures/) and the
-# paper-notes tables (scripts/scheme_tables.py --print > tables.md).
+# scheme tables (scripts/scheme_tables.py --print > tables.md).
 #
 #   scripts/run-scheme-matrix.sh [--quick] [--estimate]     (make schemes [QUICK=1])
 #
@@ -41,8 +41,8 @@
 #
 # Environment: BUILD (build), SCHEMES (default all: lfmap's and xenium's;
 # a list may name either's), MAPS (default lfmap,xenium), THREADS, DURATION,
-# REPEAT, STALL, RESULTS_DIR, FIGDIR, NOTES (a file whose scheme-* markers
-# to rewrite; default none), LFB_EXTRA (more lfbench options, e.g.
+# REPEAT, STALL, RESULTS_DIR, FIGDIR, NOTES (a generated file whose scheme-*
+# markers to rewrite, e.g. results/schemes/tables.md; default none), LFB_EXTRA (more lfbench options, e.g.
 # --pin compact), PYTHON (an interpreter with matplotlib).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,8 +9,8 @@
 # default the newest full run there, else the newest quick one.  Figures go
 # to FIGDIR (default results/figures/: schemes-throughput, schemes-memory,
 # schemes-stall, schemes-readside, PNG and SVG), the tables to
-# RESULTS/tables.md, and into NOTES (a file with the scheme-* markers, e.g.
-# paper-notes.md) when NOTES is set.  Exit 1 when there are no results yet.
+# RESULTS/tables.md, and into NOTES (a generated file with the scheme-*
+# markers, e.g. results/schemes/tables.md) when NOTES is set.  Exit 1 when there are no results yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-}

@@ -2,7 +2,7 @@
 """Reading a results/schemes/<stamp>/ directory (scripts/run-scheme-matrix.sh)
 for scripts/plot_schemes.py and scripts/scheme_tables.py: loading with clear
 errors, grouping by (part, workload, threads, scheme), medians, and the
-Markdown tables of paper-notes.md.  Standard library only.
+Markdown tables of results/schemes/tables.md.  Standard library only.
 
 Parts: throughput (steady 95/5, 50/50, 10/90), churn (churn-R/W), pointer
 (pointer values, puts), stall (the stalled reader, time series) from lfbench

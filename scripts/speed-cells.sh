@@ -13,7 +13,7 @@
 # measured around each run, and a 2-thread point counts only in the fast
 # phase (field-notes.md): it is retried, up to SPEED_RETRIES times, until
 # SPEED_REPEAT fast-phase repetitions are in.  Prints the table that
-# paper-notes.md reports (scripts/speed_table.py): ratios to plain at one
+# results/speed/README.md reports (scripts/speed_table.py): ratios to plain at one
 # thread in the same repetition, medians, and shared/static per cell.
 #
 #   scripts/speed-cells.sh [OUTDIR]    (default results/speed/<sha>)

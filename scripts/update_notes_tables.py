@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Regenerates the results tables of paper-notes.md from raw lfbench records.
+"""Regenerates the harness tables (results/harness/tables.md) from raw
+lfbench records.
 
     scripts/update_notes_tables.py RESULTS [--notes FILE] [--print]
 
 RESULTS is a results directory (runs.jsonl, and microbench.json when the run
 had one; scripts/reproduce.sh writes both) or a runs.jsonl file.  Each table
-lives in FILE (default paper-notes.md) between two marker lines:
+lives in FILE (default results/harness/tables.md, a generated file that the
+prose links to) between two marker lines:
 
     <!-- BEGIN harness-table -->      workload x map: throughput and p99
     <!-- END harness-table -->
@@ -18,6 +20,8 @@ Exactly the lines between each BEGIN and its END are replaced; the rest of
 the file is left byte for byte.  Every marker pair must be present once, in
 order, each marker alone on its line: otherwise nothing is written and the
 script says which marker is wrong (exit 1; 2 for bad input records).
+Prose files (paper-notes.md, any README.md) are refused: tables are
+generated into files of their own, never into text written by hand.
 --print writes the regions to stdout instead of FILE.  Standard library only.
 """
 import argparse
@@ -28,6 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lfbench_records as lr  # noqa: E402
 
 REGIONS = ["harness-table", "harness-memory", "harness-claims", "microbench-table"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_TABLES = os.path.join(ROOT, "results", "harness", "tables.md")
+# Files written by hand, which no generator may rewrite.
+PROSE = ("paper-notes.md", "README.md")
 
 
 class MarkerError(Exception):
@@ -74,10 +82,13 @@ def replace_regions(text, regions, path="notes"):
 
 
 def write_regions(tool, notes, regions, source):
-    """Replaces the marked regions of notes (default paper-notes.md) with
-    regions, atomically; prints what happened.  0, or 1 on an unreadable
-    file or bad markers.  Shared by every table generator."""
-    notes = notes or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "paper-notes.md")
+    """Replaces the marked regions of the generated file notes with regions,
+    atomically; prints what happened.  0, or 1 on a prose file, an
+    unreadable file or bad markers.  Shared by every table generator."""
+    if os.path.basename(notes) in PROSE:
+        print("%s: %s: refusing to rewrite a prose file; tables go to a generated file "
+              "(results/<study>/tables.md) that the prose links to" % (tool, notes), file=sys.stderr)
+        return 1
     try:
         with open(notes, encoding="utf-8") as f:
             text = f.read()
@@ -99,12 +110,14 @@ def write_regions(tool, notes, regions, source):
     return 0
 
 
-def regions_cli(tool, results_help, generate_regions, names, input_error):
-    """The command line of a tool that rewrites marked regions of the notes:
-    generate_regions(results) -> {name: text}; --print shows them instead."""
+def regions_cli(tool, results_help, generate_regions, names, input_error, default):
+    """The command line of a tool that rewrites marked regions of its
+    generated tables file (default): generate_regions(results) -> {name:
+    text}; --print shows them instead."""
     ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.split("\n")[0])
     ap.add_argument("results", help=results_help)
-    ap.add_argument("--notes", default=None, help="file with the markers (default paper-notes.md)")
+    ap.add_argument("--notes", default=default,
+                    help="generated file with the markers (default %s)" % os.path.relpath(default, ROOT))
     ap.add_argument("--print", action="store_true", help="print the regions instead of writing")
     a = ap.parse_args()
     try:
@@ -121,7 +134,7 @@ def regions_cli(tool, results_help, generate_regions, names, input_error):
 
 def main():
     return regions_cli("update_notes_tables", "results directory (runs.jsonl) or runs.jsonl", generate, REGIONS,
-                       lr.InputError)
+                       lr.InputError, DEFAULT_TABLES)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@
 # scheme is exercised) gives every figure, PNG and SVG
 # (scripts/plot_schemes.py, also through scripts/scheme-figures.sh), and
 # scripts/scheme_tables.py its four regions, idempotently, in a notes file;
-# paper-notes.md carries the four marker pairs.  A missing directory, one
-# without records, malformed JSON, a record without a required field and a
+# the generated results/schemes/tables.md carries the four marker pairs.  A
+# missing directory, one without records, malformed JSON, a record without a required field and a
 # foreign schema each fail with exit 2 and a message naming the problem.
 # Exit 78 when no interpreter here can import matplotlib.
 set -u
@@ -64,8 +64,9 @@ cmp -s "$tmp/notes.once" "$tmp/notes.md" || { echo "FAIL: a second run changed t
 sed '/^<!-- END scheme-stall -->$/d' "$tmp/notes.once" >"$tmp/bad.md"
 check missing-marker 1 "marker '<!-- END scheme-stall -->' not found" "$PY" scripts/scheme_tables.py "$fx" --notes "$tmp/bad.md"
 for r in $regions; do
-    [ "$(grep -cxF "<!-- BEGIN $r -->" paper-notes.md)" = 1 ] && [ "$(grep -cxF "<!-- END $r -->" paper-notes.md)" = 1 ] ||
-        { echo "FAIL: paper-notes.md lacks the marker pair of $r"; fail=1; }
+    [ "$(grep -cxF "<!-- BEGIN $r -->" results/schemes/tables.md)" = 1 ] &&
+        [ "$(grep -cxF "<!-- END $r -->" results/schemes/tables.md)" = 1 ] ||
+        { echo "FAIL: results/schemes/tables.md lacks the marker pair of $r"; fail=1; }
 done
 
 # Bad input: exit 2, nothing drawn.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One test per pitfall (paper-notes.md, Appendix A) that a single-threaded or small
+ * One test per pitfall (PITFALLS.md) that a single-threaded or small
  * concurrent scenario can force.  These use the internal hash (lib/hash.h) to
  * build colliding keys and to find the one key that lives in the side word.
  */

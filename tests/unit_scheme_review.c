@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Regression tests for the review of the reclamation schemes
- * (paper-notes.md section 3, "Review findings").  One test per
+ * (rcu/SCHEMES.md, "Review findings and their fixes").  One test per
  * finding; each failed (crash, double destruction, early destruction,
  * deadlock caught by the timeout, or assertion) before its fix.
  *

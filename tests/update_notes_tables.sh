@@ -4,8 +4,10 @@
 # scripts/update_notes_tables.py replaces exactly the lines between each
 # BEGIN/END marker pair (everything else byte for byte), is idempotent, and
 # fails clearly, writing nothing, when a marker is missing, duplicated, out
-# of order or not alone on its line; bad records fail with exit 2.  Also
-# checks that paper-notes.md itself carries every marker pair.  Needs only
+# of order or not alone on its line; bad records fail with exit 2; refuses
+# to rewrite a prose file (paper-notes.md, a README.md).  Also checks that
+# the generated results/harness/tables.md carries every marker pair and that
+# paper-notes.md carries none (the prose links to the tables).  Needs only
 # python3 (standard library); exit 78 without one.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -67,11 +69,17 @@ bad inline "must be alone on its line" 's/^<!-- BEGIN harness-memory -->$/text <
 
 check bad-records 2 "no records (empty file)" "$PY" scripts/update_notes_tables.py /dev/null --notes "$tmp/notes.md"
 check print 0 "<!-- BEGIN harness-claims -->" "$PY" scripts/update_notes_tables.py "$fx" --print
+mkdir "$tmp/prose"
+cp "$tmp/notes.once" "$tmp/prose/paper-notes.md"
+check prose 1 "refusing to rewrite a prose file" "$PY" scripts/update_notes_tables.py "$fx" --notes "$tmp/prose/paper-notes.md"
+cmp -s "$tmp/notes.once" "$tmp/prose/paper-notes.md" || { echo "FAIL: a prose file was rewritten"; fail=1; }
 
+tables=results/harness/tables.md
 for r in $regions; do
-    [ "$(grep -cxF "<!-- BEGIN $r -->" paper-notes.md)" = 1 ] && [ "$(grep -cxF "<!-- END $r -->" paper-notes.md)" = 1 ] ||
-        { echo "FAIL: paper-notes.md lacks the marker pair of $r"; fail=1; }
+    [ "$(grep -cxF "<!-- BEGIN $r -->" $tables)" = 1 ] && [ "$(grep -cxF "<!-- END $r -->" $tables)" = 1 ] ||
+        { echo "FAIL: $tables lacks the marker pair of $r"; fail=1; }
 done
+grep -n '^<!-- \(BEGIN\|END\) ' paper-notes.md && { echo "FAIL: paper-notes.md carries generated regions (they belong in results/<study>/tables.md)"; fail=1; }
 
-[ $fail -eq 0 ] && echo "ok: update_notes_tables.py: exact replacement, idempotent, 5 marker errors caught"
+[ $fail -eq 0 ] && echo "ok: update_notes_tables.py: exact replacement, idempotent, 5 marker errors caught, prose refused"
 exit $fail

@@ -15,7 +15,8 @@
  * fragmentation, and per-thread state.  In a fresh process no memory freed
  * by an earlier map can be reused and go uncounted, so the figure cannot be
  * negative (the in-process allocator and RSS deltas of earlier records
- * could, and left mmap'd tables out: paper-notes.md 5.2).
+ * could, and left mmap'd tables out: results/harness/README.md, "Baselines
+ * and peers, and how each is configured").
  */
 #ifndef LFB_MEMPROBE_H
 #define LFB_MEMPROBE_H

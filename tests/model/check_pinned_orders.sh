@@ -8,7 +8,7 @@
 # the fence in the total order S (nor the fence-fence rule: the model passes
 # with the writers' fence of the asymmetric version removed), so the model
 # cannot tell the sizing bound with its fences from the bound without them
-# (paper-notes.md section 4, "Limits").
+# (tests/model/README.md, "Limits of the checker").
 # The bound rests on the hand proof in paper-notes.md ("Sizing the
 # successor") and lf_live_add, which assumes exactly the orders below.  This
 # check fails when the code's orders differ from them: it is a pinned-order
@@ -25,7 +25,7 @@
 # and our later CAS is read by the CAS that happened before the reuse),
 # which C11 allows with a relaxed load but Relacy never produces (its
 # modification order follows execution order), so only this pin catches
-# the weakening (paper-notes.md section 4, "Limits").
+# the weakening (tests/model/README.md, "Limits of the checker").
 #
 # 3. lookup_frozen's acquire re-validation of a boxed slot.  When the slot
 # has moved, this acquire is what makes the copy into the successor visible
@@ -146,7 +146,7 @@ for fn, op in (("lfmap_thread_register", "add"), ("lfmap_thread_unregister", "su
         print(f"check_pinned_orders: lib/thread.c {fn}: the registered-count {op} must be seq_cst, code has {rmw}", file=sys.stderr)
         bad += 1
 if bad:
-    print(f"check_pinned_orders: {bad} difference(s) from the orders the hand proofs assume (paper-notes.md, 'Sizing the successor', and section 4, 'Limits')", file=sys.stderr)
+    print(f"check_pinned_orders: {bad} difference(s) from the orders the hand proofs assume (paper-notes.md, 'Sizing the successor', and tests/model/README.md, 'Limits of the checker')", file=sys.stderr)
     sys.exit(1)
 print("check_pinned_orders: the sizing bound's, the lookups', box_finish's and the migration's pinned memory orders are the ones the hand proofs assume")
 PY

@@ -743,7 +743,7 @@ void on_hook(int hook)
     // (sum + threads + 1) is at least the live count at that instant + 1.
     // (Relacy does not give a load after a seq_cst fence every seq_cst store
     // that precedes the fence, the C11 rule the bound rests on: see
-    // paper-notes.md section 4.  Its staleness is at most 2 stores per
+    // tests/model/README.md, "Limits of the checker".  Its staleness is at most 2 stores per
     // stripe.)
     unsigned self;
     uint64_t own, vc[8];

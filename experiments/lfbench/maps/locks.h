@@ -10,7 +10,7 @@
  * short critical section ends before a futex sleep and wake-up would; its
  * reader-writer lock prefers readers (the default) or writers
  * (PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP).  Each map keeps the kind
- * that measured best for its critical sections (paper-notes.md 5.2 has the
+ * that measured best for its critical sections (results/harness/README.md has the
  * numbers); `lfbench --lock-kind` runs the others side by side.
  *
  * Profile.  Each acquisition first tries the lock; only when that fails is

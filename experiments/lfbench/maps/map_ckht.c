@@ -21,7 +21,7 @@
 #define CKHT_MIN_ENTRIES 64u
 
 /* Adaptive: one writer at a time, short puts; spinning wins for every mix
- * at 2 threads (50/50 4.4 against 3.0 Mops/s): paper-notes.md 5.2. */
+ * at 2 threads (50/50 4.4 against 3.0 Mops/s): results/harness/README.md. */
 #define CKHT_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct ckht_map {

@@ -29,7 +29,7 @@
 
 /* Normal: the critical section copies the whole table (microseconds to
  * milliseconds), far longer than a spin pays for; adaptive measured no
- * better (10/90 at 2 threads 0.10 against 0.11 Mops/s): paper-notes.md 5.2. */
+ * better (10/90 at 2 threads 0.10 against 0.11 Mops/s): results/harness/README.md. */
 #define COW_OWN_KIND LFB_LOCK_NORMAL
 
 struct cow_map {

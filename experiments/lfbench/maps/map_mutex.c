@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mutex: one pthread mutex around a plain table (the brief's "global mutex
  * map"): simple, and it serialises everything.  Its lock kind is the one
- * that measured best (locks.h; paper-notes.md 5.2). */
+ * that measured best (locks.h; results/harness/README.md). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,7 +12,7 @@
 /* Adaptive: its critical sections are one probe of a plain table, shorter
  * than a futex sleep and wake-up, so spinning briefly wins at 2 threads
  * (95/5 10.2 against 9.6 Mops/s, 50/50 5.7 against 4.4; equal at 1 thread),
- * at the price of a longer tail (p99 5.0 against 3.1 us): paper-notes.md 5.2. */
+ * at the price of a longer tail (p99 5.0 against 3.1 us): results/harness/README.md. */
 #define MUTEX_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct mutex_map {

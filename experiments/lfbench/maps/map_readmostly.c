@@ -66,7 +66,7 @@ struct rm_snapshot {
 
 /* Adaptive: the slow path's critical sections are short (a dirty-map probe,
  * a miss count) but frequent when keys leave the snapshot; spinning wins at
- * 2 threads (hotkeys-churn 2.4 against 1.6 Mops/s): paper-notes.md 5.2. */
+ * 2 threads (hotkeys-churn 2.4 against 1.6 Mops/s): results/harness/README.md. */
 #define RM_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct rm_map {
@@ -269,7 +269,7 @@ static void *rm_create(const struct lfb_map_config *cfg)
      * dirtyLocked does), and every key reaches the snapshot by promotion.
      * A presized empty snapshot is never written, and on the measurement
      * VM reads of never-written mmap'd memory cost ~3.6 us each
-     * (paper-notes.md 5.3): every miss of a 1e6-key run paid that. */
+     * (paper-notes.md, "Threats to validity"): every miss of a 1e6-key run paid that. */
     atomic_init(&m->read, rm_snapshot_new(rm_table_new(0, cfg->seed), false));
     return m;
 }

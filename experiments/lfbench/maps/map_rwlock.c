@@ -10,7 +10,7 @@
 
 /* Reader preference (glibc's default): writer preference starved the
  * readers' shared acquisitions at 2 threads (50/50 0.9 against 3.1 Mops/s,
- * p99 read 25 against 3.6 us): paper-notes.md 5.2. */
+ * p99 read 25 against 3.6 us): results/harness/README.md. */
 #define RWLOCK_OWN_KIND LFB_LOCK_PREFER_READER
 
 struct rwlock_map {

@@ -27,7 +27,7 @@ struct stripe {
 
 /* Adaptive: short critical sections, rarely contended over 64 locks; at 2
  * threads it wins on every mix and shortens the tail (p99 write 0.5
- * against 1.6 us at 95/5): paper-notes.md 5.2. */
+ * against 1.6 us at 95/5): results/harness/README.md. */
 #define STRIPED_OWN_KIND LFB_LOCK_ADAPTIVE
 
 struct striped_map {

@@ -18,7 +18,7 @@
  * every urcu_memb_read_lock and _unlock is a call into liburcu-memb.so
  * through the PLT, and its thread-local reader record is reached through
  * __tls_get_addr, which cost readmostly a third of its hotkeys throughput
- * (paper-notes.md 5.2).  The project is LGPL, so the static inline read side
+ * (results/harness/README.md).  The project is LGPL, so the static inline read side
  * may be used.  It must be defined before the first liburcu header of the
  * translation unit: a header included earlier without it would have
  * declared the library calls. */
