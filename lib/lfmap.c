@@ -2,7 +2,7 @@
 /*
  * lfmap operations.  Linearization points (all in the single total order of
  * seq_cst operations, so that no two threads can each miss the other's
- * earlier write: paper-notes.md section 2):
+ * earlier write: INV-4, argued in paper-notes.md, "Correctness argument"):
  *   get        the seq_cst load that decides it: the value word it reports
  *              (live: present; unset/tombstone: absent), or the key word of
  *              the empty slot that ends the probe (absent); for a boxed slot,

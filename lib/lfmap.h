@@ -114,7 +114,7 @@
  *   store a pointer to an object it initialised with plain writes, and a
  *   thread that gets the pointer back sees the initialised object (keeping
  *   it alive is the business of value_free and lfmap_read_lock, below).
- *   The model check (make modelcheck, paper-notes.md section 4) verifies
+ *   The model check (make modelcheck, tests/model/README.md) verifies
  *   this under the C11 memory model for get, get_or_insert, put, remove and
  *   lfmap_foreach.  Every answer, including "absent" and "present, nothing
  *   changed", is also in the single total order of the operations' seq_cst

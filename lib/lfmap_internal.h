@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lfmap internals shared by the files in lib/.  Nothing here is API.
+ * lfmap internals shared by the files in lib/.  Nothing here is API.  Start
+ * here: the slot encoding, the slot state machine and the invariants every
+ * file of lib/ relies on (argued in paper-notes.md, "Correctness argument";
+ * code cites them by name: INV-n, pitfall n of PITFALLS.md).
  *
  * Slot encoding.  A slot is two 8-byte words.
  *   key word:   KEY_EMPTY (0) = empty; KEY_FROZEN (1) = an empty slot frozen
  *               by a migration (no key may claim it any more); otherwise
- *               mix(key) (lib/hash.h).  A key word, once claimed, never
- *               changes for the life of the table, so a key has at most one
- *               slot per table and a tombstone is only ever revived by its
- *               own key (pitfall 1).  The two keys whose mix is 0 or 1 live
- *               in lfmap.side_value[] instead (pitfall 11).
+ *               the key: mix(key) (lib/hash.h) in a uint64_t map, the word
+ *               of an immutable key object in a byte map (lib/key.h).  A key
+ *               word, once claimed, never changes for the life of the table,
+ *               so a key has at most one slot per table and a tombstone is
+ *               only ever revived by its own key (pitfall 1).  The two
+ *               uint64_t keys whose mix is 0 or 1 live in lfmap.side_value[]
+ *               instead (pitfall 11).
  *   value word: the user's value v is stored as v + LFMAP_RESERVED_VALUES, so
  *               zero-filled memory reads as VALUE_UNSET and the reserved
  *               encodings are the small numbers below:
@@ -21,6 +26,43 @@
  *   Writers change a slot only by CAS on the value word, and freezing is a CAS
  *   on that same word, so a write either lands before the freeze (and is
  *   copied) or fails and is redone in the next table (pitfall 3).
+ *
+ * Slot state machine.  Every transition is a CAS.
+ *   key word:   KEY_EMPTY --claim--> key          never changes again
+ *               KEY_EMPTY --freeze--> KEY_FROZEN  never changes again
+ *   value word: UNSET --set--> v --write--> v' ... --remove--> TOMB
+ *               TOMB --revive (same key only)--> v
+ *               UNSET, TOMB --freeze--> MOVED
+ *               v --box--> BOX(t) --copied--> MOVED  (v stored in t's box first)
+ *   MOVED and BOX(t) are frozen: a writer that meets one helps finish the
+ *   slot and redoes its operation in table->next.  MOVED never changes again;
+ *   thread t reuses its box only after the slot is MOVED.
+ *
+ * Invariants:
+ *   INV-1  One slot per key per table: a key word is claimed once and never
+ *          changes; two slots of a table never hold one key, and a probe
+ *          path ends for good only at a frozen slot.
+ *   INV-2  Where a key lives: in t until its slot in t is MOVED (in the box
+ *          while it is BOX(t)), in the successor afterwards; no writer
+ *          writes a key in the successor before its slot in t is MOVED or
+ *          its probe path in t is frozen (lf_table_freeze_key_path).
+ *   INV-3  No lost update: a write lands before the freeze (and is copied)
+ *          or fails and is redone in the successor, where the copy is
+ *          already in place (pitfall 3).
+ *   INV-4  Reads linearize at the seq_cst load that answers them; a boxed
+ *          value is the answer only if the slot still shows the same box
+ *          after the box was read.
+ *   INV-5  Ordering: the successor is published (seq_cst CAS) before any
+ *          slot of t is frozen, so whoever sees a frozen word sees the
+ *          successor (pitfalls 4, 9).
+ *   INV-6  Values publish: a write's CAS is a release and every load that
+ *          returns a value an acquire, carried through the box and the copy.
+ *   INV-7  Memory safety: a table is retired once, by the winner of the
+ *          promotion CAS, after it is unreachable from m->current; nothing
+ *          waits for a grace period inside a read-side section (pitfalls 7, 8).
+ *   Sizing bound: a successor receives at most the live count read plus one
+ *   key per registered thread, so a copy always finds room (paper-notes.md,
+ *   "Sizing the successor").
  */
 #ifndef LFMAP_INTERNAL_H
 #define LFMAP_INTERNAL_H

@@ -2,24 +2,28 @@
 /*
  * Incremental, cooperative migration from a table to its successor.
  *
- * Protocol (argument in paper-notes.md, "Resize"):
+ * Protocol (argument in paper-notes.md, "Resize (lib/migrate.c)"; the
+ * invariants it keeps, INV-2, INV-3, INV-5 and INV-7, are in
+ * lib/lfmap_internal.h):
  *  1. The writer that finds the current table over its limit allocates the
  *     successor and publishes it in t->next with a CAS (seq_cst, so release):
- *     the successor is visible before any slot of t is frozen (pitfall 4).
+ *     the successor is visible before any slot of t is frozen (INV-5,
+ *     pitfall 4).
  *  2. Every writer that meets t->next migrates one chunk of slots
  *     (lf_table_help_migration) and then the slots on its own key's probe path
- *     (lf_table_freeze_key_path) before working in the successor (pitfall 13).
+ *     (lf_table_freeze_key_path) before working in the successor (INV-2,
+ *     pitfall 13).
  *     Readers never help.
  *  3. A slot is migrated by freezing it with a CAS: an empty slot's key word
  *     becomes KEY_FROZEN; a claimed absent slot's value becomes VALUE_MOVED; a live slot first becomes VALUE_BOX(tid)
  *     after the migrator put its value in its own box, then any thread copies
  *     the boxed value into the successor (only into a VALUE_UNSET slot, so the
- *     copy is idempotent) and CASes the box to VALUE_MOVED (pitfall 6).
+ *     copy is idempotent) and CASes the box to VALUE_MOVED (INV-3, pitfall 6).
  *  4. Each successful freezing CAS (to KEY_FROZEN or VALUE_MOVED) is counted
  *     once in t->moved; the
  *     thread whose count completes the table, or a thread that swept every
  *     slot and saw it moved, CASes m->current from t to the successor.  Only
- *     the winner of that CAS retires t (pitfalls 5 and 7).
+ *     the winner of that CAS retires t (INV-7, pitfalls 5 and 7).
  */
 #include "lfmap_internal.h"
 #include "perturb.h"
