@@ -757,6 +757,7 @@ static enum probe_outcome reserve_claim(struct lfmap *m, struct lfmap_thread_sta
          * (lock-free) so that t becomes current and can grow. */
         atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
         struct lfmap_table *from = t->from;
+        LFMAP_HOOK(RESERVE_BEFORE_PROTECT_FROM);
         if (lf_protect_from(m, from, t))
             lf_table_finish_protected(m, from, t); /* t is from's successor, held in the table slot */
         return PROBE_RETRY;

@@ -43,6 +43,7 @@ enum lf_hook {
     LFMAP_HOOK_BEFORE_SENTINEL,       /* resize decided, sentinel not yet CASed into t->next */
     LFMAP_HOOK_BEFORE_UNPUBLISH,      /* successor allocation failed, sentinel not withdrawn */
     LFMAP_HOOK_SIZING_THREADS_READ,   /* successor sizing: thread count read, live count not yet */
+    LFMAP_HOOK_RESERVE_BEFORE_PROTECT_FROM, /* reserve_claim read t->from, not yet protected */
     LFMAP_HOOK_COUNT
 };
 

@@ -7,6 +7,7 @@
  */
 #include "lfmap.h"
 #include "hash.h"
+#include "lfmap_internal.h"
 #include "perturb.h"
 
 #include <check.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef LFMAP_PERTURB
 #define SEED 0x5eedull
@@ -359,6 +361,202 @@ START_TEST(writer_keeps_its_successor_through_a_help)
     lfmap_thread_unregister();
 }
 END_TEST
+
+/* ---- A successor's predecessor at a reused address (ck-hp).  W's insert
+ * finds the successor t it works in over its grow limit before t is
+ * promoted, reads F = t->from and stops (RESERVE_BEFORE_PROTECT_FROM),
+ * holding t (its table hazard) and nothing of F.  Meanwhile F -> t
+ * finishes, F is retired and freed, t grows into N, which the allocator
+ * below (LIFO per size, as malloc's bins) places at F's address, and
+ * N is promoted (t retired, still held by W).  lf_protect_from used to
+ * accept F's address because it was current: W then migrated N, the
+ * current table, into t, whose slots were all moved already (every copy
+ * dropped), and made the retired t current again; W's insert then looped
+ * between t and N, which has no successor (by the code, so would every
+ * later operation on the map, and ck-hp could free t while current: the
+ * test fails at the first).  The fix also asks
+ * that F's successor be t.  Sizes: F has 128 slots and few live keys, so
+ * it shrinks to t (64 slots); W's inserts fill t past its limit while F
+ * is still migrating (one slot per operation), and t grows into 128
+ * slots again.  Only ck-hp frees F here: he's and ibr's reservations, taken
+ * when W protected t, cover F's lifetime (this test with them fails at
+ * "F was not freed"). */
+#define REUSE_LIVE 7u     /* keys 1..7 stay; F shrinks once 64 removes leave 7 */
+#define REUSE_REMOVED 64u /* keys 8..71, removed */
+#define REUSE_W_BASE 1000u
+#define REUSE_MAX_CACHED 16
+
+static pthread_mutex_t reuse_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    void *p;
+    size_t size;
+} reuse_cache[REUSE_MAX_CACHED]; /* freed blocks, the last on top */
+static int reuse_n;
+
+static void *reuse_alloc(size_t size, void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&reuse_lock);
+    for (int i = reuse_n - 1; i >= 0; i--)
+        if (reuse_cache[i].size == size) {
+            void *p = reuse_cache[i].p;
+            memmove(&reuse_cache[i], &reuse_cache[i + 1], (size_t)(reuse_n - 1 - i) * sizeof reuse_cache[0]);
+            reuse_n--;
+            pthread_mutex_unlock(&reuse_lock);
+            return memset(p, 0, size); /* tables expect zeroed memory */
+        }
+    pthread_mutex_unlock(&reuse_lock);
+    void *p = aligned_alloc(LFMAP_CACHE_LINE, (size + LFMAP_CACHE_LINE - 1) & ~(size_t)(LFMAP_CACHE_LINE - 1));
+    return p ? memset(p, 0, size) : NULL;
+}
+
+static void reuse_free(void *p, size_t size, void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&reuse_lock);
+    if (reuse_n == REUSE_MAX_CACHED) {
+        free(reuse_cache[0].p);
+        memmove(&reuse_cache[0], &reuse_cache[1], (size_t)(reuse_n - 1) * sizeof reuse_cache[0]);
+        reuse_n--;
+    }
+    reuse_cache[reuse_n].p = p;
+    reuse_cache[reuse_n].size = size;
+    reuse_n++;
+    pthread_mutex_unlock(&reuse_lock);
+}
+
+static void reuse_drain(void)
+{
+    pthread_mutex_lock(&reuse_lock);
+    for (int i = 0; i < reuse_n; i++)
+        free(reuse_cache[i].p);
+    reuse_n = 0;
+    pthread_mutex_unlock(&reuse_lock);
+}
+
+static bool reuse_cached(const void *p)
+{
+    pthread_mutex_lock(&reuse_lock);
+    bool found = false;
+    for (int i = 0; i < reuse_n; i++)
+        found |= reuse_cache[i].p == p;
+    pthread_mutex_unlock(&reuse_lock);
+    return found;
+}
+
+static const struct lfmap_allocator reusing = {.alloc = reuse_alloc, .free = reuse_free};
+/* seq_cst (both, every access): test bookkeeping between W and the main
+ * thread, read after W's stop or its end; no argument needs less. */
+static _Atomic uint64_t reuse_w_next; /* W's next key: those below it are inserted, or the one in flight */
+static atomic_bool reuse_w_done;
+
+static void *reuse_writer(void *arg)
+{
+    struct stopper *st = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    stoppable = true;
+    for (uint64_t k = REUSE_W_BASE; k < REUSE_W_BASE + 1000; k++) {
+        atomic_store(&reuse_w_next, k);
+        ck_assert_int_eq(lfmap_insert(map, k, k + 1), 1);
+        if (atomic_load(&st->next) > 0) /* seq_cst: stop_hook stored it in this thread */
+            break; /* this insert was the one stopped */
+    }
+    atomic_store(&reuse_w_done, true);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+/* White box, read while W is stopped or after the map's writers finished. */
+static struct lfmap_table *reuse_current(void)
+{
+    /* seq_cst: the main thread's own promotions, or W's before its end */
+    return atomic_load(&((struct lfmap *)(void *)map)->current);
+}
+
+/* Puts the live keys (new values each time) until a resize completes:
+ * each put migrates one slot, and none claims one. */
+static void reuse_put_until_promoted(uint64_t *round)
+{
+    struct lfmap_stats s;
+    lfmap_get_stats(map, &s);
+    uint64_t r0 = s.resizes;
+    for (int i = 0; s.resizes == r0; i++) {
+        ck_assert_msg(i < 100000, "the migration never finished");
+        ++*round;
+        for (uint64_t k = 1; k <= REUSE_LIVE; k++)
+            ck_assert_int_eq(lfmap_put(map, k, k * 1000 + *round, NULL), 0);
+        lfmap_get_stats(map, &s);
+    }
+    for (int i = 0; i < 4; i++)
+        lfmap_quiescent(); /* ck-hp frees what no hazard names */
+}
+
+START_TEST(claim_ignores_a_reused_predecessor_address)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    atomic_store(&reuse_w_done, false);
+    struct lfmap_config cfg = {.seed = SEED, .capacity = 64, .migration_chunk = 1, .reclamation = "ck-hp",
+                               .allocator = &reusing};
+    map = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(map);
+    struct lfmap_table *f = reuse_current();
+    ck_assert_uint_eq(f->nslots, 128);
+    for (uint64_t k = 1; k <= REUSE_LIVE + REUSE_REMOVED; k++)
+        ck_assert_int_eq(lfmap_insert(map, k, k), 1);
+    for (uint64_t k = REUSE_LIVE + 1; k <= REUSE_LIVE + REUSE_REMOVED; k++)
+        ck_assert_int_eq(lfmap_remove(map, k, NULL), 1); /* the 64th starts the shrink F -> t */
+    struct lfmap_table *t = atomic_load(&f->next); /* seq_cst: published by our own remove */
+    ck_assert_msg(t && !lf_table_next_is_sentinel(t) && t->nslots == 64 && reuse_current() == f,
+                  "the removes did not start a shrink of F");
+
+    struct stopper st;
+    stopper_init(&st, LFMAP_HOOK_RESERVE_BEFORE_PROTECT_FROM);
+    pthread_t th;
+    pthread_create(&th, NULL, reuse_writer, &st);
+    ck_assert_msg(wait_reached(&st), "W never found t over its limit");
+    ck_assert_ptr_eq(reuse_current(), f); /* W read t->from == F, F still current */
+
+    uint64_t round = 0;
+    reuse_put_until_promoted(&round); /* F -> t done: F retired and freed */
+    ck_assert_ptr_eq(reuse_current(), t);
+    ck_assert_msg(reuse_cached(f), "F was not freed");
+    uint64_t x = 999999;
+    ck_assert_int_eq(lfmap_insert(map, x, 1), 1); /* t over its limit: t -> N */
+    /* seq_cst: published by our own insert */
+    ck_assert_msg(atomic_load(&t->next) == f, "N did not get F's address");
+    ck_assert_int_eq(lfmap_remove(map, x, NULL), 1); /* N holds only keys t has */
+    reuse_put_until_promoted(&round); /* t -> N done: t retired, held by W */
+    ck_assert_ptr_eq(reuse_current(), f);
+
+    sem_post(&st.release);
+    for (int i = 0; !atomic_load(&reuse_w_done); i++) {
+        ck_assert_msg(i < 5000,
+                      "W's insert of %llu did not return in 5 s (the current table is %s; N is at F's old address)",
+                      (unsigned long long)atomic_load(&reuse_w_next),
+                      reuse_current() == t ? "t, retired: W migrated N into it" :
+                      reuse_current() == f ? "N" : "another");
+        usleep(1000);
+    }
+    pthread_join(th, NULL);
+    lf_hook_set(NULL, NULL);
+    uint64_t w_end = atomic_load(&reuse_w_next);
+    for (uint64_t k = 1; k <= REUSE_LIVE; k++) {
+        uint64_t v = 0;
+        ck_assert_msg(lfmap_get(map, k, &v) && v == k * 1000 + round, "key %llu: want %llu, got %llu",
+                      (unsigned long long)k, (unsigned long long)(k * 1000 + round), (unsigned long long)v);
+    }
+    for (uint64_t k = REUSE_W_BASE; k <= w_end; k++) {
+        uint64_t v = 0;
+        ck_assert_msg(lfmap_get(map, k, &v) && v == k + 1, "W's key %llu lost", (unsigned long long)k);
+    }
+    uint64_t xv;
+    ck_assert(!lfmap_get(map, x, &xv));
+    ck_assert_uint_eq(lfmap_size(map), REUSE_LIVE + (w_end - REUSE_W_BASE + 1));
+    lfmap_free(map);
+    lfmap_thread_unregister();
+    reuse_drain();
+}
+END_TEST
 #endif
 
 int main(void)
@@ -372,6 +570,7 @@ int main(void)
     tcase_add_test(tc, late_claim_cannot_extend_a_frozen_path);
     tcase_add_test(tc, stale_migrator_cannot_refreeze_a_moved_slot);
     tcase_add_test(tc, writer_keeps_its_successor_through_a_help);
+    tcase_add_test(tc, claim_ignores_a_reused_predecessor_address);
     suite_add_tcase(s, tc);
     return ck_run_suite(s, true);
 #else

@@ -106,8 +106,37 @@ static void hold_boxed_slots(enum lf_hook h, void *arg)
         usleep(1000);
 }
 
+/* RESERVE_BEFORE_PROTECT_FROM needs a successor that passes its grow limit
+ * before it is promoted: inserts into it (a quarter of its slots) while its
+ * predecessor is still migrating.  The churn never gets there (each writer
+ * migrates a chunk of 64 slots per operation, and its shrinks happen while
+ * it removes).  Here, with one slot per operation: a 128-slot table left
+ * with 7 keys shrinks into 64 slots at the 64th remove (reserve 9, grow limit
+ * 48), and the 40th insert after it finds that successor over its limit
+ * with at most 80 of the old table's slots migrated.  The hook passes once
+ * per map and fires half the time (RARE_HOOK_PERMILLE): up to 64 maps. */
+static void drive_successor_over_limit(void)
+{
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    for (int i = 0; i < 64 && lf_perturb_count(LFMAP_HOOK_RESERVE_BEFORE_PROTECT_FROM) == 0; i++) {
+        struct lfmap_config cfg = {.seed = 7, .capacity = 64, .migration_chunk = 1};
+        lfmap *m = lfmap_new(&cfg);
+        ck_assert_ptr_nonnull(m);
+        for (uint64_t k = 1; k <= 71; k++)
+            ck_assert_int_eq(lfmap_insert(m, k, k), 1);
+        for (uint64_t k = 8; k <= 71; k++)
+            ck_assert_int_eq(lfmap_remove(m, k, NULL), 1);
+        for (uint64_t k = 100; k < 140; k++)
+            ck_assert_int_eq(lfmap_insert(m, k, k), 1);
+        ck_assert_uint_eq(lfmap_size(m), 47);
+        lfmap_free(m);
+    }
+    lfmap_thread_unregister();
+}
+
 START_TEST(every_hook_fires)
 {
+    drive_successor_over_limit();
     lf_hook_set(hold_boxed_slots, NULL);
     struct test_alloc ta;
     ta_init(&ta);
