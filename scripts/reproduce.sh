@@ -178,10 +178,15 @@ fi
 # records in results/schemes/ (measured by `make schemes`): redrawn here, not
 # measured.
 if ls -d results/schemes/*/ >/dev/null 2>&1; then
-    echo "== scheme figures -> results/figures" >&2
+    echo "== scheme figures -> $([ "$mode" = full ] && echo results/figures || echo "$figdir")" >&2
     scheme_notes=none
     [ "$notes" != none ] && scheme_notes=${SCHEME_NOTES:-results/schemes/tables.md}
-    NOTES=$scheme_notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||
+    # The full mode redraws the committed figures and tables; the others
+    # write only under $figdir and $out (ignored by git: `git status` stays
+    # clean after `make quick`, tests/quick_leaves_tree_clean.sh).
+    scheme_out=()
+    [ "$mode" != full ] && scheme_out=(FIGDIR="$figdir" TABLES="$out/scheme-tables.md")
+    env "${scheme_out[@]}" NOTES=$scheme_notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||
         echo "reproduce: the scheme figures failed (see $out/scheme-figures.txt)" >&2
 else
     echo "reproduce: no results/schemes/ yet: \`make schemes\` measures the reclamation schemes first" >&2

@@ -220,6 +220,48 @@ def load(root):
     return res
 
 
+def run_summary(root):
+    """(complete, mode, recorded) of a results/schemes/<stamp>/ directory:
+    complete when every part of FILES has at least one record; mode "full"
+    or "quick" from command.txt's first line (run-scheme-matrix.sh writes
+    it), None when it does not say; recorded: the latest env.date of the
+    parts' first records ("" when none has one).  Never raises."""
+    parts, dates = 0, []
+    for _, name in FILES:
+        try:
+            with open(os.path.join(root, name)) as f:
+                first = json.loads(f.readline())
+        except (OSError, ValueError):
+            continue
+        parts += 1
+        env = first.get("env") if isinstance(first, dict) else None
+        if isinstance(env, dict) and isinstance(env.get("date"), str):
+            dates.append(env["date"])
+    mode = None
+    try:
+        with open(os.path.join(root, "command.txt")) as f:
+            head = f.readline()
+        mode = "quick" if "(quick)" in head else "full" if "(full)" in head else None
+    except OSError:
+        pass
+    return parts == len(FILES), mode, max(dates) if dates else ""
+
+
+def newest_run(base):
+    """The run under base (results/schemes/) the figures should show: the
+    most recently recorded complete full run, else complete quick run, else
+    the most recently recorded run of any kind; chosen by what the records
+    say, never by the directory's name.  None when base has no run."""
+    runs = []
+    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+        d = os.path.join(base, name)
+        if os.path.isdir(d):
+            complete, mode, recorded = run_summary(d)
+            rank = 2 if complete and mode != "quick" else 1 if complete else 0
+            runs.append((rank, recorded, d))
+    return max(runs)[2] if runs else None
+
+
 def rel(path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = os.path.abspath(path)
@@ -443,3 +485,15 @@ def table_readside(res):
                                              "met" if g["median_ns"] - memb["median_ns"] <= 2.0 else "not met")
                     for s, g in robust) + "."]
     return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] != "--newest":
+        sys.stderr.write("usage: scheme_records.py --newest results/schemes\n")
+        sys.exit(64)
+    run = newest_run(sys.argv[2])
+    if run is None:
+        sys.stderr.write("scheme_records: no run under %s\n" % sys.argv[2])
+        sys.exit(1)
+    print(run)

@@ -83,5 +83,22 @@ cp "$fx/throughput.jsonl" "$tmp/bad/throughput.jsonl"
 check schema 2 "expected 'scheme-get/1'" "$PY" scripts/scheme_tables.py "$tmp/bad" --print
 [ -e "$tmp/x" ] && { echo "FAIL: a failed input check wrote $tmp/x"; fail=1; }
 
-[ $fail -eq 0 ] && echo "ok: plot_schemes.py: 4 figures; scheme_tables.py: 4 regions, idempotent; 5 bad inputs rejected"
+# Which run scheme-figures.sh draws: chosen by the records, not the names.
+# A partial run whose name sorts last, a complete quick run and a complete
+# full run recorded earlier than the quick one: the full run wins; without
+# it the complete quick run; a run that names no mode counts as full.
+sel=$tmp/select
+mkdir -p "$sel/20990101T0000Z-vm-readside" "$sel/20200101T000000Z-vm" "$sel/20300101T000000Z-vm-quick"
+cp "$fx/readside.jsonl" "$sel/20990101T0000Z-vm-readside/"
+for d in 20200101T000000Z-vm 20300101T000000Z-vm-quick; do cp "$fx"/*.jsonl "$sel/$d/"; done
+echo "# scripts/run-scheme-matrix.sh (full), 2020-01-01T00:00:00Z" >"$sel/20200101T000000Z-vm/command.txt"
+echo "# scripts/run-scheme-matrix.sh (quick), 2030-01-01T00:00:00Z" >"$sel/20300101T000000Z-vm-quick/command.txt"
+check newest-full 0 "$sel/20200101T000000Z-vm" "$PY" scripts/scheme_records.py --newest "$sel"
+rm -r "$sel/20200101T000000Z-vm"
+check newest-quick 0 "$sel/20300101T000000Z-vm-quick" "$PY" scripts/scheme_records.py --newest "$sel"
+rm -r "$sel/20300101T000000Z-vm-quick"
+check newest-partial 0 "$sel/20990101T0000Z-vm-readside" "$PY" scripts/scheme_records.py --newest "$sel"
+check newest-none 1 "no run under" "$PY" scripts/scheme_records.py --newest "$tmp/nonexistent"
+
+[ $fail -eq 0 ] && echo "ok: plot_schemes.py: 4 figures; scheme_tables.py: 4 regions, idempotent; 5 bad inputs rejected; the newest complete run chosen by its records"
 exit $fail
