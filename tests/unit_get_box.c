@@ -18,7 +18,7 @@
 
 #include <check.h>
 
-#include "ck_run.h"
+#include "exact_stops_main.h"
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -160,19 +160,5 @@ START_TEST(reader_revalidates_a_reused_box)
 END_TEST
 #endif
 
-int main(void)
-{
-#ifdef LFMAP_PERTURB
-    setenv("LFMAP_PERTURB_PERMILLE", "0", 1); /* only the exact stops */
-    Suite *s = suite_create("get_box");
-    TCase *tc = tcase_create("get_box");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, reader_revalidates_a_reused_box);
-    suite_add_tcase(s, tc);
-    return ck_run_suite(s, true);
-#else
-    /* 77: a skip expected in this build (tests/run.sh prints SKIP). */
-    puts("unit_get_box: skipped: hooks compiled out in this build; `make perturb` runs it");
-    return 77;
-#endif
-}
+LF_EXACT_STOPS_MAIN("unit_get_box", "get_box", "get_box", 30,
+                    reader_revalidates_a_reused_box)

@@ -12,7 +12,7 @@
 
 #include <check.h>
 
-#include "ck_run.h"
+#include "exact_stops_main.h"
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -559,23 +559,9 @@ START_TEST(claim_ignores_a_reused_predecessor_address)
 END_TEST
 #endif
 
-int main(void)
-{
-#ifdef LFMAP_PERTURB
-    setenv("LFMAP_PERTURB_PERMILLE", "0", 1); /* only the exact stops */
-    Suite *s = suite_create("interleavings");
-    TCase *tc = tcase_create("regressions");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, revivals_while_successor_is_sized);
-    tcase_add_test(tc, late_claim_cannot_extend_a_frozen_path);
-    tcase_add_test(tc, stale_migrator_cannot_refreeze_a_moved_slot);
-    tcase_add_test(tc, writer_keeps_its_successor_through_a_help);
-    tcase_add_test(tc, claim_ignores_a_reused_predecessor_address);
-    suite_add_tcase(s, tc);
-    return ck_run_suite(s, true);
-#else
-    /* 77: a skip expected in this build (tests/run.sh prints SKIP). */
-    puts("unit_interleavings: skipped: hooks compiled out in this build; `make perturb` runs it");
-    return 77;
-#endif
-}
+LF_EXACT_STOPS_MAIN("unit_interleavings", "interleavings", "regressions", 60,
+                    revivals_while_successor_is_sized,
+                    late_claim_cannot_extend_a_frozen_path,
+                    stale_migrator_cannot_refreeze_a_moved_slot,
+                    writer_keeps_its_successor_through_a_help,
+                    claim_ignores_a_reused_predecessor_address)

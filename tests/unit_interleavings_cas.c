@@ -25,7 +25,7 @@
 
 #include <check.h>
 
-#include "ck_run.h"
+#include "exact_stops_main.h"
 #include "scheme_props.h"
 #include <pthread.h>
 #include <semaphore.h>
@@ -1006,31 +1006,17 @@ START_TEST(promotion_races_sweep)
 END_TEST
 #endif
 
-int main(void)
-{
-#ifdef LFMAP_PERTURB
-    setenv("LFMAP_PERTURB_PERMILLE", "0", 1); /* only the exact stops */
-    Suite *s = suite_create("interleavings_cas");
-    TCase *tc = tcase_create("lost_cas");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, empty_freeze_loses_to_claimer);
-    tcase_add_test(tc, absent_freeze_loses_to_insert);
-    tcase_add_test(tc, box_freeze_loses_to_writer);
-    tcase_add_test(tc, copy_claim_loses_to_inserter);
-    tcase_add_test(tc, copy_claim_loses_to_copier);
-    tcase_add_test(tc, copy_value_loses_to_later_write);
-    tcase_add_test(tc, box_moved_loses_to_other_finisher);
-    tcase_add_test(tc, path_freeze_loses_to_claimer);
-    tcase_add_test(tc, path_freeze_loses_then_late_insert);
-    tcase_add_test(tc, stale_candidate_not_published_into_new_attempt);
-    tcase_add_test(tc, helper_alloc_fails_while_owner_stalled);
-    tcase_add_test(tc, owner_alloc_fails_helper_publishes);
-    tcase_add_test(tc, promotion_races_sweep);
-    suite_add_tcase(s, tc);
-    return ck_run_suite(s, true);
-#else
-    /* 77: a skip expected in this build (tests/run.sh prints SKIP). */
-    puts("unit_interleavings_cas: skipped: hooks compiled out in this build; `make perturb` runs it");
-    return 77;
-#endif
-}
+LF_EXACT_STOPS_MAIN("unit_interleavings_cas", "interleavings_cas", "lost_cas", 60,
+                    empty_freeze_loses_to_claimer,
+                    absent_freeze_loses_to_insert,
+                    box_freeze_loses_to_writer,
+                    copy_claim_loses_to_inserter,
+                    copy_claim_loses_to_copier,
+                    copy_value_loses_to_later_write,
+                    box_moved_loses_to_other_finisher,
+                    path_freeze_loses_to_claimer,
+                    path_freeze_loses_then_late_insert,
+                    stale_candidate_not_published_into_new_attempt,
+                    helper_alloc_fails_while_owner_stalled,
+                    owner_alloc_fails_helper_publishes,
+                    promotion_races_sweep)

@@ -14,7 +14,7 @@
 
 #include <check.h>
 
-#include "ck_run.h"
+#include "exact_stops_main.h"
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -111,19 +111,5 @@ START_TEST(writers_leaving_during_sizing_are_still_counted)
 END_TEST
 #endif
 
-int main(void)
-{
-#ifdef LFMAP_PERTURB
-    setenv("LFMAP_PERTURB_PERMILLE", "0", 1); /* only the exact stops */
-    Suite *s = suite_create("sizing");
-    TCase *tc = tcase_create("sizing");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, writers_leaving_during_sizing_are_still_counted);
-    suite_add_tcase(s, tc);
-    return ck_run_suite(s, true);
-#else
-    /* 77: a skip expected in this build (tests/run.sh prints SKIP). */
-    puts("unit_sizing: skipped: hooks compiled out in this build; `make perturb` runs it");
-    return 77;
-#endif
-}
+LF_EXACT_STOPS_MAIN("unit_sizing", "sizing", "sizing", 60,
+                    writers_leaving_during_sizing_are_still_counted)
