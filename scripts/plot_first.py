@@ -38,6 +38,142 @@ GROWTH_COLOURS = {("steady", "lfmap"): "#f4a582", ("growth-incremental", "lfmap"
                   ("growth-stop-the-world", "plain"): "#000000"}
 
 
+# ------------------------------------------------ layout shared by the figure scripts
+# scripts/plot_harness.py and scripts/plot_schemes.py import these too: the
+# caption lives in the image (a PNG travels alone), the legends above the
+# panels (never on the data), and a value axis on a log scale only when its
+# values span a decade or more, with plain-number tick labels.
+
+CAPTION_FS = 6.5
+
+
+def legend_above(fig, handles, ncol=None, fontsize=8):
+    """A figure legend above the panels (never on the data); returns the
+    share of the figure's height left to the panels (place_caption's top)."""
+    w_in, h_in = fig.get_size_inches()
+    if ncol is None:  # as many columns as fit the width (about 1.45 in each)
+        ncol = max(1, min(len(handles), int(w_in / 1.45)))
+    rows = -(-len(handles) // ncol)
+    fig.legend(handles=handles, loc="upper center", ncol=ncol, fontsize=fontsize, frameon=False,
+               bbox_to_anchor=(0.5, 1.0))
+    return 1 - (0.08 + 0.19 * rows * fontsize / 8) / h_in
+
+
+def handles_of(axes):
+    """The legend handles of every panel, each label once, in drawing order."""
+    seen, out = set(), []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in seen and not lab.startswith("_"):
+                seen.add(lab)
+                out.append(h)
+    return out
+
+
+def _boxes(fig):
+    r = fig.canvas.get_renderer()
+    return r, [(ax, ax.get_tightbbox(r), ax.get_window_extent(r)) for ax in fig.axes if ax.get_visible()]
+
+
+def layout_defects(fig, caption_text=None):
+    """What a reader would see wrong in the laid-out figure: a legend on a
+    panel's data area (or a figure legend on a panel's titles and labels), a
+    caption over a panel's labels.  [] when none."""
+    r, boxes = _boxes(fig)
+    out = []
+    legends = [(lg, True) for lg in fig.legends] + [(ax.get_legend(), False) for ax in fig.axes if ax.get_legend()]
+    for lg, is_fig in legends:
+        lb = lg.get_window_extent(r)
+        for ax, tight, area in boxes:
+            if lb.overlaps(tight if is_fig else area):
+                out.append("legend overlaps the panel '%s'" % ax.get_title())
+    if caption_text is not None:
+        cb = caption_text.get_window_extent(r)
+        for ax, tight, _ in boxes:
+            if cb.overlaps(tight):
+                out.append("caption overlaps the panel '%s'" % ax.get_title())
+    return out
+
+
+def place_caption(fig, cap, top=1.0, fs=CAPTION_FS):
+    """Writes CAP at the figure's foot, wrapped to its width, and lays the
+    panels out between it and TOP (a figure legend above): measured after
+    drawing and adjusted until neither the caption nor the legend touches a
+    panel's labels.  Returns the caption's Text."""
+    import textwrap
+    w_in, h_in = fig.get_size_inches()
+    lines = textwrap.wrap(cap, max(60, int(w_in * 72 / (fs * 0.58)))) if cap else []
+    t = fig.text(0.005, 0.005, "\n".join(lines), fontsize=fs, ha="left", va="bottom")
+    foot = min((len(lines) * fs * 1.3 + 8) / (h_in * 72), 0.45)
+    for _ in range(8):
+        fig.tight_layout(rect=(0, foot, 1, top))
+        fig.canvas.draw()
+        r, boxes = _boxes(fig)
+        if not boxes:
+            break
+        H = fig.bbox.height
+        low = min(tight.y0 for _, tight, _ in boxes) / H
+        high = max(tight.y1 for _, tight, _ in boxes) / H
+        cap_top = (t.get_window_extent(r).y1 / H) if lines else 0
+        leg_low = min([lg.get_window_extent(r).y0 / H for lg in fig.legends] or [1.0])
+        moved = False
+        if low < cap_top + 0.005:
+            foot += cap_top + 0.01 - low
+            moved = True
+        if high > leg_low - 0.005:
+            top -= high - leg_low + 0.01
+            moved = True
+        if not moved:
+            break
+    return t
+
+
+def plain_number(v, _pos=None):
+    """A tick label without powers of ten: 0.01, 0.1, 1, 10, 1,000, 1e6."""
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e5 or a < 1e-3:
+        m, e = ("%.2e" % v).split("e")
+        return "%se%d" % (m.rstrip("0").rstrip("."), int(e))
+    if a >= 1000:
+        return "{:,.0f}".format(v)
+    return "%g" % v
+
+
+def value_axis(ax, scale="log", linthresh=None):
+    """A value (y) axis over the data drawn so far: a log or symlog SCALE
+    only when the positive values span a decade or more, else linear from 0
+    (a log axis over 15-19 MiB shows no tick a reader can use); plain-number
+    tick labels either way."""
+    import matplotlib.ticker as mt
+    ys = []
+    for art in ax.patches:  # bars
+        h = getattr(art, "get_height", None)
+        if h is not None:
+            y0, y1 = art.get_y(), art.get_y() + art.get_height()
+            ys += [y0, y1]
+    for ln in ax.lines:
+        ys += [float(v) for v in ln.get_ydata() if v is not None]
+    for coll in ax.collections:  # error bars
+        for seg in getattr(coll, "get_segments", lambda: [])():
+            ys += [float(p[1]) for p in seg]
+    pos = [v for v in ys if v == v and v > 0]
+    span = (max(pos) / min(pos)) if pos else 1.0
+    if span < 10:
+        ax.set_yscale("linear")
+        ax.set_ylim(bottom=0, top=(max(pos) * 1.1) if pos else 1)
+        return "linear"
+    if scale == "symlog":
+        ax.set_yscale("symlog", linthresh=linthresh or min(pos))
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mt.FuncFormatter(plain_number))
+    ax.yaxis.set_minor_formatter(mt.NullFormatter())
+    return scale
+
+
 def load(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -113,9 +249,17 @@ def plot_growth(records, base, caption, formats=("png",)):
         with_series = [r for r in reps if r.get("series_max_ns")]
         if with_series:
             series[key] = with_series[0]  # the first repetition
-    ncols = 2 if series else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(7 * ncols, 4.4), squeeze=False)
-    ax = axes[0][0]
+    # The percentiles on the left; the windowed series (when recorded) on
+    # the right, one panel per case on a shared time and latency axis: drawn
+    # in one panel their steps hid one another.
+    skeys = [k for k in [("steady", "lfmap"), ("growth-stop-the-world", "lfmap"), ("growth-incremental", "lfmap")]
+             if k in series]
+    if skeys:
+        fig = plt.figure(figsize=(14, 2.0 + 1.55 * max(3, len(skeys))))
+        gs = fig.add_gridspec(len(skeys), 2)
+        ax = fig.add_subplot(gs[:, 0])
+    else:
+        fig, ax = plt.subplots(figsize=(7.5, 4.6))
     qs = ["p50", "p99", "p999", "max"]
     keys = [k for k in GROWTH_ORDER if k in med]
     width = 0.8 / len(keys)
@@ -133,30 +277,32 @@ def plot_growth(records, base, caption, formats=("png",)):
     ax.set_title("Insert latency percentiles while growing from empty to %s keys\n"
                  "(median of %d reps; error bars min..max)" % (
                      "{:,}".format(med[keys[0]]["n"] or 0), med[keys[0]]["reps"]), fontsize=9)
-    ax.legend(fontsize=7)
-    if series:
-        ax2 = axes[0][1]
-        # lfmap only: growing incrementally, stop-the-world, and the steady state.
-        for key in [("steady", "lfmap"), ("growth-stop-the-world", "lfmap"), ("growth-incremental", "lfmap")]:
-            r = series.get(key)
-            if not r:
-                continue
-            sums = r["series_sum_ns"]
+    handles = handles_of([ax])
+    if skeys:
+        right = []
+        for i, key in enumerate(skeys):
+            a2 = fig.add_subplot(gs[i, 1], sharex=right[0] if right else None, sharey=right[0] if right else None)
+            right.append(a2)
+            r = series[key]
             t, acc = [], 0.0
-            for s in sums:
+            for s in r["series_sum_ns"]:
                 acc += s
                 t.append(acc / 1e6)
-            ax2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1.6 if key[0] == "growth-incremental" else 1,
-                     color=GROWTH_COLOURS.get(key), label="%s %s: max per window" % (key[1], key[0]))
-        ax2.set_yscale("log")
-        ax2.set_xlabel("time spent inserting (ms, sum of timed inserts)")
-        ax2.set_ylabel("worst insert in each window (ns, log scale)")
-        ax2.set_title("Insert latency over time (first repetition; %d windows of %s inserts)" % (
+            a2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1.2, color=GROWTH_COLOURS.get(key))
+            a2.set_yscale("log")
+            a2.grid(alpha=0.3)
+            a2.text(0.005, 0.96, "%s %s" % (key[1], key[0]), transform=a2.transAxes, ha="left", va="top",
+                    fontsize=8, color=GROWTH_COLOURS.get(key), fontweight="bold",
+                    bbox={"fc": "white", "ec": "none", "pad": 1, "alpha": 0.8})
+            if i < len(skeys) - 1:
+                a2.tick_params(labelbottom=False)
+            a2.set_ylabel("worst insert\n(ns, log)", fontsize=8)
+        right[0].set_title("Worst insert in each window over time (first repetition; %d windows of %s inserts)" % (
             len(next(iter(series.values()))["series_max_ns"]),
             "{:,}".format(next(iter(series.values())).get("series_window_inserts", 0))), fontsize=9)
-        ax2.legend(fontsize=7)
-    fig.text(0.01, 0.005, caption, fontsize=7, ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+        right[-1].set_xlabel("time spent inserting (ms, sum of timed inserts)")
+    top = legend_above(fig, handles, ncol=len(handles))
+    place_caption(fig, caption, top=top, fs=7)
     paths = []
     for fmt in formats:
         path = "%s.%s" % (base, fmt)
