@@ -298,11 +298,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 /* Why lfmap_thread_register failed, with the errno text. */
 static void report_register(const char *who, int rc)
 {
-    const char *rcu = getenv("LFMAP_RCU");
-    if (rc == -ENOENT)
-        fprintf(stderr, "demo: %slfmap_thread_register: %s (LFMAP_RCU=%s names no reclamation "
-                "scheme)\n", who, strerror(-rc), rcu ? rcu : "");
-    else if (rc == -EAGAIN)
+    if (rc == -EAGAIN)
         fprintf(stderr, "demo: %slfmap_thread_register: %s (LFMAP_MAX_THREADS threads are "
                 "registered already)\n", who, strerror(-rc));
     else
@@ -332,7 +328,11 @@ int main(int argc, char **argv)
     }
     map = lfmap_new(&cfg);
     if (!map) {
-        fprintf(stderr, "demo: lfmap_new: %s\n", strerror(errno));
+        const char *rcu = getenv("LFMAP_RCU");
+        /* The map names no scheme: LFMAP_RCU's is the one EINVAL can be about. */
+        fprintf(stderr, "demo: lfmap_new: %s%s%s%s\n", strerror(errno),
+                errno == EINVAL && rcu && *rcu ? " (LFMAP_RCU=" : "", errno == EINVAL && rcu && *rcu ? rcu : "",
+                errno == EINVAL && rcu && *rcu ? " names no reclamation scheme)" : "");
         lfmap_thread_unregister();
         return 1;
     }

@@ -787,6 +787,11 @@ int main(int argc, char **argv)
     }
     timer = bench_timer_calibrate();
     lfmap *probe_map = lfmap_new(NULL); /* the scheme a map gets without naming one */
+    if (!probe_map) {
+        const char *rcu = getenv("LFMAP_RCU");
+        DIE("lfmap_new: %s%s%s%s", strerror(errno), errno == EINVAL && rcu ? " (LFMAP_RCU=" : "",
+            errno == EINVAL && rcu ? rcu : "", errno == EINVAL && rcu ? " names no reclamation scheme)" : "");
+    }
     const char *scheme = probe_map ? lfmap_reclamation(probe_map) : NULL;
     env_json = bench_env_json(scheme ? scheme : "unknown", timer);
     lfmap_free(probe_map);

@@ -157,7 +157,10 @@ int main(int argc, char **argv)
     }
     lfmap *m = lfmap_new(&(struct lfmap_config){ .capacity = (size_t)nkeys, .seed = 1 });
     if (!m) {
-        fprintf(stderr, "%s: lfmap_new(capacity %" PRIu64 "): %s\n", prog, nkeys, strerror(errno));
+        const char *rcu = getenv("LFMAP_RCU");
+        fprintf(stderr, "%s: lfmap_new(capacity %" PRIu64 "): %s%s%s%s\n", prog, nkeys, strerror(errno),
+                errno == EINVAL && rcu ? " (LFMAP_RCU=" : "", errno == EINVAL && rcu ? rcu : "",
+                errno == EINVAL && rcu ? " names no reclamation scheme)" : "");
         return 1;
     }
     uint64_t *keys = malloc(nkeys * sizeof *keys);

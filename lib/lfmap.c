@@ -39,11 +39,40 @@ static uint64_t random_seed(void)
     return seed ? seed : 1;
 }
 
-static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
+/* The struct sizes of version 0.1.0, the first: what a program compiled
+ * against it passes (it calls the lfmap_new and lfmap_get_stats symbols
+ * directly, as FFI bindings do).  Newer headers append fields and pass
+ * their own size (the macros of lib/lfmap.h). */
+#define CONFIG_SIZE_0_1 (offsetof(struct lfmap_config, value_free_ctx) + sizeof(void *))
+#define STATS_SIZE_0_1 (offsetof(struct lfmap_stats, retired_values_pending) + sizeof(uint64_t))
+
+/* The caller's config of `size` bytes as this library's struct: fields it
+ * does not have are zero (their defaults), and fields of a newer header
+ * this library does not know must be zero too (else -EINVAL: the program
+ * asks for something this library cannot do). */
+static int config_copy(struct lfmap_config *out, const struct lfmap_config *cfg, size_t size)
 {
-    static const struct lfmap_config defaults;
+    memset(out, 0, sizeof *out);
     if (!cfg)
-        cfg = &defaults;
+        return 0;
+    if (size < CONFIG_SIZE_0_1)
+        return -EINVAL;
+    const unsigned char *extra = (const unsigned char *)cfg + sizeof *out;
+    for (size_t i = sizeof *out; i < size; i++)
+        if (extra[i - sizeof *out])
+            return -EINVAL;
+    memcpy(out, cfg, size < sizeof *out ? size : sizeof *out);
+    return 0;
+}
+
+static struct lfmap *map_new(const struct lfmap_config *given, size_t given_size, bool byte_keys)
+{
+    struct lfmap_config copy;
+    if (config_copy(&copy, given, given_size) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    const struct lfmap_config *cfg = &copy;
     struct lfmap_allocator allocator = {0};
     if (cfg->allocator) {
         allocator = *cfg->allocator;
@@ -53,8 +82,11 @@ static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
         }
     }
     struct lfrcu_domain rcu;
-    if (lfrcu_domain_init(&rcu, cfg->reclamation) != 0) {
-        errno = EINVAL; /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
+    int rc = cfg->reclamation ? lfrcu_domain_init(&rcu, cfg->reclamation)
+                              : lfrcu_domain_init_unnamed(&rcu, cfg->value_free != NULL);
+    if (rc != 0) {
+        /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
+        errno = EINVAL;
         return NULL;
     }
     if (cfg->capacity > LFMAP_CAPACITY_MAX) {
@@ -99,9 +131,14 @@ static struct lfmap *map_new(const struct lfmap_config *cfg, bool byte_keys)
     return m;
 }
 
-lfmap *lfmap_new(const struct lfmap_config *cfg)
+lfmap *(lfmap_new)(const struct lfmap_config *cfg)
 {
-    return map_new(cfg, false);
+    return map_new(cfg, CONFIG_SIZE_0_1, false);
+}
+
+lfmap *lfmap_new_sized(const struct lfmap_config *cfg, size_t size)
+{
+    return map_new(cfg, size, false);
 }
 
 static void value_free_callback(struct lfrcu_head *head)
@@ -516,29 +553,40 @@ static inline __attribute__((always_inline)) bool get_inline(struct lfmap *m, st
 }
 
 /* The thread's first use of m's scheme (or an unregistered thread). */
-static __attribute__((noinline)) bool get_attach(struct lfmap *m, struct lfmap_thread_state *self, struct lf_key key,
-                                                uint64_t *value)
+static __attribute__((noinline)) int lookup_attach(struct lfmap *m, struct lfmap_thread_state *self,
+                                                  struct lf_key key, uint64_t *value)
 {
     int rc = lf_attach_slow(m, self); /* or -EPERM */
-    if (rc) {
-        errno = -rc;
-        return false;
-    }
+    if (rc)
+        return rc;
     if ((!key.bytes && key.word < KEY_RESERVED) || m->rcu.kind == LFRCU_CALLS)
         return get_slow(m, self, key, value);
     return get_inline(m, self, &key, value);
 }
 
-/* lfmap_get and lfmap_bytes_get. */
-static inline __attribute__((always_inline)) bool get_key(struct lfmap *m, const struct lf_key *key,
-                                                          uint64_t *value)
+/* The lookups: 1 found, 0 absent, or -errno (the thread is not registered,
+ * or its registration with m's scheme failed). */
+static inline __attribute__((always_inline)) int lookup_key(struct lfmap *m, const struct lf_key *key,
+                                                            uint64_t *value)
 {
     struct lfmap_thread_state *self = lf_thread(); /* the one thread-local access */
     if (__builtin_expect(!(self->schemes & m->rcu.bit), 0))
-        return get_attach(m, self, *key, value);
+        return lookup_attach(m, self, *key, value);
     if (__builtin_expect((!key->bytes && key->word < KEY_RESERVED) || m->rcu.kind == LFRCU_CALLS, 0))
         return get_slow(m, self, *key, value);
     return get_inline(m, self, key, value);
+}
+
+/* lfmap_get and lfmap_bytes_get: the error as errno. */
+static inline __attribute__((always_inline)) bool get_key(struct lfmap *m, const struct lf_key *key,
+                                                          uint64_t *value)
+{
+    int rc = lookup_key(m, key, value);
+    if (__builtin_expect(rc < 0, 0)) {
+        errno = -rc;
+        return false;
+    }
+    return rc;
 }
 
 bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
@@ -551,6 +599,14 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
     return get_key(m, &k, value);
 }
 
+int lfmap_lookup(lfmap *m, uint64_t key, uint64_t *value)
+{
+    if (wrong_kind(m, false))
+        return -EINVAL;
+    const struct lf_key k = u64_key(m, key);
+    return lookup_key(m, &k, value);
+}
+
 /* ------------------------------------------------------------------ */
 /* Writes                                                               */
 
@@ -561,13 +617,13 @@ bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value)
  * arrive in random order, as in any mixed workload). */
 #define LF_WRITE_PATH static inline __attribute__((always_inline))
 
-enum write_kind { W_INSERT, W_PUT, W_REMOVE, W_CAS, W_FETCH_ADD };
+enum write_kind { W_INSERT, W_PUT, W_REMOVE, W_REMOVE_IF, W_CAS, W_FETCH_ADD };
 
 struct write_op {
     struct lfmap_thread_state *self; /* the calling thread (lf_thread) */
     enum write_kind kind;
     uint64_t value;    /* insert/put: new value; cas: desired; fetch_add: delta */
-    uint64_t expected; /* cas */
+    uint64_t expected; /* cas, remove_if */
     uint64_t before;   /* out: the value before (or after, for insert) */
     struct lf_value_rec *rec; /* maps with value_free: retires the value replaced */
 };
@@ -596,6 +652,11 @@ LF_WRITE_PATH int decide(struct write_op *op, uint64_t cur, uint64_t *next, int 
         op->before = v;
         *next = VALUE_TOMB;
         return present ? REPLACE : KEEP;
+    case W_REMOVE_IF:
+        *result = present && v == op->expected ? 1 : 0;
+        op->before = v;
+        *next = VALUE_TOMB;
+        return *result ? REPLACE : KEEP;
     case W_CAS:
         *result = present && v == op->expected ? 1 : 0;
         *next = value_encode(op->value);
@@ -965,7 +1026,7 @@ LF_WRITE_PATH int write_run(struct lfmap *m, struct lf_key *key, struct write_op
             break;
         }
         if (!apply_to_word(m, &s->value, op, &result)) {
-            if (op->kind == W_REMOVE && result == 1)
+            if ((op->kind == W_REMOVE || op->kind == W_REMOVE_IF) && result == 1)
                 maybe_shrink(m, self, t);
             break;
         }
@@ -1011,6 +1072,14 @@ LF_WRITE_PATH int do_remove(struct lfmap *m, struct lf_key *key, uint64_t *old)
     if (rc == 1 && old)
         *old = op.before;
     return rc;
+}
+
+LF_WRITE_PATH int do_remove_if(struct lfmap *m, struct lf_key *key, uint64_t expected)
+{
+    if (!value_ok(expected))
+        return -EINVAL; /* no key holds a reserved value */
+    struct write_op op = {.kind = W_REMOVE_IF, .expected = expected};
+    return write_run(m, key, &op);
 }
 
 LF_WRITE_PATH int do_cas(struct lfmap *m, struct lf_key *key, uint64_t expected, uint64_t desired)
@@ -1060,6 +1129,14 @@ int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old)
         return -EINVAL;
     struct lf_key k = u64_key(m, key);
     return do_remove(m, &k, old);
+}
+
+int lfmap_remove_if(lfmap *m, uint64_t key, uint64_t expected)
+{
+    if (wrong_kind(m, false))
+        return -EINVAL;
+    struct lf_key k = u64_key(m, key);
+    return do_remove_if(m, &k, expected);
 }
 
 int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desired)
@@ -1198,7 +1275,7 @@ int lfmap_foreach(lfmap *m, int (*fn)(uint64_t key, uint64_t value, void *arg), 
     return walk(m, u64_visit, &w);
 }
 
-void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
+static void stats_fill(struct lfmap *m, struct lfmap_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->size = lfmap_size(m);
@@ -1233,6 +1310,32 @@ void lfmap_get_stats(lfmap *m, struct lfmap_stats *out)
     out->retired_values_pending = atomic_load_explicit(&m->retired_values, memory_order_relaxed);
     if (section)
         lf_read_unlock(m, self);
+}
+
+/* The caller's struct has `size` bytes (of this header, an older or a newer
+ * one): fill the fields it has, and nothing past them; fields of a newer
+ * header that this library does not know are 0.  -EINVAL (nothing written)
+ * for a size below 0.1's. */
+static int stats_copy(struct lfmap *m, struct lfmap_stats *out, size_t size)
+{
+    if (!out || size < STATS_SIZE_0_1)
+        return -EINVAL;
+    struct lfmap_stats full;
+    stats_fill(m, &full);
+    memcpy(out, &full, size < sizeof full ? size : sizeof full);
+    if (size > sizeof full)
+        memset((char *)out + sizeof full, 0, size - sizeof full);
+    return 0;
+}
+
+void(lfmap_get_stats)(lfmap *m, struct lfmap_stats *out)
+{
+    (void)stats_copy(m, out, STATS_SIZE_0_1);
+}
+
+int lfmap_get_stats_sized(lfmap *m, struct lfmap_stats *out, size_t size)
+{
+    return stats_copy(m, out, size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1316,14 +1419,27 @@ static inline __attribute__((always_inline)) int bytes_key(const struct lfmap *m
     return 0;
 }
 
-lfmap_bytes *lfmap_bytes_new(const struct lfmap_config *cfg)
+lfmap_bytes *(lfmap_bytes_new)(const struct lfmap_config *cfg)
 {
-    return (lfmap_bytes *)(void *)map_new(cfg, true);
+    return (lfmap_bytes *)(void *)map_new(cfg, CONFIG_SIZE_0_1, true);
+}
+
+lfmap_bytes *lfmap_bytes_new_sized(const struct lfmap_config *cfg, size_t size)
+{
+    return (lfmap_bytes *)(void *)map_new(cfg, size, true);
 }
 
 void lfmap_bytes_free(lfmap_bytes *m)
 {
     lfmap_free(bmap(m));
+}
+
+int lfmap_bytes_lookup(lfmap_bytes *b, const void *key, size_t len, uint64_t *value)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : lookup_key(m, &k, value);
 }
 
 bool lfmap_bytes_get(lfmap_bytes *b, const void *key, size_t len, uint64_t *value)
@@ -1369,6 +1485,14 @@ int lfmap_bytes_remove(lfmap_bytes *b, const void *key, size_t len, uint64_t *ol
     return rc ? rc : do_remove(m, &k, old);
 }
 
+int lfmap_bytes_remove_if(lfmap_bytes *b, const void *key, size_t len, uint64_t expected)
+{
+    struct lfmap *m = bmap(b);
+    struct lf_key k;
+    int rc = bytes_key(m, key, len, &k);
+    return rc ? rc : do_remove_if(m, &k, expected);
+}
+
 int lfmap_bytes_cas(lfmap_bytes *b, const void *key, size_t len, uint64_t expected, uint64_t desired)
 {
     struct lfmap *m = bmap(b);
@@ -1411,9 +1535,14 @@ int lfmap_bytes_foreach(lfmap_bytes *m, int (*fn)(const void *key, size_t len, u
     return walk(bmap(m), bytes_visit, &w);
 }
 
-void lfmap_bytes_get_stats(lfmap_bytes *m, struct lfmap_stats *out)
+void(lfmap_bytes_get_stats)(lfmap_bytes *m, struct lfmap_stats *out)
 {
-    lfmap_get_stats(bmap(m), out);
+    (void)stats_copy(bmap(m), out, STATS_SIZE_0_1);
+}
+
+int lfmap_bytes_get_stats_sized(lfmap_bytes *m, struct lfmap_stats *out, size_t size)
+{
+    return stats_copy(bmap(m), out, size);
 }
 
 const char *lfmap_bytes_reclamation(const lfmap_bytes *m)

@@ -9,7 +9,8 @@
  *   Every thread calls lfmap_thread_register() once before its first map
  *   operation and lfmap_thread_unregister() before it exits.  Operations from
  *   an unregistered thread fail with -EPERM (lfmap_get returns false and sets
- *   errno to EPERM).  lfmap_new() and lfmap_free() need no registration.
+ *   errno to EPERM; lfmap_lookup returns -EPERM).  lfmap_new() and
+ *   lfmap_free() need no registration.
  *   At most LFMAP_MAX_THREADS threads are registered at once.  Threads may
  *   come and go freely (a thread pool, short-lived threads): registration
  *   state is per thread, nothing a thread did stays charged to it.
@@ -26,6 +27,26 @@
  *   thread is registered with a scheme lazily, by its first operation on a
  *   map of that scheme, and lfmap_thread_unregister unregisters it from
  *   every scheme it used.
+ *
+ *   What the environment may change.  LFMAP_RCU names the scheme of maps
+ *   created without one (lfmap_config.reclamation NULL), so that one binary
+ *   can be measured under every scheme.  It can never change what a
+ *   program may do with a map, nor break a program that chose:
+ *   - A map with a value destructor (value_free) created without naming a
+ *     scheme never gets a hazard-pointer scheme (ck-hp, he, ibr) from
+ *     LFMAP_RCU: under those, lfmap_read_lock protects only the last value
+ *     lfmap_get returned (see lfmap_read_lock), while the default's section
+ *     protects every value read in it.  Such a map gets LFMAP_RCU's scheme
+ *     when that is a section scheme (its read-side sections protect every
+ *     value read in them: urcu-*, ck-epoch, ebr, leak), else the built-in
+ *     default "urcu-memb"; lfmap_reclamation(m) says which.  A program
+ *     that wants a hazard-pointer scheme for such a map names it, and then
+ *     follows that scheme's rule.  (A map without value_free hands out no
+ *     memory of its own: its contract is the same under every scheme, and
+ *     it takes LFMAP_RCU's scheme as it is.)
+ *   - An unknown LFMAP_RCU fails only what it would have chosen: lfmap_new
+ *     of a map that names no scheme (NULL, errno EINVAL).  Maps that name
+ *     their scheme, and lfmap_thread_register, never look at LFMAP_RCU.
  *
  * Programs that use liburcu themselves
  *   The default reclamation scheme is liburcu's memb flavour.  A thread the
@@ -132,8 +153,11 @@
  * waits for it too).  Under the hazard-pointer and era schemes (ck-hp, he,
  * ibr) each value is protected (published, then validated) for the length
  * of the callback's call, inside lfmap_read_lock or not, except against the
- * callback's own lfmap_get or lfmap_foreach on a map of the same scheme
- * (the value hazard is one per thread, see lfmap_read_lock).
+ * callback's own lfmap_get, lfmap_lookup or lfmap_foreach on a map of the
+ * same scheme (the value hazard is one per thread, see lfmap_read_lock).
+ * A map with value_free gets a hazard-pointer scheme only by naming it
+ * (see "Reclamation schemes" at the top), so a program that names none
+ * keeps the section rule whatever LFMAP_RCU says.
  */
 #ifndef LFMAP_H
 #define LFMAP_H
@@ -210,18 +234,22 @@ struct lfmap_config {
     const struct lfmap_allocator *allocator;
     /* Reclamation scheme, by name (the table below; lfmap_reclamation_scheme
      * lists them).  NULL = the default: the scheme the LFMAP_RCU environment
-     * variable names if it is set and not empty, else "urcu-memb".  An
-     * unknown name (here or in LFMAP_RCU): lfmap_new returns NULL with errno
-     * EINVAL.  Fixed for the life of the map. */
+     * variable names if it is set and not empty, else "urcu-memb", except
+     * that a map with value_free never gets a hazard-pointer scheme this way
+     * (see "Reclamation schemes" at the top).  An unknown name (here, or in
+     * LFMAP_RCU for a map that names none): lfmap_new returns NULL with
+     * errno EINVAL.  Fixed for the life of the map. */
     const char *reclamation;
     /* Optional value destructor.  When a value is replaced (lfmap_put,
-     * lfmap_cas) or removed (lfmap_remove), the thread whose CAS made the
+     * lfmap_cas) or removed (lfmap_remove, lfmap_remove_if), the thread
+     * whose CAS made the
      * change retires the old value through the map's scheme, and
      * value_free(old, value_free_ctx) runs once no reader can still hold it
      * (after a grace period; for ck-hp, once no hazard pointer protects it),
      * on whichever thread reclamation runs (a liburcu call_rcu worker, or a
      * writer).  It runs only in these calls of the program's threads: the
-     * writes (insert, get_or_insert, put, remove, cas), lfmap_foreach before
+     * writes (insert, get_or_insert, put, remove, remove_if, cas),
+     * lfmap_foreach before
      * its first call of fn (when it finishes a resize in progress, which
      * retires a table), the outermost lfmap_read_unlock of a section that
      * wrote, lfmap_quiescent, lfmap_thread_unregister and lfmap_free; never
@@ -229,7 +257,7 @@ struct lfmap_config {
      * lfmap_foreach callback.  A destructor must not take a lock that a
      * caller of those may hold.  Values only moved by a resize are not retired.  lfmap_free
      * retires every value still in the map.  lfmap_fetch_add on such a map
-     * returns -EINVAL (adding to a pointer would leak it).  The old value
+     * returns -EINVAL (see lfmap_fetch_add for why).  The old value
      * that lfmap_put/lfmap_remove return in *old is retired too: use it
      * only inside lfmap_read_lock..unlock (ck-hp: see lfmap_read_lock for
      * how long).  A put or cas that stores the value the key already holds
@@ -247,9 +275,29 @@ struct lfmap_config {
 #define LFMAP_CAPACITY_MAX ((size_t)1 << 40)
 
 /* Creates a map.  cfg NULL = defaults.  Returns NULL and sets errno to EINVAL
- * (capacity above LFMAP_CAPACITY_MAX, only one of allocator alloc/free, or
- * an unknown reclamation scheme) or ENOMEM. */
+ * (capacity above LFMAP_CAPACITY_MAX, only one of allocator alloc/free, an
+ * unknown reclamation scheme, or a bad size, below) or ENOMEM.
+ *
+ * Versioned structs.  struct lfmap_config and struct lfmap_stats may gain
+ * fields at their end in later versions (never lose or move one).  The
+ * library learns the size of the caller's struct from the _sized entry
+ * points: lfmap_new_sized(cfg, size) reads size bytes of *cfg; fields the
+ * caller's struct does not have (an older header) take their default (0),
+ * and bytes past the fields this library knows (a newer header's fields)
+ * must be zero, else EINVAL (the program asks for something this library
+ * cannot do).  A size below that of version 0.1's struct is EINVAL.  This
+ * header's lfmap_new(cfg) is a macro that passes sizeof(struct
+ * lfmap_config), so a program recompiled against a newer header passes the
+ * newer size without a change.  The symbol lfmap_new itself (what a program
+ * compiled against 0.1 calls, and what FFI bindings such as Python ctypes
+ * call; (lfmap_new)(cfg) or a function pointer bypasses the macro) reads
+ * 0.1's struct: 56 bytes on LP64, the seven fields through
+ * value_free_ctx. */
 LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
+LFMAP_API lfmap *lfmap_new_sized(const struct lfmap_config *cfg, size_t size);
+#ifndef lfmap_new /* a program that renames the symbol (a #define of its own) calls it as named */
+#define lfmap_new(...) lfmap_new_sized((__VA_ARGS__), sizeof(struct lfmap_config))
+#endif
 
 /* Reclamation schemes.  Each map uses one, chosen in lfmap_config.reclamation.
  * "Stalled reader" is a thread that stays inside a read-side section (an
@@ -294,13 +342,14 @@ LFMAP_API const char *lfmap_reclamation_scheme(size_t i);
 /* The name of m's scheme. */
 LFMAP_API const char *lfmap_reclamation(const lfmap *m);
 
-/* Keeping looked-up values alive.  A value returned by lfmap_get between
- * lfmap_read_lock(m) and lfmap_read_unlock(m) is not freed by the map's
- * value_free until lfmap_read_unlock: the pair is the scheme's read-side
- * section (they nest, and must be called by a registered thread; no
- * lfmap_free or lfmap_quiescent inside; an lfmap_thread_unregister inside
- * ends the thread's sections, after which the values are no longer kept and
- * the pending lfmap_read_unlock calls are ignored).  Under ck-hp, he and
+/* Keeping looked-up values alive.  A value returned by lfmap_get (or
+ * lfmap_lookup: "lfmap_get" below means either) between lfmap_read_lock(m)
+ * and lfmap_read_unlock(m) is not freed by the map's value_free until
+ * lfmap_read_unlock: the pair is the scheme's read-side section (they
+ * nest, and must be called by a registered thread; no lfmap_free or
+ * lfmap_quiescent inside; an lfmap_thread_unregister inside ends the
+ * thread's sections, after which the values are no longer kept and the
+ * pending lfmap_read_unlock calls are ignored).  Under ck-hp, he and
  * ibr, the hazard-pointer equivalent: the value returned by the thread's
  * last lfmap_get inside the pair is protected by a hazard pointer
  * (published, then validated by re-reading the key's slot) until the
@@ -370,20 +419,21 @@ LFMAP_API void lfmap_thread_online(void);
  * urcu_memb_barrier(), or urcu_qsbr_barrier() while offline). */
 LFMAP_API void lfmap_free(lfmap *m);
 
-/* 0, -EAGAIN when LFMAP_MAX_THREADS are registered already, -ENOENT when
- * the LFMAP_RCU environment variable names no reclamation scheme.
- * Registration with a scheme happens on the thread's first use of a map of
- * that scheme; lfmap_thread_unregister leaves every scheme the thread
- * used (and is a quiescent state for urcu-qsbr; a liburcu registration the
- * program made itself, lfmap leaves alone, in the online or offline state
- * the program gave it: an lfmap_thread_offline not yet undone is undone).
+/* 0, or -EAGAIN when LFMAP_MAX_THREADS are registered already.  It does not
+ * read LFMAP_RCU (an unknown name there fails only lfmap_new of a map that
+ * names no scheme: see "Reclamation schemes" at the top).  Registration
+ * with a scheme happens on the thread's first use of a map of that scheme;
+ * lfmap_thread_unregister leaves every scheme the thread used (and is a
+ * quiescent state for urcu-qsbr; a liburcu registration the program made
+ * itself, lfmap leaves alone, in the online or offline state the program
+ * gave it: an lfmap_thread_offline not yet undone is undone).
  * An lfmap_thread_unregister inside lfmap_read_lock..unlock ends the
  * thread's sections first (see lfmap_read_lock), except a urcu-bp section
  * (liburcu-bp keeps its registration until the thread exits) and sections
  * nested in a liburcu registration of the program's own.  LFMAP_RCU
- * is read once, by the first registration of the process: every call gives
- * the same answer for it, concurrent first calls included.  Registering
- * twice is harmless (returns 0). */
+ * is read once, by the first lfmap_new that names no scheme: every later
+ * one gets the same answer for it, concurrent first calls included.
+ * Registering twice is harmless (returns 0). */
 LFMAP_API int lfmap_thread_register(void);
 LFMAP_API void lfmap_thread_unregister(void);
 
@@ -396,8 +446,17 @@ LFMAP_API void lfmap_thread_unregister(void);
  * linearizes at the second lookup, which must find the same value (else it
  * starts over: lock-free).  On its first use of the map's scheme it
  * registers the thread with it (lfmap_get returns false with errno set if
- * that fails). */
+ * that fails).  false therefore means absent or error: lfmap_lookup tells
+ * them apart. */
 LFMAP_API bool lfmap_get(lfmap *m, uint64_t key, uint64_t *value);
+
+/* lfmap_get with an unambiguous answer: 1 found (*value set if value is not
+ * NULL), 0 absent (*value untouched), or -errno and *value untouched:
+ * -EPERM from an unregistered thread, -EINVAL for an lfmap_bytes (through a
+ * cast), or the error of registering the thread with m's scheme on its
+ * first use.  The same lookup as lfmap_get: same linearization point, same
+ * protection of the value under lfmap_read_lock, same progress. */
+LFMAP_API int lfmap_lookup(lfmap *m, uint64_t key, uint64_t *value);
 
 /* 1 inserted, 0 key present (map unchanged), -EINVAL reserved value,
  * -ENOMEM, -EPERM unregistered thread. */
@@ -422,6 +481,23 @@ LFMAP_API int lfmap_put(lfmap *m, uint64_t key, uint64_t value, uint64_t *old);
 /* 1 removed (*old set if old != NULL), 0 absent, -EPERM. */
 LFMAP_API int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
 
+/* Conditional delete: removes key only if it is present with value
+ * expected (e.g. an expiry sweep that must not delete an entry another
+ * thread refreshed meanwhile: refreshing stores a new value, and the sweep
+ * names the value it judged expired).  1 removed, 0 absent or present with
+ * another value (map unchanged), -EINVAL if expected is a reserved value
+ * (no key can hold one), -EPERM unregistered thread.  Linearizes at the
+ * seq_cst CAS of the key's value word from expected to the tombstone when
+ * it removes; when it does not, at the seq_cst load of the value word that
+ * saw another value (or the failed CAS that reloaded it), or at the load
+ * that proved the key absent, as lfmap_get.  A put that stores a new value
+ * before that point is never undone by it.  Comparison is of the value
+ * words: with pointer values, an object freed and reallocated at the same
+ * address under the same key compares equal (ABA; use a version in the
+ * value to tell them apart).  On a map with value_free the removed value
+ * (expected) is retired as lfmap_remove's is, freed once. */
+LFMAP_API int lfmap_remove_if(lfmap *m, uint64_t key, uint64_t expected);
+
 /* Sets key to desired if it is present with value expected.
  * 1 swapped, 0 absent or different, -EINVAL if expected or desired is a
  * reserved value, -EPERM. */
@@ -431,7 +507,13 @@ LFMAP_API int lfmap_cas(lfmap *m, uint64_t key, uint64_t expected, uint64_t desi
  * as 0 (it is inserted).  *old (if not NULL) receives the value before.
  * 1 key inserted, 0 key updated, -EOVERFLOW when the sum would be a reserved
  * value (map unchanged), -ENOMEM, -EPERM, -EINVAL on a map with a value_free
- * destructor (values are then owned objects, not counters). */
+ * destructor.  Why not there: with value_free a value is an object the
+ * program allocated, and value_free is called on every value the map
+ * drops.  fetch_add would drop v (retire it: free the object) and keep
+ * v + delta, a number no allocation returned, on which value_free would
+ * later be called; a counter kept in such an object is updated by the
+ * program through the pointer lfmap_get returns, inside
+ * lfmap_read_lock..unlock.  Keep counters in a map without value_free. */
 LFMAP_API int lfmap_fetch_add(lfmap *m, uint64_t key, uint64_t delta, uint64_t *old);
 
 /* Number of keys: exact when no operation runs concurrently, approximate
@@ -471,7 +553,19 @@ struct lfmap_stats {
     /* Values retired (value_free not run yet). */
     uint64_t retired_values_pending;
 };
+/* Fills *out.  The symbol lfmap_get_stats writes version 0.1's struct (64
+ * bytes on LP64, through retired_values_pending) and nothing past it; this
+ * header's lfmap_get_stats(m, out) is a macro that calls
+ * lfmap_get_stats_sized(m, out, sizeof *out), which writes exactly size
+ * bytes: the fields the caller's struct has, 0 in fields of a newer header
+ * that this library does not know.  0, or -EINVAL (nothing written) when out
+ * is NULL or size is below 0.1's struct (see lfmap_new, "Versioned
+ * structs"). */
 LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
+LFMAP_API int lfmap_get_stats_sized(lfmap *m, struct lfmap_stats *out, size_t size);
+#ifndef lfmap_get_stats
+#define lfmap_get_stats(m, ...) lfmap_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats))
+#endif
 
 /* ------------------------------------------------------------------
  * Byte-string keys: lfmap_bytes
@@ -491,6 +585,8 @@ LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
  *     unless lfmap_config.seed is given) are two keys.
  *   - Bad keys: a NULL key with len > 0, or len > LFMAP_BYTES_KEY_MAX, is
  *     -EINVAL (lfmap_bytes_get: false with errno EINVAL), map unchanged.
+ *   - lfmap_bytes_new and lfmap_bytes_get_stats are macros over their
+ *     _sized functions, as lfmap_new and lfmap_get_stats are.
  *   - The two kinds do not mix: an lfmap_bytes function given an lfmap (or
  *     an lfmap function given an lfmap_bytes, through a cast) returns
  *     -EINVAL (the get functions: false with errno EINVAL) and changes
@@ -522,19 +618,30 @@ typedef struct lfmap_bytes lfmap_bytes;
 #define LFMAP_BYTES_KEY_MAX ((size_t)1 << 20)
 
 LFMAP_API lfmap_bytes *lfmap_bytes_new(const struct lfmap_config *cfg);
+LFMAP_API lfmap_bytes *lfmap_bytes_new_sized(const struct lfmap_config *cfg, size_t size);
+#ifndef lfmap_bytes_new
+#define lfmap_bytes_new(...) lfmap_bytes_new_sized((__VA_ARGS__), sizeof(struct lfmap_config))
+#endif
 LFMAP_API void lfmap_bytes_free(lfmap_bytes *m);
 LFMAP_API bool lfmap_bytes_get(lfmap_bytes *m, const void *key, size_t len, uint64_t *value);
+LFMAP_API int lfmap_bytes_lookup(lfmap_bytes *m, const void *key, size_t len, uint64_t *value);
 LFMAP_API int lfmap_bytes_insert(lfmap_bytes *m, const void *key, size_t len, uint64_t value);
 LFMAP_API int lfmap_bytes_get_or_insert(lfmap_bytes *m, const void *key, size_t len, uint64_t value,
                                         uint64_t *current);
 LFMAP_API int lfmap_bytes_put(lfmap_bytes *m, const void *key, size_t len, uint64_t value, uint64_t *old);
 LFMAP_API int lfmap_bytes_remove(lfmap_bytes *m, const void *key, size_t len, uint64_t *old);
+LFMAP_API int lfmap_bytes_remove_if(lfmap_bytes *m, const void *key, size_t len, uint64_t expected);
 LFMAP_API int lfmap_bytes_cas(lfmap_bytes *m, const void *key, size_t len, uint64_t expected, uint64_t desired);
 LFMAP_API int lfmap_bytes_fetch_add(lfmap_bytes *m, const void *key, size_t len, uint64_t delta, uint64_t *old);
 LFMAP_API size_t lfmap_bytes_size(lfmap_bytes *m);
 LFMAP_API int lfmap_bytes_foreach(lfmap_bytes *m,
                                   int (*fn)(const void *key, size_t len, uint64_t value, void *arg), void *arg);
 LFMAP_API void lfmap_bytes_get_stats(lfmap_bytes *m, struct lfmap_stats *out);
+LFMAP_API int lfmap_bytes_get_stats_sized(lfmap_bytes *m, struct lfmap_stats *out, size_t size);
+#ifndef lfmap_bytes_get_stats
+#define lfmap_bytes_get_stats(m, ...) \
+    lfmap_bytes_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats))
+#endif
 LFMAP_API const char *lfmap_bytes_reclamation(const lfmap_bytes *m);
 LFMAP_API void lfmap_bytes_read_lock(lfmap_bytes *m);
 LFMAP_API void lfmap_bytes_read_unlock(lfmap_bytes *m);

@@ -68,14 +68,9 @@ int lfmap_thread_register(void)
     int rc = id_alloc(&tid);
     if (rc)
         return rc;
-    /* LFMAP_RCU names the default scheme; an unknown name is reported
-     * here as before.  Registration with a scheme itself waits for the
-     * thread's first use of a map of that scheme (lf_attach_slow). */
-    rc = lfrcu_default_resolve();
-    if (rc) {
-        id_release(tid);
-        return rc;
-    }
+    /* Registration with a scheme waits for the thread's first use of a map
+     * of that scheme (lf_attach_slow); LFMAP_RCU plays no part here: it
+     * can only pick the scheme of maps that name none (lfmap_new). */
     lf_self.tid = tid;
     lf_self.schemes = 0;
     lf_self.removes_since_check = 0;

@@ -185,6 +185,19 @@ void lfrcu_tsan_read_unlock(void)
 }
 #endif
 
+/* A map that names no scheme: the process default, except where that would
+ * change what the map promises (lfmap.h, "Reclamation schemes"). */
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections)
+{
+    int rc = lfrcu_default_resolve();
+    if (rc)
+        return rc; /* an unknown LFMAP_RCU (or an era scheme past the limit) */
+    const struct lfrcu_scheme *s = lfrcu_default_domain.scheme;
+    if (values_in_sections && s->protect)
+        s = LFRCU_DEFAULT_SCHEME; /* a section protects every value read in it */
+    return domain_set(d, s);
+}
+
 const char *lfrcu_scheme_name(void)
 {
     if (lfrcu_default_resolve())

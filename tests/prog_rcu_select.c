@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helper for tests/rcu_select.sh: THREADS threads call lfmap_thread_register
- * at the same moment, each twice, as the first registrations of the process.
- * Every call must return `expected` (argv[1], e.g. 0 or -2 for -ENOENT):
- * the reclamation scheme named by LFMAP_RCU is resolved once for all of them.
+ * Helper for tests/rcu_select.sh: THREADS threads register and call
+ * lfmap_new(NULL) at the same moment, each twice, as the first maps of the
+ * process that name no scheme.  Every registration must return 0 (LFMAP_RCU
+ * plays no part in it), and every lfmap_new must give `expected` (argv[1]:
+ * 0 for a map, or -errno, e.g. -22 for EINVAL): the reclamation scheme named
+ * by LFMAP_RCU is resolved once for all of them.
  * Exits 0 when every answer matched, 1 otherwise (and says which).
  */
 #include "lfmap.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +20,24 @@
 static pthread_barrier_t start;
 static int answers[THREADS][2];
 
+static int new_map(void)
+{
+    lfmap *m = lfmap_new(NULL);
+    if (!m)
+        return -errno;
+    lfmap_free(m);
+    return 0;
+}
+
 static void *register_twice(void *arg)
 {
     int *out = arg;
     pthread_barrier_wait(&start);
-    out[0] = lfmap_thread_register();
-    out[1] = lfmap_thread_register();
+    int reg = lfmap_thread_register();
+    out[0] = new_map();
+    out[1] = new_map();
+    if (reg != 0 || lfmap_thread_register() != 0)
+        out[0] = out[1] = 1000; /* not an errno: a registration failed */
     lfmap_thread_unregister();
     return NULL;
 }

@@ -93,7 +93,7 @@ static const struct {
     unsigned weight;
 } mix[] = {
     {LC_GET, 25},    {LC_INSERT, 10}, {LC_GET_OR_INSERT, 10}, {LC_PUT, 15},
-    {LC_REMOVE, 14}, {LC_CAS, 14},    {LC_FETCH_ADD, 12},
+    {LC_REMOVE, 10}, {LC_CAS, 14},    {LC_FETCH_ADD, 12}, {LC_REMOVE_IF, 8},
 };
 
 /* Slots migrated per writer call, by round: the default, one slot (a resize
@@ -190,6 +190,14 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
         rc = tmap_cas(m, key, expected, arg);
         t1 = lc_now();
         break;
+    case LC_REMOVE_IF:
+        /* As cas's: mostly the value last seen, sometimes one never stored. */
+        arg = 0;
+        expected = seen[ki].known && !tu_one_in(g, 4) ? seen[ki].value : VAL(w->id, (*ctr)++);
+        t0 = lc_now();
+        rc = tmap_remove_if(m, key, expected);
+        t1 = lc_now();
+        break;
     case LC_FETCH_ADD:
     default:
         arg = tu_one_in(g, BIG_ADD_ONE_IN)
@@ -204,7 +212,7 @@ static void hot_call(struct worker *w, struct tu_rng *g, uint64_t *ctr, struct s
         tu_fail_at(__FILE__, __LINE__, "log of thread %d full", w->id);
     /* Track the value this call left or saw (for the next cas). */
     struct seen *s = &seen[ki];
-    if (kind == LC_REMOVE)
+    if (kind == LC_REMOVE || (kind == LC_REMOVE_IF && rc == 1))
         s->known = false;
     else if (kind == LC_PUT || (kind == LC_INSERT && rc == 1) || (kind == LC_CAS && rc == 1))
         *s = (struct seen){true, arg};

@@ -237,6 +237,17 @@ static void step(tmap *m, struct ref *r, struct tu_rng *g, bool growing)
         default: rc = tmap_cas(m, key, cur, bad); break;
         }
         CK_REQUIRE(rc == -EINVAL, "reserved value %#llx accepted: %d", X(bad), rc);
+    } else if (tu_one_in(g, 3)) {
+        /* remove_if: right expected, wrong expected, or absent key */
+        uint64_t expected = had && tu_below(g, 3) ? cur : rand_value(g);
+        rc = tmap_remove_if(m, key, expected);
+        bool want = had && expected == cur;
+        CK_REQUIRE(rc == want, "remove_if(%#llx, %#llx) = %d, want %d (had=%d cur=%#llx)", X(key),
+                   X(expected), rc, want, had, X(cur));
+        if (want)
+            ref_del(r, j);
+        rc = tmap_lookup(m, key, &out);
+        CK_REQUIRE(rc == (had && !want), "lookup(%#llx) after remove_if = %d", X(key), rc);
     } else {
         bool with_old = !tu_one_in(g, 4);
         rc = tmap_remove(m, key, with_old ? &out : NULL);

@@ -43,6 +43,7 @@ static struct lc_op mk(enum lc_kind kind, unsigned t, uint64_t inv, uint64_t res
 #define REM(t, a, b, r, old) MK(LC_REMOVE, t, a, b, 0, 0, r, old)
 #define CAS(t, a, b, exp, des, r) MK(LC_CAS, t, a, b, des, exp, r, 0)
 #define FADD(t, a, b, d, r, old) MK(LC_FETCH_ADD, t, a, b, d, 0, r, old)
+#define RIF(t, a, b, exp, r) MK(LC_REMOVE_IF, t, a, b, 0, exp, r, 0)
 #define N(arr) (sizeof(arr) / sizeof((arr)[0]))
 
 /* Value bound of the overflow tests (small, so sums are easy to read). */
@@ -254,6 +255,28 @@ START_TEST(test_cas)
     const struct lc_op e[] = {CAS(0, 0, 100, 6, 7, 1), CAS(1, 10, 90, 5, 6, 1),
                               GET(2, 200, 210, 1, 7)};
     ck_assert_int_eq(check_from(e, N(e), 5), LC_OK);
+}
+END_TEST
+
+START_TEST(test_remove_if)
+{
+    /* remove_if on an absent key, or with another value, removes nothing. */
+    const struct lc_op a[] = {RIF(0, 0, 10, 5, 1)};
+    ck_assert_int_eq(check(a, N(a)), LC_VIOLATION);
+    ck_assert_int_eq(check_from(a, N(a), 4), LC_VIOLATION);
+    ck_assert_int_eq(check_from(a, N(a), 5), LC_OK);
+    const struct lc_op b[] = {RIF(0, 0, 10, 5, 0)};
+    ck_assert_int_eq(check_from(b, N(b), 5), LC_VIOLATION);
+    /* A refresh (put 6) done before the sweep's remove_if(5) began: the sweep
+     * must not remove it. */
+    const struct lc_op c[] = {PUT(1, 0, 10, 6, 0, 5), RIF(0, 20, 30, 5, 1)};
+    ck_assert_int_eq(check_from(c, N(c), 5), LC_VIOLATION);
+    /* Overlapping: either order; a removal that won leaves the put to insert. */
+    const struct lc_op d[] = {PUT(1, 0, 100, 6, 1, 0), RIF(0, 10, 20, 5, 1), GET(2, 200, 210, 1, 6)};
+    ck_assert_int_eq(check_from(d, N(d), 5), LC_OK);
+    /* ...and after the removal the key is absent. */
+    const struct lc_op e[] = {RIF(0, 0, 10, 5, 1), GET(1, 20, 30, 1, 5)};
+    ck_assert_int_eq(check_from(e, N(e), 5), LC_VIOLATION);
 }
 END_TEST
 
@@ -540,6 +563,11 @@ static void ref_apply(struct lc_op *op, bool *present, uint64_t *value, uint64_t
         if (op->result)
             *value = op->arg;
         break;
+    case LC_REMOVE_IF:
+        op->result = p && v == op->expected;
+        if (op->result)
+            *present = false;
+        break;
     case LC_FETCH_ADD:
         if ((p ? v : 0) + op->arg > value_max) {
             op->result = LC_EOVERFLOW;
@@ -640,6 +668,7 @@ static Suite *lincheck_suite(void)
     tcase_add_test(tc, test_lost_update);
     tcase_add_test(tc, test_final_state_is_not_enough);
     tcase_add_test(tc, test_cas);
+    tcase_add_test(tc, test_remove_if);
     tcase_add_test(tc, test_fetch_add);
     tcase_add_test(tc, test_pending);
     suite_add_tcase(s, tc);

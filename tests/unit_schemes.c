@@ -58,7 +58,10 @@ static bool is_bounded(lfmap *m)
 
 static lfmap *map_with_destructor(size_t capacity)
 {
-    struct lfmap_config cfg = {.capacity = capacity, .value_free = obj_destroy};
+    /* Named: a map with value_free takes no hazard-pointer scheme from
+     * LFMAP_RCU, and the per-scheme runs of tests/run.sh test this scheme. */
+    struct lfmap_config cfg = {.capacity = capacity, .value_free = obj_destroy,
+                               .reclamation = scheme_default_name()};
     lfmap *m = lfmap_new(&cfg);
     ck_assert_ptr_nonnull(m);
     return m;

@@ -117,12 +117,15 @@ static void setup_allocator(const struct lfb_options *o, char **argv)
     exit(EXIT_FAILURE);
 }
 
+/* A map that names no scheme gets LFMAP_RCU's: 0, or -errno (-EINVAL for
+ * an unknown name). */
 static void *rcu_probe(void *arg)
 {
     int *rc = arg;
-    *rc = lfmap_thread_register();
-    if (*rc == 0)
-        lfmap_thread_unregister();
+    lfmap *m = lfmap_new(NULL);
+    *rc = m ? 0 : -errno;
+    if (m)
+        lfmap_free(m);
     return NULL;
 }
 
@@ -137,7 +140,7 @@ static void check_rcu(void)
     if (rc != 0) {
         const char *env = getenv("LFMAP_RCU");
         char msg[LFCLI_ERR_LEN + 128];
-        snprintf(msg, sizeof msg, "lfmap_thread_register: %s%s%s%s", strerror(-rc),
+        snprintf(msg, sizeof msg, "lfmap_new: %s%s%s%s", strerror(-rc),
                  env ? " (LFMAP_RCU=" : "", env ? env : "",
                  env ? " names no reclamation scheme; lfbench --list-schemes lists them)" : "");
         usage_error(msg);

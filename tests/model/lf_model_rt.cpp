@@ -366,6 +366,13 @@ int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
     return 0;
 }
 
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections)
+{
+    (void)values_in_sections;
+    *d = lfrcu_default_domain;
+    return 0;
+}
+
 const struct lfrcu_scheme *lfrcu_scheme_at(size_t i)
 {
     return i == 0 ? &model_scheme : nullptr;

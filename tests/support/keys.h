@@ -97,6 +97,8 @@ static inline int tmap_get_or_insert(tmap *m, uint64_t k, uint64_t v, uint64_t *
 static inline int tmap_put(tmap *m, uint64_t k, uint64_t v, uint64_t *old) { TKEY(k); return lfmap_bytes_put(m, tkey_buf_, tkey_len_, v, old); }
 static inline int tmap_remove(tmap *m, uint64_t k, uint64_t *old) { TKEY(k); return lfmap_bytes_remove(m, tkey_buf_, tkey_len_, old); }
 static inline int tmap_cas(tmap *m, uint64_t k, uint64_t e, uint64_t d) { TKEY(k); return lfmap_bytes_cas(m, tkey_buf_, tkey_len_, e, d); }
+static inline int tmap_remove_if(tmap *m, uint64_t k, uint64_t e) { TKEY(k); return lfmap_bytes_remove_if(m, tkey_buf_, tkey_len_, e); }
+static inline int tmap_lookup(tmap *m, uint64_t k, uint64_t *v) { TKEY(k); return lfmap_bytes_lookup(m, tkey_buf_, tkey_len_, v); }
 static inline int tmap_fetch_add(tmap *m, uint64_t k, uint64_t d, uint64_t *old)
 {
     TKEY(k);
@@ -139,6 +141,8 @@ static inline int tmap_get_or_insert(tmap *m, uint64_t k, uint64_t v, uint64_t *
 static inline int tmap_put(tmap *m, uint64_t k, uint64_t v, uint64_t *old) { return lfmap_put(m, k, v, old); }
 static inline int tmap_remove(tmap *m, uint64_t k, uint64_t *old) { return lfmap_remove(m, k, old); }
 static inline int tmap_cas(tmap *m, uint64_t k, uint64_t e, uint64_t d) { return lfmap_cas(m, k, e, d); }
+static inline int tmap_remove_if(tmap *m, uint64_t k, uint64_t e) { return lfmap_remove_if(m, k, e); }
+static inline int tmap_lookup(tmap *m, uint64_t k, uint64_t *v) { return lfmap_lookup(m, k, v); }
 static inline int tmap_fetch_add(tmap *m, uint64_t k, uint64_t d, uint64_t *old) { return lfmap_fetch_add(m, k, d, old); }
 static inline size_t tmap_size(tmap *m) { return lfmap_size(m); }
 static inline void tmap_get_stats(tmap *m, struct lfmap_stats *s) { lfmap_get_stats(m, s); }

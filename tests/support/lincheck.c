@@ -53,6 +53,11 @@ bool lc_step(const struct lc_op *op, uint64_t value_max, struct lc_state s, stru
             return any || r == 0;
         *next = (struct lc_state){.present = true, .value = op->arg};
         return any || r == 1;
+    case LC_REMOVE_IF:
+        if (!s.present || s.value != op->expected)
+            return any || r == 0;
+        *next = (struct lc_state){.present = false, .value = 0};
+        return any || r == 1;
     case LC_FETCH_ADD: {
         uint64_t cur = s.present ? s.value : 0;
         uint64_t sum = cur + op->arg; /* mod 2^64, as the API defines it */

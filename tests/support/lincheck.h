@@ -11,6 +11,7 @@
  *   put            1 inserted / 0 replaced (out = old value)
  *   remove         1 removed (out = old value) / 0 absent
  *   cas            1 swapped (present and equal to expected) / 0 otherwise
+ *   remove_if      1 removed (present and equal to expected) / 0 otherwise
  *   fetch_add      1 inserted (absent counts as 0) / 0 updated, out = value
  *                  before; -EOVERFLOW (map unchanged) when the sum (mod 2^64)
  *                  exceeds the model's value_max
@@ -37,8 +38,8 @@
 #include <stdio.h>
 #include <time.h>
 
-enum lc_kind { LC_GET, LC_INSERT, LC_PUT, LC_REMOVE, LC_CAS, LC_GET_OR_INSERT, LC_FETCH_ADD };
-#define LC_NKINDS 7
+enum lc_kind { LC_GET, LC_INSERT, LC_PUT, LC_REMOVE, LC_CAS, LC_GET_OR_INSERT, LC_FETCH_ADD, LC_REMOVE_IF };
+#define LC_NKINDS 8
 
 /* The one negative result that is part of the model (fetch_add overflow);
  * other errors mean "not executed" and are dropped by the recorder. */
@@ -54,7 +55,7 @@ struct lc_op {
     uint64_t response; /* ns, taken after it returned; LC_PENDING: none */
     uint64_t key;
     uint64_t arg;      /* value (insert, put, get_or_insert), desired (cas), delta (fetch_add) */
-    uint64_t expected; /* cas only */
+    uint64_t expected; /* cas and remove_if only */
     uint64_t out;      /* value returned through the out pointer (see lc_has_out) */
     int32_t result;    /* return code; get: 1 found, 0 absent */
     uint16_t thread;
@@ -75,6 +76,7 @@ static inline bool lc_has_out(enum lc_kind kind, int result)
         return result >= 0;
     case LC_INSERT:
     case LC_CAS:
+    case LC_REMOVE_IF:
         break;
     }
     return false;
@@ -206,7 +208,7 @@ static inline bool lc_record(struct lc_log *l, enum lc_kind kind, uint64_t key, 
     op->response = response;
     op->key = key;
     op->arg = arg;
-    op->expected = kind == LC_CAS ? expected : 0;
+    op->expected = kind == LC_CAS || kind == LC_REMOVE_IF ? expected : 0;
     op->out = lc_has_out(kind, result) ? out : 0;
     op->result = result;
     op->thread = l->thread;

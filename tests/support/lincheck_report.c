@@ -232,6 +232,7 @@ static bool observed(const struct lc_op *op, uint64_t *v)
         *v = op->out;
         return op->result == 0;
     case LC_CAS:
+    case LC_REMOVE_IF:
         *v = op->expected;
         return op->result == 1;
     case LC_INSERT:
@@ -255,6 +256,7 @@ static bool writes(const struct lc_op *op, uint64_t v)
         return done ? op->result >= 0 && op->out + op->arg == v : op->arg == v;
     case LC_GET:
     case LC_REMOVE:
+    case LC_REMOVE_IF:
         break;
     }
     return false;
@@ -386,6 +388,9 @@ void lc_print_op(FILE *f, const struct lc_op *op, uint64_t t0)
         break;
     case LC_FETCH_ADD:
         fprintf(f, "fetch_add(k=%s, delta=%s)", k, a);
+        break;
+    case LC_REMOVE_IF:
+        fprintf(f, "remove_if(k=%s, expected=%s)", k, b);
         break;
     default:
         fprintf(f, "op%u(k=%s)", op->kind, k);

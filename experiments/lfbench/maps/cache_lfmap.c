@@ -87,8 +87,8 @@ static void *lc_create(const struct lfb_map_config *cfg)
     c->high = c->capacity + slack;
     c->low = c->capacity > slack ? c->capacity - slack : 0;
     c->seed = cfg->seed;
-    struct lfmap_config mc = {.capacity = c->high, .seed = cfg->seed, .reclamation = cfg->scheme,
-                              .value_free = lc_value_free};
+    struct lfmap_config mc = {.capacity = c->high, .seed = cfg->seed,
+                              .reclamation = lfb_lfmap_scheme(cfg->scheme), .value_free = lc_value_free};
     c->m = lfmap_bytes_new(&mc);
     if (!c->m) {
         free(c);

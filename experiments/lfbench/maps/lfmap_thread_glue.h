@@ -17,8 +17,7 @@ static inline void lfb_lfmap_thread_enter(void *m)
 {
     (void)m;
     if (lfmap_thread_register() != 0) {
-        /* Only a bad LFMAP_RCU or > LFMAP_MAX_THREADS threads get here; the
-         * driver checks both before any run. */
+        /* Only > LFMAP_MAX_THREADS threads get here; the driver checks. */
         fputs("lfbench: lfmap_thread_register failed\n", stderr);
         abort();
     }
@@ -44,6 +43,22 @@ static inline void lfb_lfmap_stats_record(struct lfb_map_stats *out, const struc
     snprintf(out->config, sizeof out->config,
              "{\"capacity_slots\":%zu,\"table_bytes\":%zu,\"migration_chunk\":%u,\"reclamation\":\"%s\",%s}",
              s->capacity_slots, s->table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme, extra);
+}
+
+/* The scheme for a map of a series that names none: the one a map without
+ * a value destructor gets (LFMAP_RCU's, or the default), named explicitly
+ * so that a map with value_free gets it too (lfmap.h: such a map never
+ * gets a hazard-pointer scheme from LFMAP_RCU) and the record's scheme is
+ * the one measured.  NULL (the map's own default) if it cannot be found. */
+static inline const char *lfb_lfmap_scheme(const char *named)
+{
+    if (named)
+        return named;
+    lfmap *probe = lfmap_new(NULL);
+    const char *name = probe ? lfmap_reclamation(probe) : NULL; /* a static string */
+    if (probe)
+        lfmap_free(probe);
+    return name;
 }
 
 #endif /* LFB_LFMAP_THREAD_GLUE_H */

@@ -138,8 +138,8 @@ void lfb_pointer_value_counts(struct lfb_value_counts *out)
 
 static void *lfmap_p_create(const struct lfb_map_config *cfg)
 {
-    struct lfmap_config c = {.capacity = cfg->capacity, .seed = cfg->seed, .reclamation = cfg->scheme,
-                             .value_free = obj_free};
+    struct lfmap_config c = {.capacity = cfg->capacity, .seed = cfg->seed,
+                             .reclamation = lfb_lfmap_scheme(cfg->scheme), .value_free = obj_free};
     return lfmap_new(&c);
 }
 

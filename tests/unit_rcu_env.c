@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * unit_rcu_env: what the LFMAP_RCU environment variable may and may not do
+ * (lib/lfmap.h, "Reclamation schemes": "What the environment may change").
+ * Each test runs in its own forked process (Check) and sets LFMAP_RCU there
+ * before its first lfmap call (the variable is read once per process), so
+ * the value tests/run.sh gives the program does not matter.
+ *   - LFMAP_RCU=nosuch: threads register, and a map that names its scheme
+ *     works (issue 20, defect 3: registration returned -ENOENT, and such a
+ *     map then failed every write with -EPERM).
+ *   - LFMAP_RCU=<a hazard-pointer scheme>: a map with value_free created
+ *     without naming a scheme keeps the default's read-side contract: two
+ *     values read in one lfmap_read_lock section both stay valid while
+ *     another thread replaces both keys (defect 2: under ck-hp the first
+ *     was freed, a heap-use-after-free under ASan).
+ */
+#include <check.h>
+
+#include "ck_run.h"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lfmap.h"
+#include "scheme_props.h"
+
+static void use_env(const char *scheme)
+{
+    ck_assert_int_eq(setenv("LFMAP_RCU", scheme, 1), 0);
+}
+
+static void *register_elsewhere(void *arg)
+{
+    int *rc = arg;
+    *rc = lfmap_thread_register();
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(test_unknown_env_breaks_no_named_map)
+{
+    use_env("nosuch");
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    int other = -1;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, register_elsewhere, &other), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(other, 0);
+    /* Every scheme, named. */
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
+        const char *name = lfmap_reclamation_scheme(i);
+        struct lfmap_config cfg = {.reclamation = name};
+        lfmap *m = lfmap_new(&cfg);
+        ck_assert_msg(m != NULL, "lfmap_new(%s): %s", name, strerror(errno));
+        ck_assert_str_eq(lfmap_reclamation(m), name);
+        for (uint64_t k = 0; k < 100; k++)
+            ck_assert_int_eq(lfmap_insert(m, k, k + 1), 1);
+        for (uint64_t k = 0; k < 100; k++) {
+            uint64_t v = 0;
+            ck_assert(lfmap_get(m, k, &v));
+            ck_assert_uint_eq(v, k + 1);
+        }
+        ck_assert_int_eq(lfmap_put(m, 5, 50, NULL), 0);
+        ck_assert_int_eq(lfmap_remove(m, 6, NULL), 1);
+        lfmap_free(m);
+    }
+    lfmap_bytes *b = lfmap_bytes_new(&(struct lfmap_config){.reclamation = "urcu-memb"});
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(lfmap_bytes_insert(b, "k", 1, 1), 1);
+    ck_assert(lfmap_bytes_get(b, "k", 1, NULL));
+    lfmap_bytes_free(b);
+    /* A map that names no scheme asked for the unknown one: refused. */
+    errno = 0;
+    ck_assert_ptr_null(lfmap_new(NULL));
+    ck_assert_int_eq(errno, EINVAL);
+    lfmap_thread_unregister();
+}
+END_TEST
+
+/* ---- the read-side contract ------------------------------------------------- */
+
+#define MAGIC UINT64_C(0x600dc0ffee)
+struct obj {
+    uint64_t magic;
+    atomic_bool freed; /* value_free ran: the object is gone for the program */
+};
+
+/* Every object made, freed for real at the end of the test (so that a check
+ * of `freed` never reads freed memory). */
+#define MAX_OBJS 4096
+static struct obj *objs[MAX_OBJS];
+static atomic_size_t nobjs;
+
+static uint64_t make_obj(void)
+{
+    struct obj *o = malloc(sizeof *o);
+    ck_assert_ptr_nonnull(o);
+    o->magic = MAGIC;
+    atomic_init(&o->freed, false);
+    size_t i = atomic_fetch_add(&nobjs, 1);
+    ck_assert_uint_lt(i, MAX_OBJS);
+    objs[i] = o;
+    return (uint64_t)(uintptr_t)o;
+}
+
+static void obj_free(uint64_t value, void *ctx)
+{
+    (void)ctx;
+    struct obj *o = (struct obj *)(uintptr_t)value;
+    atomic_store(&o->freed, true);
+}
+
+struct race {
+    lfmap *m;
+    atomic_int stage; /* 1: the reader holds both values; 2: the writer is done */
+    atomic_bool freed_early;
+    struct obj *held[2];
+};
+
+static void *replacer(void *arg)
+{
+    struct race *r = arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    while (atomic_load(&r->stage) != 1)
+        sched_yield();
+    ck_assert_int_eq(lfmap_put(r->m, 1, make_obj(), NULL), 0);
+    ck_assert_int_eq(lfmap_put(r->m, 2, make_obj(), NULL), 0);
+    /* Drive reclamation as hard as a program can without waiting for the
+     * reader: more retires (hazard-pointer schemes scan every few), and
+     * quiescent states (which scan too). */
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += 200 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    for (uint64_t k = 100;; k++) {
+        ck_assert_int_eq(lfmap_put(r->m, 100 + k % 8, make_obj(), NULL), k < 108);
+        lfmap_quiescent();
+        if (atomic_load(&r->held[0]->freed) || atomic_load(&r->held[1]->freed)) {
+            atomic_store(&r->freed_early, true);
+            break;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+            break;
+        if (atomic_load(&nobjs) > MAX_OBJS - 16)
+            break;
+    }
+    atomic_store(&r->stage, 2);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+static void two_values_in_one_section(const char *scheme)
+{
+    use_env(scheme);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    /* A map with no destructor follows LFMAP_RCU as it is. */
+    lfmap *plain = lfmap_new(NULL);
+    ck_assert_ptr_nonnull(plain);
+    ck_assert_str_eq(lfmap_reclamation(plain), scheme);
+    lfmap_free(plain);
+
+    struct lfmap_config cfg = {.value_free = obj_free};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    /* Naming the scheme still gets it. */
+    cfg.reclamation = scheme;
+    lfmap *named = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(named);
+    ck_assert_str_eq(lfmap_reclamation(named), scheme);
+    lfmap_free(named);
+
+    ck_assert_int_eq(lfmap_insert(m, 1, make_obj()), 1);
+    ck_assert_int_eq(lfmap_insert(m, 2, make_obj()), 1);
+    struct race r = {.m = m};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, replacer, &r), 0);
+    lfmap_read_lock(m);
+    uint64_t v1, v2;
+    ck_assert(lfmap_get(m, 1, &v1));
+    ck_assert(lfmap_get(m, 2, &v2));
+    r.held[0] = (struct obj *)(uintptr_t)v1;
+    r.held[1] = (struct obj *)(uintptr_t)v2;
+    atomic_store(&r.stage, 1);
+    while (atomic_load(&r.stage) != 2)
+        sched_yield();
+    /* Both still valid here, inside the section. */
+    ck_assert_msg(!atomic_load(&r.held[0]->freed), "the first value read was freed inside the section");
+    ck_assert_msg(!atomic_load(&r.held[1]->freed), "the second value read was freed inside the section");
+    ck_assert_uint_eq(r.held[0]->magic, MAGIC);
+    ck_assert_uint_eq(r.held[1]->magic, MAGIC);
+    ck_assert(!atomic_load(&r.freed_early));
+    lfmap_read_unlock(m);
+    pthread_join(t, NULL);
+    /* What lfmap_reclamation reports: not a hazard-pointer scheme. */
+    ck_assert_msg(!scheme_has_hazards(lfmap_reclamation(m)),
+                  "LFMAP_RCU=%s gave a value_free map the hazard-pointer scheme %s", scheme,
+                  lfmap_reclamation(m));
+    lfmap_free(m);
+    lfmap_thread_unregister();
+    size_t n = atomic_load(&nobjs);
+    for (size_t i = 0; i < n; i++)
+        free(objs[i]);
+}
+
+START_TEST(test_hazard_env_keeps_section_contract)
+{
+    /* Every hazard-pointer scheme (by its property), one per forked run. */
+    const char *name = NULL;
+    int seen = 0;
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++)
+        if (scheme_has_hazards(lfmap_reclamation_scheme(i)) && seen++ == _i) {
+            name = lfmap_reclamation_scheme(i);
+            break;
+        }
+    if (!name)
+        return; /* fewer hazard-pointer schemes than loop iterations */
+    two_values_in_one_section(name);
+}
+END_TEST
+
+static Suite *rcu_env_suite(void)
+{
+    Suite *s = suite_create("rcu_env");
+    TCase *tc = tcase_create("env");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_unknown_env_breaks_no_named_map);
+    tcase_add_loop_test(tc, test_hazard_env_keeps_section_contract, 0, 8);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return ck_run_suite(rcu_env_suite(), true);
+}
