@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The model build replaces rcu/lfrcu.h with tests/model/shim/lfrcu.h (the
 # RCU read side and retire are modelled, not compiled).  This check fails
-# when the two drift apart: struct lfrcu_head, struct lfrcu_scheme, struct
-# lfrcu_domain, enum lfrcu_kind and the LFRCU_HAZARD* constants must be the
-# same, and every function the shim declares or defines inline must be
-# declared by rcu/lfrcu.h with the same signature (the model's own read side,
+# when the two drift apart: both take struct lfrcu_head, struct
+# lfrcu_scheme, struct lfrcu_domain, enum lfrcu_kind and the LFRCU_HAZARD*
+# constants from rcu/lfrcu_types.h (and define none of them again), and
+# every function the shim declares or defines inline must be declared by
+# rcu/lfrcu.h with the same signature (the model's own read side,
 # lfrcu_model_*, excepted).  It also checks that lib/ calls no lfrcu
 # function the shim lacks.
 set -euo pipefail
@@ -16,18 +17,25 @@ real=rcu/lfrcu.h
 real_all="rcu/lfrcu.h rcu/lfrcu_era.h"
 shim=tests/model/shim/lfrcu.h
 fail=0
-block_of() { sed -n "/^$2 {/,/^};/p" "$1"; }
-for b in 'struct lfrcu_head' 'struct lfrcu_scheme' 'enum lfrcu_kind' 'struct lfrcu_domain'; do
-    if [ "$(block_of "$real" "$b")" != "$(block_of "$shim" "$b")" ] || [ -z "$(block_of "$shim" "$b")" ]; then
-        echo "check_rcu_shim: $b differs between $real and $shim" >&2
+# The types and constants come from one file, rcu/lfrcu_types.h, which both
+# include; neither may define them again.
+types=rcu/lfrcu_types.h
+for f in "$real" "$shim"; do
+    if ! grep -qE '^#include "([./]*rcu/)?lfrcu_types.h"$' "$f"; then
+        echo "check_rcu_shim: $f does not include $types" >&2
+        fail=1
+    fi
+    for b in 'struct lfrcu_head' 'struct lfrcu_scheme' 'enum lfrcu_kind' 'struct lfrcu_domain'; do
+        if grep -q "^$b {" "$f"; then
+            echo "check_rcu_shim: $f defines $b again (it lives in $types)" >&2
+            fail=1
+        fi
+    done
+    if grep -qE '^#define LFRCU_(HAZARD|MAX_SCHEMES)' "$f"; then
+        echo "check_rcu_shim: $f defines LFRCU_HAZARD*/LFRCU_MAX_SCHEMES again (they live in $types)" >&2
         fail=1
     fi
 done
-defs_of() { grep -E '^#define LFRCU_(HAZARD|MAX_SCHEMES)' "$1"; }
-if [ "$(defs_of "$real")" != "$(defs_of "$shim")" ]; then
-    echo "check_rcu_shim: the LFRCU_HAZARD*/LFRCU_MAX_SCHEMES constants differ between $real and $shim" >&2
-    fail=1
-fi
 norm() { sed -e 's/^static inline //' -e 's/^__attribute__((always_inline)) //' -e 's/)$/);/'; }
 while IFS= read -r decl; do
     name=$(sed 's/.*[ *]\(lfrcu_[a-z_]*\)(.*/\1/' <<<"$decl")

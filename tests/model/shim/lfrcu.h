@@ -37,89 +37,20 @@ extern "C" {
 #define protected protected_
 #endif
 
-#define LFRCU_HAZARDS 5u
-#define LFRCU_HAZARD_TABLE 0u
-#define LFRCU_HAZARD_NEXT 1u
-#define LFRCU_HAZARD_FROM 2u
-#define LFRCU_HAZARD_VALUE 3u
-#define LFRCU_HAZARD_OLD 4u
-#define LFRCU_MAX_SCHEMES 32u
 /* The era schemes' reader (rcu/lfrcu_era.h): not modelled; lib/ names the
  * record and its inline functions, which the model never reaches. */
 #define LFRCU_ERA_READERS 2u
 struct lfrcu_era_rec;
 
-/* Space for any scheme's bookkeeping; embed it in the object to retire. */
-struct lfrcu_head {
-    void *scheme_private[4];
-    /* Hazard-pointer schemes: the address readers protect for this object
-     * (NULL: the head itself).  Set before retire. */
-    void *protected;
-    /* The start of the allocation that embeds the head (NULL: the head),
-     * for schemes that keep objects (leak: LeakSanitizer follows only
-     * pointers to a block's start).  Set before retire. */
-    void *object;
-    void (*fn)(struct lfrcu_head *head);
-};
+/* The layer's types, constants and struct lfrcu_head included from the
+ * library's own file (the model's include path has no rcu/, hence the
+ * relative path), so the model cannot drift from it; C++ reads the head's
+ * `protected` member as protected_ (above). */
+#include "../../../rcu/lfrcu_types.h"
 
 #ifdef __cplusplus
 #undef protected
 #endif
-
-typedef void (*lfrcu_callback)(struct lfrcu_head *head);
-
-struct lfrcu_scheme {
-    const char *name;
-    int (*thread_register)(void);   /* 0 or -errno; registering twice: 0 */
-    void (*thread_unregister)(void);
-    void (*read_lock)(void);
-    void (*read_unlock)(void);
-    void (*retire)(struct lfrcu_head *head, lfrcu_callback fn);
-    void (*barrier)(void);
-    /* Optional (NULL = always): whether this thread may call barrier now.
-     * False inside a read-side section and on the scheme's reclamation
-     * threads (a callback that waited for callbacks would wait for itself). */
-    bool (*may_wait)(void);
-    /* Optional: announce a quiescent state (QSBR schemes); schemes with
-     * deferred reclamation also try to reclaim here (never waiting), so
-     * that idle threads free what was retired last. */
-    void (*quiescent)(void);
-    /* Optional (QSBR schemes): an extended quiescent state for a thread
-     * about to block (offline) and its end (online).  No map of the scheme
-     * may be used in between. */
-    void (*thread_offline)(void);
-    void (*thread_online)(void);
-    /* Optional: hazard-pointer schemes (see the contract above). */
-    void (*protect)(unsigned slot, const void *p);
-    /* Optional: reads need no section at all (leak); lets lfmap skip the
-     * calls on the read path. */
-    bool no_read_side;
-    /* Optional: era schemes (see the contract above). */
-    void (*birth)(struct lfrcu_head *head, bool known);
-    /* Optional: era schemes with the inline read side (rcu/lfrcu_era.h):
-     * the calling thread's record, which lfmap keeps at the scheme's era
-     * slot (lfrcu_era_slot_of) of its thread record after registration. */
-    struct lfrcu_era_rec *(*era_reader)(void);
-    /* Optional: the scheme never frees what is retired (leak).  Tests and
-     * tools ask this property, never the name: tests/prog_schemes
-     * --never-frees lists such schemes. */
-    bool never_frees;
-};
-
-/* A map's scheme, resolved once by lfrcu_domain_init and constant after. */
-enum lfrcu_kind {
-    LFRCU_INLINE_MEMB, /* urcu-memb with membarrier: the inline read side */
-    LFRCU_NO_SECTION,  /* no read side at all (leak) */
-    LFRCU_CALLS,       /* the scheme's function pointers */
-    LFRCU_INLINE_ERA,  /* an era scheme with membarrier: the inline read side */
-};
-struct lfrcu_domain {
-    const struct lfrcu_scheme *scheme;
-    unsigned bit;       /* 1 << the scheme's index in rcu/schemes.def */
-    unsigned char kind; /* enum lfrcu_kind */
-    bool hazards;       /* scheme->protect != NULL */
-    unsigned char era_slot; /* era schemes: lfrcu_era_slot_of(scheme) */
-};
 
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
 int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections);
