@@ -84,11 +84,15 @@ def layout_defects(fig, caption_text=None):
     legends = [(lg, True) for lg in fig.legends] + [(ax.get_legend(), False) for ax in fig.axes if ax.get_legend()]
     for lg, is_fig in legends:
         lb = lg.get_window_extent(r)
+        if lb.x0 < -1 or lb.x1 > fig.bbox.width + 1 or lb.y1 > fig.bbox.height + 1:
+            out.append("legend runs off the figure")
         for ax, tight, area in boxes:
             if lb.overlaps(tight if is_fig else area):
                 out.append("legend overlaps the panel '%s'" % ax.get_title())
     if caption_text is not None:
         cb = caption_text.get_window_extent(r)
+        if cb.x1 > fig.bbox.width + 1:
+            out.append("caption runs off the figure")
         for ax, tight, _ in boxes:
             if cb.overlaps(tight):
                 out.append("caption overlaps the panel '%s'" % ax.get_title())
@@ -129,16 +133,23 @@ def place_caption(fig, cap, top=1.0, fs=CAPTION_FS):
 
 
 def plain_number(v, _pos=None):
-    """A tick label without powers of ten: 0.01, 0.1, 1, 10, 1,000, 1e6."""
+    """A tick label without powers of ten: 0.01, 0.1, 1, 10, 1,000, 1e4, 2.5e6."""
     if v == 0:
         return "0"
     a = abs(v)
-    if a >= 1e5 or a < 1e-3:
+    if a >= 1e4 or a < 1e-3:
         m, e = ("%.2e" % v).split("e")
         return "%se%d" % (m.rstrip("0").rstrip("."), int(e))
     if a >= 1000:
         return "{:,.0f}".format(v)
     return "%g" % v
+
+
+def plain_log_labels(ax):
+    """A log y axis's labels as plain numbers (1,000, 1e6), majors only."""
+    import matplotlib.ticker as mt
+    ax.yaxis.set_major_formatter(mt.FuncFormatter(plain_number))
+    ax.yaxis.set_minor_formatter(mt.NullFormatter())
 
 
 def value_axis(ax, scale="log", linthresh=None):
@@ -169,6 +180,8 @@ def value_axis(ax, scale="log", linthresh=None):
         ax.set_ylim(bottom=0)
     else:
         ax.set_yscale("log")
+        if span < 100:  # one or two decades: ticks at 1, 2 and 5 of each, or a panel shows one label
+            ax.yaxis.set_major_locator(mt.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(mt.FuncFormatter(plain_number))
     ax.yaxis.set_minor_formatter(mt.NullFormatter())
     return scale
@@ -241,9 +254,24 @@ def growth_markdown(med):
 def plot_growth(records, base, caption, formats=("png",)):
     """Draws the growth figure into base.FORMAT; returns the paths written,
     or [] when the records hold no growth part."""
+    fig = growth_figure(records, caption)
+    if fig is None:
+        return []
+    paths = []
+    for fmt in formats:
+        path = "%s.%s" % (base, fmt)
+        fig.savefig(path, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def growth_figure(records, caption):
+    """The growth figure (laid out, caption at its foot), or None when the
+    records hold no growth part."""
     med = growth_table(records)
     if not med:
-        return []
+        return None
     series = {}
     for key, reps in growth_reps(records).items():
         with_series = [r for r in reps if r.get("series_max_ns")]
@@ -271,6 +299,7 @@ def plot_growth(records, base, caption, formats=("png",)):
         ax.bar(xs, ys, width, yerr=err, capsize=2, color=GROWTH_COLOURS.get(key),
                label="%s %s" % (key[1], key[0]))
     ax.set_yscale("log")
+    plain_log_labels(ax)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
     ax.set_xticklabels(["p50", "p99", "p99.9", "max"])
     ax.set_ylabel("insert latency (ns, log scale)")
@@ -290,6 +319,7 @@ def plot_growth(records, base, caption, formats=("png",)):
                 t.append(acc / 1e6)
             a2.plot(t, r["series_max_ns"], drawstyle="steps-post", lw=1.2, color=GROWTH_COLOURS.get(key))
             a2.set_yscale("log")
+            plain_log_labels(a2)
             a2.grid(alpha=0.3)
             a2.text(0.005, 0.96, "%s %s" % (key[1], key[0]), transform=a2.transAxes, ha="left", va="top",
                     fontsize=8, color=GROWTH_COLOURS.get(key), fontweight="bold",
@@ -301,15 +331,11 @@ def plot_growth(records, base, caption, formats=("png",)):
             len(next(iter(series.values()))["series_max_ns"]),
             "{:,}".format(next(iter(series.values())).get("series_window_inserts", 0))), fontsize=9)
         right[-1].set_xlabel("time spent inserting (ms, sum of timed inserts)")
-    top = legend_above(fig, handles, ncol=len(handles))
-    place_caption(fig, caption, top=top, fs=7)
-    paths = []
-    for fmt in formats:
-        path = "%s.%s" % (base, fmt)
-        fig.savefig(path, dpi=120, metadata={"Date": None} if fmt == "svg" else None)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    top = legend_above(fig, handles, ncol=len(handles) if skeys else 3)
+    t = place_caption(fig, caption, top=top, fs=7)
+    for d in layout_defects(fig, t):
+        print("plot_first: layout: growth: %s" % d, file=sys.stderr)
+    return fig
 
 
 def main():
@@ -317,7 +343,7 @@ def main():
         sys.exit(__doc__)
     records = load(sys.argv[1])
     outdir = sys.argv[2]
-    caption = caption_of(records)
+    caption = caption_of(records) + "; bench_first records " + sys.argv[1]
 
     rows = []
     labels, ratios, targets = [], [], []
@@ -335,16 +361,18 @@ def main():
             print("| %s | %s | %d | %.1f | %.1f | %.2f | <= %.1f |" % (part, case, n, lf, pl, ratio,
                                                                       TARGETS[part]))
 
-        fig, ax = plt.subplots(figsize=(9, 4))
+        fig, ax = plt.subplots(figsize=(9, 4.6))
         xs = range(len(labels))
         ax.bar(xs, ratios, color="#4a7ab5")
         ax.scatter(xs, targets, marker="_", s=900, color="#c0392b", label="target")
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels, fontsize=7)
         ax.set_ylabel("time ratio lfmap / plain (median)")
-        ax.set_title("Single-thread cost of lfmap vs a plain map\n" + caption, fontsize=9)
-        ax.legend()
-        fig.tight_layout()
+        ax.set_title("Single-thread cost of lfmap vs a plain map (median of repetitions)", fontsize=9)
+        top = legend_above(fig, handles_of([ax]), ncol=1)
+        t = place_caption(fig, caption, top=top, fs=7)
+        for d in layout_defects(fig, t):
+            print("plot_first: layout: ratios: %s" % d, file=sys.stderr)
         fig.savefig(outdir + "/ratios.png", dpi=120)
         plt.close(fig)
 

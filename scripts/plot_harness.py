@@ -56,12 +56,12 @@ import argparse
 import html
 import os
 import sys
-import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lfbench_records as lr  # noqa: E402
 
 plt = None  # matplotlib.pyplot, imported once the input has been checked
+pf = None   # scripts/plot_first.py (layout helpers), imported with it
 
 
 def import_matplotlib():
@@ -76,6 +76,8 @@ def import_matplotlib():
                  % (sys.executable, e))
     plt = matplotlib.pyplot
     matplotlib.rcParams["svg.hashsalt"] = "lfmap"  # the same figure, the same SVG bytes
+    global pf
+    import plot_first as pf  # the layout every figure script shares
 
 
 # One colour per map, the same in every figure (maps.def order).
@@ -117,30 +119,35 @@ def slug(w):
 
 
 class Figures:
-    def __init__(self, outdir, caption):
+    """The figures written, each with its caption in the image (the PNG
+    travels alone: machine, commit, command, records) and, for the index
+    page, its title and the records it was drawn from (the page links them
+    and does not repeat the caption)."""
+
+    def __init__(self, outdir, caption, records=()):
         self.outdir = outdir
         self.caption = caption
-        self.items = []  # (title, [paths], caption)
+        self.records = list(records)
+        self.items = []  # (title, [paths], records)
+        self.defects = []  # layout defects found (plot_first.layout_defects)
 
-    def save(self, fig, name, title, extra="", caption=None, top=1.0):
+    def save(self, fig, name, title, extra="", caption=None, top=1.0, records=None):
         """Writes the figure with its caption at the foot (wrapped to the
         figure's width, the panels kept above it) as NAME.png and .svg.
         top: the share of the height left to the panels (less than 1 when a
         figure legend sits above them)."""
         cap = caption if caption is not None else self.caption + (("; " + extra) if extra else "")
-        w_in, h_in = fig.get_size_inches()
-        fs = 6.5
-        lines = textwrap.wrap(cap, max(60, int(w_in * 72 / (fs * 0.6))))
-        fig.text(0.005, 0.005, "\n".join(lines), fontsize=fs, ha="left", va="bottom")
-        foot = (len(lines) * fs * 1.3 + 6) / (h_in * 72)
-        fig.tight_layout(rect=(0, min(foot, 0.45), 1, top))
+        t = pf.place_caption(fig, cap, top=top)
+        for d in pf.layout_defects(fig, t):
+            self.defects.append("%s: %s" % (name, d))
+            print("plot_harness: layout: %s: %s" % (name, d), file=sys.stderr)
         paths = []
         for fmt in FORMATS:
             p = os.path.join(self.outdir, "%s.%s" % (name, fmt))
             fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
             paths.append(p)
         plt.close(fig)
-        self.items.append((title, paths, cap))
+        self.items.append((title, paths, list(records if records is not None else self.records)))
 
 
 def errbar(values):
@@ -151,7 +158,7 @@ def errbar(values):
 
 def plot_throughput(runs, figs, w, c):
     sizes = lr.sizes_of(runs)
-    fig, axes = plt.subplots(1, len(sizes), figsize=(5.2 * len(sizes), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(sizes), figsize=(5.2 * len(sizes), 5.2), squeeze=False)
     for ax, s in zip(axes[0], sizes):
         for m in lr.maps_of(runs):
             xs, ys, lo, hi = [], [], [], []
@@ -171,9 +178,9 @@ def plot_throughput(runs, figs, w, c):
         ax.set_title("%s, %s keys" % (w, lr.fmt_keys(s)), fontsize=10)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, ncol=2)
+    top = pf.legend_above(fig, pf.handles_of(axes[0]))
     figs.save(fig, "throughput-" + slug(w), "Throughput against threads, workload %s" % w,
-              "median of repetitions, error bars min..max")
+              "median of repetitions, error bars min..max", top=top)
 
 
 def plot_latency(runs, figs, w, c):
@@ -185,7 +192,7 @@ def plot_latency(runs, figs, w, c):
     if not kinds or not maps:
         return
     qs = [("p50", "p50"), ("p99", "p99"), ("p99_9", "p99.9")]
-    fig, axes = plt.subplots(len(kinds), len(sizes), figsize=(6 * len(sizes), 3.3 * len(kinds)), squeeze=False)
+    fig, axes = plt.subplots(len(kinds), len(sizes), figsize=(6 * len(sizes), 3.3 * len(kinds) + 0.9), squeeze=False)
     width = 0.8 / len(maps)
     for ri, kind in enumerate(kinds):
         for ci, s in enumerate(sizes):
@@ -198,17 +205,16 @@ def plot_latency(runs, figs, w, c):
                     ys.append(y or 0), lo.append(l), hi.append(h)
                 ax.bar([j + mi * width for j in range(len(qs))], ys, width, yerr=[lo, hi], capsize=1.5,
                        color=colour(m), hatch=hatch(m), label=m if (ri, ci) == (0, len(sizes) - 1) else None)
-            ax.set_yscale("log")
             ax.set_xticks([j + 0.4 - width / 2 for j in range(len(qs))])
             ax.set_xticklabels([n for _, n in qs])
-            ax.set_ylabel("%s latency (ns, log)" % kind)
+            ax.set_ylabel("%s latency (ns%s)" % (kind, ", log" if pf.value_axis(ax) == "log" else ""))
             ax.set_title("%s %ss, %s keys, %d thread(s)" % (w, kind, lr.fmt_keys(s), t), fontsize=9)
             ax.grid(axis="y", alpha=0.3)
-    axes[0][-1].legend(fontsize=6, ncol=3)
+    top = pf.legend_above(fig, pf.handles_of([axes[0][-1]]))
     absent = [m for m in lr.maps_of(runs) if m not in maps]
     figs.save(fig, "latency-" + slug(w), "Latency percentiles of reads and writes, workload %s" % w,
               "sampled latencies at %d thread(s); median of repetitions, error bars min..max%s" % (
-                  t, ("; absent at %d threads: %s" % (t, ", ".join(absent))) if absent else ""))
+                  t, ("; absent at %d threads: %s" % (t, ", ".join(absent))) if absent else ""), top=top)
 
 
 def plot_memory(runs, figs, w, c):
@@ -216,11 +222,11 @@ def plot_memory(runs, figs, w, c):
     maps = [m for m in lr.maps_of(runs) if any(c.get((w, s, 1, m)) for s in sizes)]
     if not maps:
         return
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.4))
     width = 0.8 / len(maps)
     for ai, (label, get) in enumerate([
-            ("bytes per key held (every byte: fresh-process probe)", lr.held_per_key),
-            ("allocations per operation (during the run)", lambda r: r.get("allocs_per_op"))]):
+            ("bytes per key held", lr.held_per_key),
+            ("allocations per operation", lambda r: r.get("allocs_per_op"))]):
         ax = axes[ai]
         for mi, m in enumerate(maps):
             ys, lo, hi = [], [], []
@@ -234,16 +240,17 @@ def plot_memory(runs, figs, w, c):
         ax.set_xticks([j + 0.4 - width / 2 for j in range(len(sizes))])
         ax.set_xticklabels(["%s keys" % lr.fmt_keys(s) for s in sizes])
         ax.set_ylabel(label, fontsize=8)
-        ax.set_yscale("symlog", linthresh=0.01) if ai == 1 else ax.set_yscale("log")
+        # log (symlog for allocations, 0 among them) only over a decade or more
+        pf.value_axis(ax, "symlog" if ai == 1 else "log", linthresh=0.01)
+        ax.set_title("workload %s, 1 thread: %s" % (w, label), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    axes[1].legend(fontsize=7, ncol=2)
-    fig.suptitle("Memory and allocation per map, workload %s, 1 thread" % w, fontsize=10)
+    top = pf.legend_above(fig, pf.handles_of([axes[0]]))
     figs.save(fig, "memory-" + slug(w), "Memory per key and allocations per operation, workload %s" % w,
               "1 thread; bytes per key held: a fresh process's resident anonymous memory after the map was "
               "created and loaded with the -i keys minus before (allocator purged / Go garbage collected; "
               "tables mapped directly included, never negative); allocations per operation: jemalloc's "
               "request counters (C) or runtime.MemStats.Mallocs (Go) over the run; median of repetitions, "
-              "error bars min..max")
+              "error bars min..max", top=top)
 
 
 def plot_microbench(path, figs):
@@ -256,24 +263,30 @@ def plot_microbench(path, figs):
     cap = "Google Benchmark on %s (%s CPUs), %s, commit %s, load average %s at the start; real time; %s" % (
         ctx.get("host_name"), ctx.get("num_cpus"), ctx.get("date"), ctx.get("lfmap_git") or "not recorded",
         ", ".join("%.2f" % x for x in load[:3]) or "?", lr.rel(path))
-    fig, ax = plt.subplots(figsize=(11, 4.2))
+    fig, ax = plt.subplots(figsize=(11, 5.0))
     width = 0.8 / len(maps)
     for mi, m in enumerate(maps):
         ys = [(by.get((op, m, 1)) or {}).get("ns_per_op") or 0 for op in ops]
         ax.bar([j + mi * width for j in range(len(ops))], ys, width, color=colour(m), label=m)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(ops))])
     ax.set_xticklabels(ops)
-    ax.set_yscale("log")
-    ax.set_ylabel("time per operation, 1 thread (ns, log)")
+    ax.set_ylabel("time per operation, 1 thread (ns%s)" % (", log" if pf.value_axis(ax) == "log" else ""))
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, ncol=4)
+    top = pf.legend_above(fig, pf.handles_of([ax]))
     ax.set_title("Per-operation cost through the adapter interface (1 thread)", fontsize=10)
     missing = sorted({"%s/%s" % (op, m) for op in ops for m in maps if (op, m, 1) not in by})
     figs.save(fig, "microbench-ns", "Micro-benchmarks: time per operation, 1 thread",
-              caption=cap + ("; not run: " + ", ".join(missing) if missing else ""))
+              caption=cap + ("; not run: " + ", ".join(missing) if missing else ""), top=top, records=[path])
     if len(threads) > 1:
-        fig, axes = plt.subplots(1, len(ops), figsize=(3.2 * len(ops), 3.6), squeeze=False)
-        for ax, op in zip(axes[0], ops):
+        # At most three panels a row: six in one row shrink to unreadable
+        # text at a page's width.
+        ncols = min(3, len(ops))
+        nrows = -(-len(ops) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols, 3.2 * nrows + 1.2), squeeze=False)
+        flat = [ax for row in axes for ax in row]
+        for ax in flat[len(ops):]:
+            ax.set_visible(False)
+        for ax, op in zip(flat, ops):
             for m in maps:
                 pts = [(t, by[(op, m, t)]["ips"] / 1e6) for t in threads
                        if (op, m, t) in by and by[(op, m, t)]["ips"]]
@@ -281,13 +294,15 @@ def plot_microbench(path, figs):
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=MARKERS.get(m, "."),
                             color=colour(m), label=m)
             ax.set_title(op, fontsize=9)
-            ax.set_xlabel("threads")
+            if ax in flat[len(ops) - ncols:]:
+                ax.set_xlabel("threads")
             ax.set_xticks(threads)
-            ax.set_yscale("log")
+            ax.set_ylabel("M operations/s (all threads%s)" % (", log" if pf.value_axis(ax) == "log" else ""),
+                          fontsize=8)
             ax.grid(alpha=0.3)
-        axes[0][0].set_ylabel("operations (M/s, all threads, log)")
-        axes[0][-1].legend(fontsize=6)
-        figs.save(fig, "microbench-threads", "Micro-benchmarks: operations per second against threads", caption=cap)
+        top = pf.legend_above(fig, pf.handles_of(flat))
+        figs.save(fig, "microbench-threads", "Micro-benchmarks: operations per second against threads", caption=cap,
+                  top=top, records=[path])
 
 
 # ------------------------------------------------ byte-key maps and caches
@@ -541,6 +556,7 @@ def bytes_main(paths, outdir, allow_partial):
     if byte.ok:
         srcs = [f for f in runs.files if any(in_bytes(r) for _, r in lr.records_of(f))]
         cap = bytes_caption(byte, srcs) + part
+        figs.records = srcs
         if any(r["map"] == "lfmap" for r in byte.ok):
             plot_bytes_throughput(byte, figs, cap)
         else:
@@ -549,6 +565,7 @@ def bytes_main(paths, outdir, allow_partial):
         plot_bytes_memory(byte, figs, cap)
     if cache.ok:
         srcs = [f for f in runs.files if any(lr.key_kind(r) == "cache" for _, r in lr.records_of(f))]
+        figs.records = srcs
         plot_caches(cache, figs, bytes_caption(cache, srcs) + part)
         notes.append(("Cache configurations", "| configuration | records |\n|---|---|\n" + "\n".join(
             "| %s | %s |" % (lr.fmt_cache_config(cfg), ", ".join(sorted({
@@ -577,14 +594,14 @@ def md_to_html(md):
     def flush():
         if not table:
             return
-        out.append("<table>")
+        out.append("<div class=\"tw\"><table>")
         for i, row in enumerate(table):
             if i == 1 and set(row.replace("|", "").strip()) <= set("-: "):
                 continue
             tag = "th" if i == 0 else "td"
             cellz = [x.strip() for x in row.strip().strip("|").split("|")]
             out.append("<tr>" + "".join("<%s>%s</%s>" % (tag, inline(x), tag) for x in cellz) + "</tr>")
-        out.append("</table>")
+        out.append("</table></div>")
         table.clear()
     for line in md.split("\n"):
         if line.startswith("|"):
@@ -598,19 +615,30 @@ def md_to_html(md):
 
 
 def write_index(outdir, figs, tables, title):
+    """OUTDIR/index.html: every figure under its title with a link to the
+    records it was drawn from; the caption (machine, commit, command) is in
+    the image itself and is not repeated here."""
     parts = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>%s</title>" % html.escape(title),
-             "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}img{max-width:100%}"
-             "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}"
-             ".cap{font-size:12px;color:#444}</style></head><body>",
-             "<h1>%s</h1>" % html.escape(title)]
+             "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:0 8px}img{max-width:100%}"
+             "h1{font-size:20px;overflow-wrap:anywhere}"
+             ".tw{overflow-x:auto}table{border-collapse:collapse;font-size:11px}"
+             "td,th{border:1px solid #ccc;padding:2px 4px}"
+             ".rec{font-size:12px;color:#444;overflow-wrap:anywhere}</style></head><body>",
+             "<h1>%s</h1>" % html.escape(title),
+             "<p class=\"rec\">Each figure's caption, at its foot, names the machine, the commit, the command "
+             "and the records; the SVG behind each image has the same content.</p>"]
     parts.append("<h2>Figures</h2>")
-    for t, paths, cap in figs.items:
+    for t, paths, records in figs.items:
         png = os.path.basename(paths[0])
         svg = [os.path.basename(p) for p in paths if p.endswith(".svg")]
         parts.append("<h3>%s</h3><a href=\"%s\"><img src=\"%s\" alt=\"%s\"></a>" % (
             html.escape(t), html.escape(svg[0] if svg else png), html.escape(png), html.escape(t)))
-        parts.append("<p class=\"cap\">%s</p>" % html.escape(cap))
-    parts.append("<h2>Tables</h2>")
+        if records:
+            parts.append("<p class=\"rec\">records: %s</p>" % ", ".join(
+                "<a href=\"%s\">%s</a>" % (html.escape(os.path.relpath(os.path.abspath(r), os.path.abspath(outdir))),
+                                           html.escape(lr.rel(r))) for r in records))
+    if tables:
+        parts.append("<h2>Tables</h2>")
     for name, md in tables:
         parts.append("<h3>%s</h3>" % html.escape(name))
         parts.append(md_to_html(md))
@@ -630,7 +658,7 @@ def microbench_only(path, outdir):
         return 2
     import_matplotlib()
     os.makedirs(outdir, exist_ok=True)
-    figs = Figures(outdir, "records %s" % lr.rel(path))
+    figs = Figures(outdir, "records %s" % lr.rel(path), records=[path])
     plot_microbench(path, figs)
     index = write_index(outdir, figs, [("Micro-benchmarks", lr.table_microbench(path, lr.rel(path)))],
                         "lfmap micro-benchmarks: %s" % lr.rel(path))
@@ -690,7 +718,7 @@ def main():
             len(miss), "; ".join(miss[:6]) + ("; ..." if len(miss) > 6 else ""))
     import_matplotlib()
     os.makedirs(outdir, exist_ok=True)
-    figs = Figures(outdir, caption)
+    figs = Figures(outdir, caption + "; records " + ", ".join(lr.rel(f) for f in runs.files), records=runs.files)
     c = lr.cells(runs)
     for w in lr.workloads_of(runs):
         plot_throughput(runs, figs, w, c)
@@ -709,7 +737,7 @@ def main():
         gcap = plot_first.caption_of(grecs) + "; bench_first records " + lr.rel(growth)
         paths = plot_first.plot_growth(grecs, os.path.join(outdir, "growth"), gcap, FORMATS)
         if paths:
-            figs.items.append(("Insert latency while lfmap grows, incremental vs stop-the-world", paths, gcap))
+            figs.items.append(("Insert latency while lfmap grows, incremental vs stop-the-world", paths, [growth]))
             notes.append(("Growth (bench_first)", plot_first.growth_markdown(plot_first.growth_table(grecs))))
         else:
             print("plot_harness: %s holds no growth records; no growth figure" % growth, file=sys.stderr)

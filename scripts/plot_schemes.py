@@ -35,15 +35,26 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheme_records as sr  # noqa: E402
 
 plt = None
+pf = None  # scripts/plot_first.py: the layout every figure script shares
 FORMATS = ("png", "svg")
 # One colour per scheme, the same in every figure.
 COLOURS = {"urcu-memb": "#d62728", "urcu-mb": "#ff9896", "urcu-qsbr": "#9467bd", "urcu-bp": "#c5b0d5",
            "ck-epoch": "#1f77b4", "ck-hp": "#2ca02c", "ebr": "#ff7f0e", "leak": "#7f7f7f", "default": "#000000"}
-EXTRA = ["#8c564b", "#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939"]
+# The other schemes take these in the order they are first drawn (main()
+# draws res.schemes() in order first): distinct, where a hash of the name
+# gave xenium's epoch and stamp-it, or hazard-pointer and hazard-eras, one
+# colour.
+EXTRA = ["#e377c2", "#637939", "#8c564b", "#17becf", "#bcbd22", "#393b79", "#e7ba52", "#9c9ede", "#252525",
+         "#843c39", "#7b4173", "#3182bd", "#fd8d3c", "#636363"]
+_assigned = {}
 
 
 def colour(s):
-    return COLOURS.get(s) or EXTRA[sum(map(ord, s)) % len(EXTRA)]
+    if s in COLOURS:
+        return COLOURS[s]
+    if s not in _assigned:
+        _assigned[s] = EXTRA[len(_assigned) % len(EXTRA)]
+    return _assigned[s]
 
 
 def import_matplotlib():
@@ -57,6 +68,8 @@ def import_matplotlib():
                  "(scripts/install-deps.sh plot) or name one with PYTHON=" % (sys.executable, e))
     plt = matplotlib.pyplot
     matplotlib.rcParams["svg.hashsalt"] = "lfmap"
+    global pf
+    import plot_first as pf
 
 
 class Saver:
@@ -65,10 +78,14 @@ class Saver:
         self.caption = caption
         self.written = []
 
-    def save(self, fig, name, extra=""):
+    def save(self, fig, name, extra="", top=1.0):
+        """NAME.png and .svg with the caption at the foot (the only place it
+        is written: a PNG travels alone); top: the share of the height left
+        to the panels under a figure legend (plot_first.legend_above)."""
         cap = self.caption + (("; " + extra) if extra else "")
-        fig.text(0.005, 0.005, cap, fontsize=6.5, ha="left", va="bottom", wrap=True)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        t = pf.place_caption(fig, cap, top=top)
+        for d in pf.layout_defects(fig, t):
+            print("plot_schemes: layout: %s: %s" % (name, d), file=sys.stderr)
         for fmt in FORMATS:
             p = os.path.join(self.outdir, "%s.%s" % (name, fmt))
             fig.savefig(p, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
@@ -115,8 +132,9 @@ def plot_throughput(res, sv):
                  lambda w, s, p=p, t=t: [r["throughput_mops"] for r in res.cell(p, w, t, s)], "Mops/s (all threads)")
             ax.set_title("%s, %d thread(s)" % (sr.PARTS[p], t), fontsize=9)
             ax.set_ylim(bottom=0)
-    axes[0][-1].legend(fontsize=7, ncol=2)
-    sv.save(fig, "schemes-throughput", "lfmap under each reclamation scheme; median of repetitions, error bars min..max")
+    top = pf.legend_above(fig, pf.handles_of([axes[0][-1]]))
+    sv.save(fig, "schemes-throughput",
+            "lfmap under each reclamation scheme; median of repetitions, error bars min..max", top=top)
 
 
 def plot_memory(res, sv):
@@ -138,13 +156,14 @@ def plot_memory(res, sv):
             return [g / sr.MIB for g in (sr.rss_growth(r) for r in res.cell(p, w, t, s)) if g is not None]
         bars(axes[0][ci], wls, schemes, retired, "peak retired (MiB)")
         axes[0][ci].set_title("%s, %d thread(s): peak retired bytes" % (sr.PARTS[p], t), fontsize=9)
-        axes[0][ci].set_yscale("symlog", linthresh=0.1)
+        pf.value_axis(axes[0][ci], "symlog", linthresh=0.1)
         bars(axes[1][ci], wls, schemes, rss, "RSS growth (MiB)")
         axes[1][ci].set_title("RSS growth during the run (peak - before)", fontsize=9)
-        axes[1][ci].set_yscale("symlog", linthresh=1)
-    axes[0][-1].legend(fontsize=7, ncol=2)
+        pf.value_axis(axes[1][ci], "symlog", linthresh=1)
+    top = pf.legend_above(fig, pf.handles_of([axes[0][-1]]))
     sv.save(fig, "schemes-memory", "memory monitor every 10 ms; one process runs every scheme, so RSS is shared "
-            "(the garbage of a scheme that never frees, leak, stays); symlog axes")
+            "(the garbage of a scheme that never frees, leak, stays); symlog axes (linear up to 0.1 MiB retired, "
+            "1 MiB RSS) where a panel's values span a decade or more, else linear", top=top)
 
 
 def plot_stall(res, sv):
@@ -182,14 +201,13 @@ def plot_stall(res, sv):
         ax.set_ylabel(label, fontsize=8)
         ax.grid(alpha=0.3)
         if ri < 2:
-            ax.set_yscale("symlog", linthresh=1 if ri == 1 else 0.01)
-            ax.set_ylim(bottom=0)
+            pf.value_axis(ax, "symlog", linthresh=1 if ri == 1 else 0.01)
     axes[-1][0].set_xlabel("seconds from the start of the run")
-    axes[0][0].legend(fontsize=7, ncol=3)
+    top = pf.legend_above(fig, pf.handles_of([axes[0][0]]), ncol=4)
     axes[0][0].set_title("Stalled reader: %g s inside a read-side section, %d writer thread(s), %s with pointer "
                          "values" % (r0["stall"]["s"], r0["threads"], r0["workload"]["name"]), fontsize=9)
     sv.save(fig, "schemes-stall", "sampled every %g ms, and after the writers stop until nothing is pending "
-            "(at most 2 s); symlog axes" % r0["memory"]["monitor"]["interval_ms"])
+            "(at most 2 s); symlog axes" % r0["memory"]["monitor"]["interval_ms"], top=top)
 
 
 def plot_readside(res, sv):
@@ -213,24 +231,31 @@ def plot_readside(res, sv):
             hi.append(max(v) - m)
             cs.append(colour(s))
         ax.bar(xs, ys, width, yerr=[lo, hi], color=cs, alpha=1.0 if mode == "get" else 0.45, capsize=2,
-               edgecolor="k", lw=0.4, label="lfmap_get" if mode == "get" else "read_lock + get + unlock")
-        for x, y in zip(xs, ys):
-            ax.text(x, y, "%.1f" % y, ha="center", va="bottom", fontsize=6.5)
+               edgecolor="k", lw=0.4)
+        # The value above its error bar, on a white ground (the bar's line
+        # and the target line do not cross it).
+        for x, y, h in zip(xs, ys, hi):
+            ax.text(x, y + h, "%.1f" % y, ha="center", va="bottom", fontsize=6.5,
+                    bbox={"fc": "white", "ec": "none", "pad": 0.4, "alpha": 0.85})
     ref = res.reference()
     leak = [r["ns_per_get"] for r in res.readside if r["scheme"] == ref and r["mode"] == "get"]
     if leak:
         ax.axhline(sr.med(leak) + 2, color="k", ls="--", lw=0.8, label="target: %s's get + 2 ns" % ref)
+    # Each bar is in its scheme's colour: the legend says what solid and light mean.
+    for a, lab in ((1.0, "lfmap_get (solid)"), (0.45, "read_lock + get + unlock (light)")):
+        ax.bar([0], [0], 0, color=(0.4, 0.4, 0.4, a), edgecolor="k", lw=0.4, label=lab)
     ax.set_xticks(range(len(schemes)))
     ax.set_xticklabels(schemes, fontsize=8)
     ax.set_ylabel("ns per get (1 thread, map in cache)")
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7)
+    top = pf.legend_above(fig, pf.handles_of([ax]), ncol=3)
     t = res.target
     extra = ("target %s: %+.2f ns over %s (%s)" % (t["default"], t["over_leak_ns"], t["reference"],
                                                    "met" if t["met"] else "NOT met")
              if t else "no reference/default pair measured")
-    sv.save(fig, "schemes-readside", "median of repetitions, error bars min..max, schemes interleaved; " + extra)
+    sv.save(fig, "schemes-readside", "median of repetitions, error bars min..max, schemes interleaved; " + extra,
+            top=top)
 
 
 def main():
@@ -251,6 +276,8 @@ def main():
     caption = "%s; host %s, %s CPU(s), commit %s" % (sr.rel(a.results), m.get("host", "?"), m.get("cpus", "?"),
                                                     (m.get("commit") or "?")[:12])
     sv = Saver(outdir, caption)
+    for s in res.schemes():  # the colours, in the schemes' order
+        colour(s)
     plot_throughput(res, sv)
     plot_memory(res, sv)
     plot_stall(res, sv)

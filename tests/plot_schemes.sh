@@ -10,6 +10,8 @@
 # the generated results/schemes/tables.md carries the four marker pairs.  A
 # missing directory, one without records, malformed JSON, a record without a required field and a
 # foreign schema each fail with exit 2 and a message naming the problem.
+# No figure reports a layout defect (a legend on a panel, a caption on the
+# labels).
 # Exit 78 when no interpreter here can import matplotlib.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -33,6 +35,9 @@ check() { # name expected-rc expected-text command...
 }
 
 check figures 0 "4 figures (PNG and SVG)" "$PY" scripts/plot_schemes.py "$fx" -o "$tmp/fig"
+# No legend on a panel, no caption on the labels (scripts/plot_first.py's
+# layout_defects, which plot_schemes.py runs on every figure it saves).
+grep "layout:" "$tmp/out" && { echo "FAIL: figures: layout defects (above)"; fail=1; }
 for f in schemes-throughput schemes-memory schemes-stall schemes-readside; do
     for ext in png svg; do
         [ -s "$tmp/fig/$f.$ext" ] || { echo "FAIL: $f.$ext not written"; fail=1; }
