@@ -192,7 +192,9 @@ def validate_keys(r):
 
 def records_of(path):
     """(line number, record) for every non-empty line of a JSON-lines file;
-    InputError naming the line when one is not valid JSON."""
+    InputError naming the line when one is not valid JSON or not an object.
+    The one reader of JSON-lines records: scheme_records.py and
+    speed_table.py use it too."""
     try:
         f = open(path, encoding="utf-8")
     except OSError as e:
@@ -202,9 +204,12 @@ def records_of(path):
             if not line.strip():
                 continue
             try:
-                yield lineno, json.loads(line)
+                r = json.loads(line)
             except json.JSONDecodeError as e:
                 raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
+            if not isinstance(r, dict):
+                raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
+            yield lineno, r
 
 
 def load(paths, profiled=False):

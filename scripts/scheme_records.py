@@ -11,7 +11,11 @@ records (schema lfbench/1), readside from bench_scheme_get (scheme-get/1).
 import json
 import os
 import statistics
+import sys
 from collections import OrderedDict, defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lfbench_records import InputError, records_of  # noqa: E402  (one reader, one error type)
 
 PARTS = OrderedDict([
     ("throughput", "steady size, integer values"),
@@ -33,10 +37,6 @@ GET_SCHEMA = "scheme-get/1"
 MIB = 1024.0 * 1024.0
 
 
-class InputError(Exception):
-    """Missing, empty or malformed input: the message says which and where."""
-
-
 def _ordered(values, order):
     values = set(values)
     known = [v for v in order if v in values]
@@ -54,24 +54,6 @@ def order_workloads(names):
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
-
-
-def _lines(path):
-    try:
-        f = open(path, encoding="utf-8")
-    except OSError as e:
-        raise InputError("%s: cannot read: %s" % (path, e.strerror))
-    with f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError("%s:%d: not valid JSON (%s at column %d)" % (path, lineno, e.msg, e.colno))
-            if not isinstance(r, dict):
-                raise InputError("%s:%d: a record must be a JSON object" % (path, lineno))
-            yield lineno, r
 
 
 def _need(path, lineno, r, dotted):
@@ -150,7 +132,7 @@ def scheme_of(r):
 
 def _load_lfbench(res, part, path):
     n = 0
-    for lineno, r in _lines(path):
+    for lineno, r in records_of(path):
         n += 1
         if r.get("schema") != LFB_SCHEMA:
             raise InputError("%s:%d: schema %r, expected %r" % (path, lineno, r.get("schema"), LFB_SCHEMA))
@@ -175,7 +157,7 @@ def _load_lfbench(res, part, path):
 
 def _load_readside(res, path):
     n = 0
-    for lineno, r in _lines(path):
+    for lineno, r in records_of(path):
         n += 1
         if r.get("schema") != GET_SCHEMA:
             raise InputError("%s:%d: schema %r, expected %r" % (path, lineno, r.get("schema"), GET_SCHEMA))

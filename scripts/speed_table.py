@@ -17,20 +17,19 @@ same repetition (both in the fast phase, for 2 threads), median.
       repetitions complete for every workload: the smallest count)
 """
 import argparse
-import json
+import os
 import statistics
+import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lfbench_records import records_of  # noqa: E402
 
 WORKLOADS = ("95/5", "50/50", "10/90")
 
 
 def load(path):
-    runs = []
-    for line in open(path):
-        r = json.loads(line)
-        if r.get("status") == "ok" and "throughput_mops" in r:
-            runs.append(r)
-    return runs
+    return [r for _, r in records_of(path) if r.get("status") == "ok" and "throughput_mops" in r]
 
 
 def fast_phase(r, fast):
