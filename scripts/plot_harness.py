@@ -61,7 +61,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lfbench_records as lr  # noqa: E402
 
 plt = None  # matplotlib.pyplot, imported once the input has been checked
-pf = None   # scripts/plot_first.py (layout helpers), imported with it
+pf = None   # scripts/plot_layout.py (the layout every figure script shares), imported with matplotlib
 
 
 def import_matplotlib():
@@ -77,7 +77,7 @@ def import_matplotlib():
     plt = matplotlib.pyplot
     matplotlib.rcParams["svg.hashsalt"] = "lfmap"  # the same figure, the same SVG bytes
     global pf
-    import plot_first as pf  # the layout every figure script shares
+    import plot_layout as pf  # the layout every figure script shares
 
 
 # One colour per map, the same in every figure (maps.def order).
@@ -129,7 +129,7 @@ class Figures:
         self.caption = caption
         self.records = list(records)
         self.items = []  # (title, [paths], records)
-        self.defects = []  # layout defects found (plot_first.layout_defects)
+        self.defects = []  # layout defects found (plot_layout.layout_defects)
 
     def save(self, fig, name, title, extra="", caption=None, top=1.0, records=None):
         """Writes the figure with its caption at the foot (wrapped to the

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scheme_records as sr  # noqa: E402
 
 plt = None
-pf = None  # scripts/plot_first.py: the layout every figure script shares
+pf = None  # scripts/plot_layout.py: the layout every figure script shares
 FORMATS = ("png", "svg")
 # One colour per scheme, the same in every figure.
 COLOURS = {"urcu-memb": "#d62728", "urcu-mb": "#ff9896", "urcu-qsbr": "#9467bd", "urcu-bp": "#c5b0d5",
@@ -69,7 +69,7 @@ def import_matplotlib():
     plt = matplotlib.pyplot
     matplotlib.rcParams["svg.hashsalt"] = "lfmap"
     global pf
-    import plot_first as pf
+    import plot_layout as pf
 
 
 class Saver:
@@ -81,7 +81,7 @@ class Saver:
     def save(self, fig, name, extra="", top=1.0):
         """NAME.png and .svg with the caption at the foot (the only place it
         is written: a PNG travels alone); top: the share of the height left
-        to the panels under a figure legend (plot_first.legend_above)."""
+        to the panels under a figure legend (plot_layout.legend_above)."""
         cap = self.caption + (("; " + extra) if extra else "")
         t = pf.place_caption(fig, cap, top=top)
         for d in pf.layout_defects(fig, t):

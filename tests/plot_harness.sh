@@ -21,7 +21,7 @@
 # The figures' defects of issue 21, checked mechanically: each caption is
 # in the image only (the SVG's text has it; index.html does not repeat it,
 # and links the records instead); no figure reports a layout defect
-# (plot_first.layout_defects: a legend on a panel, a caption on the labels,
+# (plot_layout.layout_defects: a legend on a panel, a caption on the labels,
 # either off the figure); the checker itself finds a legend put on the
 # data; a value axis over less than a decade (15-19 MiB) is linear and one
 # over decades logarithmic with plain-number labels; growth.png's windowed
@@ -144,12 +144,15 @@ check bytes-partial 3 "cache 1e5 entries, 64-512 B values: lfmap-cache cache 1e5
 check bytes-none 2 "no byte-key or cache records" "$PY" scripts/plot_harness.py --bytes "$fx" -o "$tmp/x"
 check bytes-default 0 "3 figures (PNG and SVG)" "$PY" scripts/plot_harness.py --bytes -o "$tmp/fig5"
 
-# The layout helpers (scripts/plot_first.py) on figures built to fail and to pass.
+# The layout helpers (scripts/plot_layout.py) on figures built to fail and to pass.
 cat >"$tmp/layout.py" <<'EOF'
 import sys
 sys.path.insert(0, "scripts")
-import plot_first as pf
-plt = pf.plt
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import plot_layout as pf
+import plot_first
 # A legend on the data is found; the same legend above the panels is not.
 fig, ax = plt.subplots(figsize=(5, 4))
 for i in range(8):
@@ -172,8 +175,8 @@ labels = [t.get_text() for t in a2.get_yticklabels() if t.get_text()]
 assert labels and not any("^" in x or "times" in x for x in labels), labels
 assert [pf.plain_number(v) for v in (0, 0.01, 15, 1000, 1e4, 2.5e6)] == ["0", "0.01", "15", "1,000", "1e4", "2.5e6"]
 # growth.png: one windowed series per panel on the right.
-recs = pf.load("tests/fixtures/first-mini.jsonl")
-fig = pf.growth_figure(recs, "caption")
+recs = plot_first.load("tests/fixtures/first-mini.jsonl")
+fig = plot_first.growth_figure(recs, "caption")
 right = [ax for ax in fig.axes if any(ln.get_drawstyle() == "steps-post" for ln in ax.lines)]
 assert len(right) >= 2 and all(len(ax.lines) == 1 for ax in right), [len(ax.lines) for ax in right]
 print("layout checks ok")

@@ -35,7 +35,7 @@ check() { # name expected-rc expected-text command...
 }
 
 check figures 0 "4 figures (PNG and SVG)" "$PY" scripts/plot_schemes.py "$fx" -o "$tmp/fig"
-# No legend on a panel, no caption on the labels (scripts/plot_first.py's
+# No legend on a panel, no caption on the labels (scripts/plot_layout.py's
 # layout_defects, which plot_schemes.py runs on every figure it saves).
 grep "layout:" "$tmp/out" && { echo "FAIL: figures: layout defects (above)"; fail=1; }
 for f in schemes-throughput schemes-memory schemes-stall schemes-readside; do
