@@ -83,7 +83,7 @@ static struct lfmap *map_new(const struct lfmap_config *given, size_t given_size
     }
     struct lfrcu_domain rcu;
     int rc = cfg->reclamation ? lfrcu_domain_init(&rcu, cfg->reclamation)
-                              : lfrcu_domain_init_unnamed(&rcu, cfg->value_free != NULL);
+                              : lfrcu_domain_init_unnamed(&rcu);
     if (rc != 0) {
         /* an unknown scheme (named here or by LFMAP_RCU), or an era scheme past LFRCU_ERA_READERS */
         errno = EINVAL;

@@ -29,21 +29,24 @@
  *   every scheme it used.
  *
  *   What the environment may change.  LFMAP_RCU names the scheme of maps
- *   created without one (lfmap_config.reclamation NULL), so that one binary
- *   can be measured under every scheme.  It can never change what a
- *   program may do with a map, nor break a program that chose:
- *   - A map with a value destructor (value_free) created without naming a
- *     scheme never gets a hazard-pointer scheme (ck-hp, he, ibr) from
- *     LFMAP_RCU: under those, lfmap_read_lock protects only the last value
- *     lfmap_get returned (see lfmap_read_lock), while the default's section
- *     protects every value read in it.  Such a map gets LFMAP_RCU's scheme
- *     when that is a section scheme (its read-side sections protect every
- *     value read in them: urcu-*, ck-epoch, ebr, leak), else the built-in
- *     default "urcu-memb"; lfmap_reclamation(m) says which.  A program
- *     that wants a hazard-pointer scheme for such a map names it, and then
- *     follows that scheme's rule.  (A map without value_free hands out no
- *     memory of its own: its contract is the same under every scheme, and
- *     it takes LFMAP_RCU's scheme as it is.)
+ *   created without one (lfmap_config.reclamation NULL).  It can never
+ *   change what a program may do with a map, nor break a program that
+ *   chose:
+ *   - It may choose only a scheme that keeps the default's contract:
+ *     urcu-memb, urcu-mb, ck-epoch, ebr (a read-side section protects every
+ *     value read in it, value_free runs, reads are wait-free per table, and
+ *     the scheme asks nothing more of a thread).  Any other scheme it names
+ *     (urcu-qsbr: threads must announce quiescent states and go offline
+ *     around blocking; urcu-bp: unregistering inside a section does not end
+ *     it; leak: value_free never runs; ck-hp, he, ibr: a section protects
+ *     only the last value read, reads are lock-free) is not taken: such
+ *     maps get the built-in default "urcu-memb", and lfmap_reclamation(m)
+ *     says which.  A program that wants one of those names it, and then
+ *     follows that scheme's rules.
+ *   - LFMAP_RCU_ANY_CONTRACT=1 lifts that limit for a process whose every
+ *     map follows the rules of whatever scheme LFMAP_RCU names: a test
+ *     runner or a measurement that runs one binary under every scheme
+ *     (tests/run.sh does).
  *   - An unknown LFMAP_RCU fails only what it would have chosen: lfmap_new
  *     of a map that names no scheme (NULL, errno EINVAL).  Maps that name
  *     their scheme, and lfmap_thread_register, never look at LFMAP_RCU.
@@ -155,9 +158,9 @@
  * of the callback's call, inside lfmap_read_lock or not, except against the
  * callback's own lfmap_get, lfmap_lookup or lfmap_foreach on a map of the
  * same scheme (the value hazard is one per thread, see lfmap_read_lock).
- * A map with value_free gets a hazard-pointer scheme only by naming it
- * (see "Reclamation schemes" at the top), so a program that names none
- * keeps the section rule whatever LFMAP_RCU says.
+ * A map gets a hazard-pointer scheme only by naming it (or under
+ * LFMAP_RCU_ANY_CONTRACT: see "Reclamation schemes" at the top), so a
+ * program that names none keeps the section rule whatever LFMAP_RCU says.
  */
 #ifndef LFMAP_H
 #define LFMAP_H
@@ -170,15 +173,25 @@
 extern "C" {
 #endif
 
+/* The sized entry points' macros (lfmap_new, lfmap_get_stats and their
+ * byte-key twins: see lfmap_new, "Versioned structs") are variadic, which
+ * needs C99 or C++11; older dialects call the plain symbols (version 0.1's
+ * structs). */
+#if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L) || (defined(__cplusplus) && __cplusplus >= 201103L)
+#define LFMAP_SIZED_MACROS 1
+#else
+#define LFMAP_SIZED_MACROS 0
+#endif
+
 /* The version of this header; VERSION at the top of the source tree is the
  * one place it is set (the build fails when these disagree with it), and
  * lfmap_version() gives the version of the library actually linked or
  * loaded.  MAJOR is the ABI version: the shared library's SONAME is
  * liblfmap.so.MAJOR, and an incompatible ABI change bumps it. */
 #define LFMAP_VERSION_MAJOR 0
-#define LFMAP_VERSION_MINOR 1
+#define LFMAP_VERSION_MINOR 2
 #define LFMAP_VERSION_PATCH 0
-#define LFMAP_VERSION_STRING "0.1.0"
+#define LFMAP_VERSION_STRING "0.2.0"
 /* One number that compares in version order: 0xMMmmpp. */
 #define LFMAP_VERSION \
     ((LFMAP_VERSION_MAJOR << 16) | (LFMAP_VERSION_MINOR << 8) | LFMAP_VERSION_PATCH)
@@ -234,9 +247,10 @@ struct lfmap_config {
     const struct lfmap_allocator *allocator;
     /* Reclamation scheme, by name (the table below; lfmap_reclamation_scheme
      * lists them).  NULL = the default: the scheme the LFMAP_RCU environment
-     * variable names if it is set and not empty, else "urcu-memb", except
-     * that a map with value_free never gets a hazard-pointer scheme this way
-     * (see "Reclamation schemes" at the top).  An unknown name (here, or in
+     * variable names if it is set and not empty and keeps the default's
+     * contract, else "urcu-memb" (see "Reclamation schemes" at the top:
+     * urcu-memb, urcu-mb, ck-epoch, ebr; any scheme under
+     * LFMAP_RCU_ANY_CONTRACT).  An unknown name (here, or in
      * LFMAP_RCU for a map that names none): lfmap_new returns NULL with
      * errno EINVAL.  Fixed for the life of the map. */
     const char *reclamation;
@@ -285,7 +299,10 @@ struct lfmap_config {
  * caller's struct does not have (an older header) take their default (0),
  * and bytes past the fields this library knows (a newer header's fields)
  * must be zero, else EINVAL (the program asks for something this library
- * cannot do).  A size below that of version 0.1's struct is EINVAL.  This
+ * cannot do), so initialise the struct whole (`= {0}` or designated
+ * initializers: padding and fields not set then read as zero).  A size
+ * below that of version 0.1's struct is EINVAL.  The _sized functions and
+ * the macros are new in 0.2.  This
  * header's lfmap_new(cfg) is a macro that passes sizeof(struct
  * lfmap_config), so a program recompiled against a newer header passes the
  * newer size without a change.  The symbol lfmap_new itself (what a program
@@ -295,7 +312,7 @@ struct lfmap_config {
  * value_free_ctx. */
 LFMAP_API lfmap *lfmap_new(const struct lfmap_config *cfg);
 LFMAP_API lfmap *lfmap_new_sized(const struct lfmap_config *cfg, size_t size);
-#ifndef lfmap_new /* a program that renames the symbol (a #define of its own) calls it as named */
+#if !defined(lfmap_new) && LFMAP_SIZED_MACROS /* a program that renames the symbol (a #define of its own) calls it as named */
 #define lfmap_new(...) lfmap_new_sized((__VA_ARGS__), sizeof(struct lfmap_config))
 #endif
 
@@ -495,7 +512,9 @@ LFMAP_API int lfmap_remove(lfmap *m, uint64_t key, uint64_t *old);
  * words: with pointer values, an object freed and reallocated at the same
  * address under the same key compares equal (ABA; use a version in the
  * value to tell them apart).  On a map with value_free the removed value
- * (expected) is retired as lfmap_remove's is, freed once. */
+ * (expected) is retired as lfmap_remove's is, freed once; there is no
+ * *old here, so under ck-hp, he and ibr nothing new is protected: the
+ * caller's own copy of expected is as safe as the lfmap_get it came from. */
 LFMAP_API int lfmap_remove_if(lfmap *m, uint64_t key, uint64_t expected);
 
 /* Sets key to desired if it is present with value expected.
@@ -553,18 +572,19 @@ struct lfmap_stats {
     /* Values retired (value_free not run yet). */
     uint64_t retired_values_pending;
 };
-/* Fills *out.  The symbol lfmap_get_stats writes version 0.1's struct (64
+/* Fills *out.  The symbol lfmap_get_stats writes version 0.1's struct (72
  * bytes on LP64, through retired_values_pending) and nothing past it; this
  * header's lfmap_get_stats(m, out) is a macro that calls
- * lfmap_get_stats_sized(m, out, sizeof *out), which writes exactly size
+ * lfmap_get_stats_sized(m, out, sizeof(struct lfmap_stats)) and discards
+ * its result (the call stays a void expression), which writes exactly size
  * bytes: the fields the caller's struct has, 0 in fields of a newer header
  * that this library does not know.  0, or -EINVAL (nothing written) when out
  * is NULL or size is below 0.1's struct (see lfmap_new, "Versioned
  * structs"). */
 LFMAP_API void lfmap_get_stats(lfmap *m, struct lfmap_stats *out);
 LFMAP_API int lfmap_get_stats_sized(lfmap *m, struct lfmap_stats *out, size_t size);
-#ifndef lfmap_get_stats
-#define lfmap_get_stats(m, ...) lfmap_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats))
+#if !defined(lfmap_get_stats) && LFMAP_SIZED_MACROS
+#define lfmap_get_stats(m, ...) ((void)lfmap_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats)))
 #endif
 
 /* ------------------------------------------------------------------
@@ -619,7 +639,7 @@ typedef struct lfmap_bytes lfmap_bytes;
 
 LFMAP_API lfmap_bytes *lfmap_bytes_new(const struct lfmap_config *cfg);
 LFMAP_API lfmap_bytes *lfmap_bytes_new_sized(const struct lfmap_config *cfg, size_t size);
-#ifndef lfmap_bytes_new
+#if !defined(lfmap_bytes_new) && LFMAP_SIZED_MACROS
 #define lfmap_bytes_new(...) lfmap_bytes_new_sized((__VA_ARGS__), sizeof(struct lfmap_config))
 #endif
 LFMAP_API void lfmap_bytes_free(lfmap_bytes *m);
@@ -638,9 +658,9 @@ LFMAP_API int lfmap_bytes_foreach(lfmap_bytes *m,
                                   int (*fn)(const void *key, size_t len, uint64_t value, void *arg), void *arg);
 LFMAP_API void lfmap_bytes_get_stats(lfmap_bytes *m, struct lfmap_stats *out);
 LFMAP_API int lfmap_bytes_get_stats_sized(lfmap_bytes *m, struct lfmap_stats *out, size_t size);
-#ifndef lfmap_bytes_get_stats
+#if !defined(lfmap_bytes_get_stats) && LFMAP_SIZED_MACROS
 #define lfmap_bytes_get_stats(m, ...) \
-    lfmap_bytes_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats))
+    ((void)lfmap_bytes_get_stats_sized((m), (__VA_ARGS__), sizeof(struct lfmap_stats)))
 #endif
 LFMAP_API const char *lfmap_bytes_reclamation(const lfmap_bytes *m);
 LFMAP_API void lfmap_bytes_read_lock(lfmap_bytes *m);

@@ -59,13 +59,13 @@
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
 /* The scheme of a map created without naming one: the process default
  * (lfrcu_select, else LFMAP_RCU, else the built-in default), except that a
- * map whose values need read-side sections (values_in_sections: it has a
- * value destructor) never gets a hazard-pointer scheme (one with protect,
- * whose sections protect only the values it names): it gets the built-in
- * default then.  So the environment cannot change what a map promises
- * (lfmap.h, "Reclamation schemes").  0, or lfrcu_default_resolve's error
- * (-ENOENT: an unknown LFMAP_RCU). */
-int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections);
+ * scheme LFMAP_RCU names is taken only if it keeps the default's contract
+ * (default_contract) or LFMAP_RCU_ANY_CONTRACT is set (a test runner or a
+ * measurement that follows every scheme's rules): else the built-in
+ * default.  So the environment cannot change what a map promises (lfmap.h,
+ * "Reclamation schemes").  0, or lfrcu_default_resolve's error (-ENOENT: an
+ * unknown LFMAP_RCU). */
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d);
 /* The i-th scheme (NULL past the end); index 0 is the built-in default. */
 const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
 /* NULL-terminated list of every registered scheme. */

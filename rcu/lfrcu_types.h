@@ -81,6 +81,14 @@ struct lfrcu_scheme {
      * tools ask this property, never the name: tests/prog_schemes
      * --never-frees lists such schemes. */
     bool never_frees;
+    /* Optional: the scheme keeps the default's contract with programs:
+     * a read-side section protects every value read in it, values are freed
+     * (value_free runs), reads are wait-free per table, and it asks nothing
+     * more of a thread (no quiescent states, no offline around blocking,
+     * registration ends at unregister).  Only such a scheme can be chosen
+     * by the environment (LFMAP_RCU) for a map that names none, unless
+     * LFMAP_RCU_ANY_CONTRACT opts in (rcu/registry.c). */
+    bool default_contract;
 };
 
 /* A map's scheme, resolved once by lfrcu_domain_init and constant after. */

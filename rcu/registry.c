@@ -80,6 +80,10 @@ static pthread_mutex_t selection_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct lfrcu_scheme *selected; /* under the lock */
 static _Atomic bool resolved;
 static int resolve_error; /* written under the lock before `resolved` */
+/* The default came from LFMAP_RCU (not lfrcu_select, not the built-in one),
+ * and whether LFMAP_RCU_ANY_CONTRACT was set: written under the lock
+ * before `resolved`. */
+static bool from_environment, any_contract;
 struct lfrcu_domain lfrcu_default_domain; /* written under the lock before `resolved` */
 
 /* 0, or -ENOSPC for an era scheme past LFRCU_ERA_READERS (d unusable). */
@@ -134,11 +138,14 @@ int lfrcu_default_resolve(void)
         const struct lfrcu_scheme *s = selected;
         if (!s) {
             const char *env = getenv("LFMAP_RCU");
+            const char *any = getenv("LFMAP_RCU_ANY_CONTRACT");
             s = LFRCU_DEFAULT_SCHEME;
             if (env && *env) {
                 s = find_scheme(env);
                 if (!s)
                     resolve_error = -ENOENT;
+                from_environment = true;
+                any_contract = any && *any && strcmp(any, "0") != 0;
             }
         }
         int rc = domain_set(&lfrcu_default_domain, s ? s : LFRCU_DEFAULT_SCHEME);
@@ -187,14 +194,16 @@ void lfrcu_tsan_read_unlock(void)
 
 /* A map that names no scheme: the process default, except where that would
  * change what the map promises (lfmap.h, "Reclamation schemes"). */
-int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections)
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d)
 {
     int rc = lfrcu_default_resolve();
     if (rc)
         return rc; /* an unknown LFMAP_RCU (or an era scheme past the limit) */
     const struct lfrcu_scheme *s = lfrcu_default_domain.scheme;
-    if (values_in_sections && s->protect)
-        s = LFRCU_DEFAULT_SCHEME; /* a section protects every value read in it */
+    /* from_environment, any_contract: written before `resolved`, which
+     * lfrcu_default_resolve read with acquire. */
+    if (from_environment && !any_contract && !s->default_contract)
+        s = LFRCU_DEFAULT_SCHEME; /* the environment cannot change the contract */
     return domain_set(d, s);
 }
 

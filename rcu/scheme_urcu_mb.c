@@ -103,4 +103,5 @@ const struct lfrcu_scheme lfrcu_scheme_urcu_mb = {
     .retire = mb_retire,
     .barrier = mb_barrier,
     .may_wait = mb_may_wait,
+    .default_contract = true,
 };

@@ -119,4 +119,5 @@ const struct lfrcu_scheme lfrcu_scheme_urcu_memb = {
     .retire = memb_retire,
     .barrier = memb_barrier,
     .may_wait = memb_may_wait,
+    .default_contract = true,
 };

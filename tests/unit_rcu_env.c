@@ -13,6 +13,15 @@
  *     values read in one lfmap_read_lock section both stay valid while
  *     another thread replaces both keys (defect 2: under ck-hp the first
  *     was freed, a heap-use-after-free under ASan).
+ *   - LFMAP_RCU=<any scheme>: a map that names none, with value_free or
+ *     not, gets it only if the scheme keeps the default's contract, else
+ *     urcu-memb; with LFMAP_RCU_ANY_CONTRACT=1 it gets it (the opt-in of
+ *     tests/run.sh's per-scheme passes).  The consequences a program would
+ *     see otherwise: under urcu-qsbr, a thread blocked in pthread_join
+ *     without going offline stalled another thread's lfmap_free for ever;
+ *     under leak, value_free never ran (review of issue 20).
+ * tests/run.sh runs this program with LFMAP_RCU_ANY_CONTRACT=1 in its
+ * per-scheme passes: each test sets both variables itself.
  */
 #include <check.h>
 
@@ -21,6 +30,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +42,7 @@
 static void use_env(const char *scheme)
 {
     ck_assert_int_eq(setenv("LFMAP_RCU", scheme, 1), 0);
+    ck_assert_int_eq(unsetenv("LFMAP_RCU_ANY_CONTRACT"), 0);
 }
 
 static void *register_elsewhere(void *arg)
@@ -162,10 +174,11 @@ static void two_values_in_one_section(const char *scheme)
 {
     use_env(scheme);
     ck_assert_int_eq(lfmap_thread_register(), 0);
-    /* A map with no destructor follows LFMAP_RCU as it is. */
+    /* No map that names none gets it from the environment (it does not
+     * keep the default's contract: test_env_chooses_only_default_contract_schemes). */
     lfmap *plain = lfmap_new(NULL);
     ck_assert_ptr_nonnull(plain);
-    ck_assert_str_eq(lfmap_reclamation(plain), scheme);
+    ck_assert_str_eq(lfmap_reclamation(plain), "urcu-memb");
     lfmap_free(plain);
 
     struct lfmap_config cfg = {.value_free = obj_free};
@@ -227,6 +240,144 @@ START_TEST(test_hazard_env_keeps_section_contract)
 }
 END_TEST
 
+
+/* The i-th scheme of the registry, or NULL past the end. */
+static const char *scheme_number(int i)
+{
+    return lfmap_reclamation_scheme((size_t)i);
+}
+
+static void count_free(uint64_t v, void *ctx)
+{
+    (void)v;
+    atomic_fetch_add((_Atomic size_t *)ctx, 1);
+}
+
+/* A map that names no scheme, with value_free (counting into *freed) or
+ * not, and the scheme it got. */
+static const char *scheme_of_unnamed(bool with_free, _Atomic size_t *freed)
+{
+    struct lfmap_config cfg = {.value_free = with_free ? count_free : NULL, .value_free_ctx = freed};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_msg(m != NULL, "lfmap_new: %s", strerror(errno));
+    const char *name = lfmap_reclamation(m); /* a static string */
+    lfmap_free(m);
+    return name;
+}
+
+START_TEST(test_env_chooses_only_default_contract_schemes)
+{
+    const char *name = scheme_number(_i);
+    if (!name)
+        return; /* fewer schemes than loop iterations */
+    use_env(name);
+    _Atomic size_t freed = 0;
+    const char *want = scheme_default_contract(name) ? name : "urcu-memb";
+    for (int with_free = 0; with_free < 2; with_free++)
+        ck_assert_msg(strcmp(scheme_of_unnamed(with_free, &freed), want) == 0,
+                      "LFMAP_RCU=%s, %s value_free: the map got %s, wanted %s", name, with_free ? "with" : "without",
+                      scheme_of_unnamed(with_free, &freed), want);
+}
+END_TEST
+
+START_TEST(test_any_contract_opt_in_takes_every_scheme)
+{
+    const char *name = scheme_number(_i);
+    if (!name)
+        return;
+    use_env(name);
+    ck_assert_int_eq(setenv("LFMAP_RCU_ANY_CONTRACT", "1", 1), 0);
+    _Atomic size_t freed = 0;
+    for (int with_free = 0; with_free < 2; with_free++)
+        ck_assert_str_eq(scheme_of_unnamed(with_free, &freed), name);
+}
+END_TEST
+
+/* The program of the review: correct under the default (it names no scheme
+ * and never calls lfmap_quiescent, which lfmap.h asks only of urcu-qsbr
+ * maps): main uses a map, then blocks in pthread_join while the worker
+ * fills, drains and frees a map of its own.  Under LFMAP_RCU=urcu-qsbr the
+ * worker's lfmap_free waited for main for ever (the tcase's timeout). */
+static _Atomic size_t qs_freed;
+
+static uint64_t qs_value(bool with_free, uint64_t i)
+{
+    return with_free ? (uint64_t)(uintptr_t)malloc(8) : i;
+}
+
+static void qs_free(uint64_t v, void *ctx)
+{
+    (void)ctx;
+    free((void *)(uintptr_t)v);
+    atomic_fetch_add(&qs_freed, 1);
+}
+
+static void *qs_worker(void *arg)
+{
+    bool with_free = *(bool *)arg;
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.value_free = with_free ? qs_free : NULL};
+    lfmap *b = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(b);
+    for (uint64_t i = 0; i < 10000; i++)
+        ck_assert_int_ge(lfmap_put(b, i, qs_value(with_free, i), NULL), 0);
+    for (uint64_t i = 0; i < 10000; i++)
+        ck_assert_int_eq(lfmap_remove(b, i, NULL), 1);
+    lfmap_free(b);
+    lfmap_thread_unregister();
+    return NULL;
+}
+
+START_TEST(test_env_asks_no_quiescent_states)
+{
+    /* Every scheme, with and without value_free, one per forked run (the
+     * environment is read once per process): urcu-qsbr is the one that hung. */
+    bool with_free = _i % 2;
+    const char *name = scheme_number(_i / 2);
+    if (!name)
+        return;
+    use_env(name);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    struct lfmap_config cfg = {.value_free = with_free ? qs_free : NULL};
+    lfmap *a = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_ge(lfmap_put(a, 1, qs_value(with_free, 1), NULL), 0);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, qs_worker, &with_free), 0);
+    pthread_join(t, NULL); /* before the fix, under urcu-qsbr: for ever */
+    lfmap_free(a);
+    lfmap_thread_unregister();
+    if (with_free)
+        ck_assert_uint_eq(atomic_load(&qs_freed), 10001);
+}
+END_TEST
+
+/* Under LFMAP_RCU=leak (a scheme that never frees, by property) a program's
+ * value_free never ran: resources held by its values leaked. */
+START_TEST(test_env_never_skips_value_free)
+{
+    for (size_t i = 0; lfmap_reclamation_scheme(i); i++) {
+        const char *name = lfmap_reclamation_scheme(i);
+        if (!scheme_never_frees(name))
+            continue;
+        use_env(name);
+        ck_assert_int_eq(lfmap_thread_register(), 0);
+        _Atomic size_t freed = 0;
+        struct lfmap_config cfg = {.value_free = count_free, .value_free_ctx = &freed};
+        lfmap *m = lfmap_new(&cfg);
+        ck_assert_ptr_nonnull(m);
+        for (uint64_t k = 0; k < 1000; k++)
+            ck_assert_int_eq(lfmap_insert(m, k, k + 1), 1);
+        for (uint64_t k = 0; k < 1000; k++)
+            ck_assert_int_eq(lfmap_remove(m, k, NULL), 1);
+        lfmap_free(m);
+        lfmap_thread_unregister();
+        ck_assert_msg(atomic_load(&freed) == 1000, "LFMAP_RCU=%s: value_free ran %zu times for 1000 values", name,
+                      (size_t)atomic_load(&freed));
+    }
+}
+END_TEST
+
 static Suite *rcu_env_suite(void)
 {
     Suite *s = suite_create("rcu_env");
@@ -234,7 +385,15 @@ static Suite *rcu_env_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_unknown_env_breaks_no_named_map);
     tcase_add_loop_test(tc, test_hazard_env_keeps_section_contract, 0, 8);
+    tcase_add_loop_test(tc, test_env_chooses_only_default_contract_schemes, 0, 32);
+    tcase_add_loop_test(tc, test_any_contract_opt_in_takes_every_scheme, 0, 32);
+    tcase_add_test(tc, test_env_never_skips_value_free);
     suite_add_tcase(s, tc);
+    /* A hang is the failure here: a short timeout. */
+    TCase *hang = tcase_create("no_hang");
+    tcase_set_timeout(hang, 20);
+    tcase_add_loop_test(hang, test_env_asks_no_quiescent_states, 0, 64);
+    suite_add_tcase(s, hang);
     return s;
 }
 

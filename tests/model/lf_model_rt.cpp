@@ -366,9 +366,8 @@ int lfrcu_domain_init(struct lfrcu_domain *d, const char *name)
     return 0;
 }
 
-int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections)
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d)
 {
-    (void)values_in_sections;
     *d = lfrcu_default_domain;
     return 0;
 }

@@ -35,3 +35,9 @@ bool scheme_has_hazards(const char *name)
     const struct lfrcu_scheme *s = scheme_named(name);
     return s && s->protect;
 }
+
+bool scheme_default_contract(const char *name)
+{
+    const struct lfrcu_scheme *s = scheme_named(name);
+    return s && s->default_contract;
+}

@@ -21,5 +21,8 @@ bool scheme_never_frees(const char *name);
 /* A hazard-pointer scheme (it has protect): a stalled reader holds only
  * what its hazards name, so the backlog stays bounded. */
 bool scheme_has_hazards(const char *name);
+/* The scheme keeps the default's contract with programs (default_contract):
+ * the only kind the environment may choose without LFMAP_RCU_ANY_CONTRACT. */
+bool scheme_default_contract(const char *name);
 
 #endif

@@ -53,7 +53,7 @@ struct lfrcu_era_rec;
 #endif
 
 int lfrcu_domain_init(struct lfrcu_domain *d, const char *name);
-int lfrcu_domain_init_unnamed(struct lfrcu_domain *d, bool values_in_sections);
+int lfrcu_domain_init_unnamed(struct lfrcu_domain *d);
 const struct lfrcu_scheme *lfrcu_scheme_at(size_t i);
 const struct lfrcu_scheme *const *lfrcu_schemes(void);
 unsigned lfrcu_scheme_bit(const struct lfrcu_scheme *s);
