@@ -230,7 +230,8 @@ static void help(void)
                      "put, remove); the map's contents are then checked exactly, and the\n"
                      "throughput per thread is written as CSV and an SVG bar chart.\n"
                      "Exit status: 0 all checks passed, 1 a check or the run failed, 64 bad usage.\n"
-                     "LFMAP_RCU (environment) selects the reclamation scheme, as for any lfmap program.",
+                     "LFMAP_RCU (environment) selects the reclamation scheme among those that keep the default's\n"
+                     "contract, as for any lfmap program (lfmap_reclamation(3)).",
                      docs, sizeof docs / sizeof docs[0]);
 }
 

@@ -33,17 +33,20 @@
  *   change what a program may do with a map, nor break a program that
  *   chose:
  *   - It may choose only a scheme that keeps the default's contract:
- *     urcu-memb, urcu-mb, ck-epoch, ebr (a read-side section protects every
- *     value read in it, value_free runs, reads are wait-free per table, and
- *     the scheme asks nothing more of a thread).  Any other scheme it names
+ *     urcu-memb, urcu-mb (a read-side section protects every
+ *     value read in it, value_free runs shortly after a grace period with
+ *     no call from the program, reads are wait-free per table, and the
+ *     scheme asks nothing more of a thread).  Any other scheme it names
  *     (urcu-qsbr: threads must announce quiescent states and go offline
  *     around blocking; urcu-bp: unregistering inside a section does not end
- *     it; leak: value_free never runs; ck-hp, he, ibr: a section protects
- *     only the last value read, reads are lock-free) is not taken: such
+ *     it; ck-epoch, ebr: what is retired is freed only when threads call
+ *     lfmap_quiescent or keep writing; leak: value_free never runs; ck-hp,
+ *     he, ibr: a section protects only the last value read, reads are
+ *     lock-free) is not taken: such
  *     maps get the built-in default "urcu-memb", and lfmap_reclamation(m)
  *     says which.  A program that wants one of those names it, and then
  *     follows that scheme's rules.
- *   - LFMAP_RCU_ANY_CONTRACT=1 lifts that limit for a process whose every
+ *   - LFMAP_RCU_ANY_CONTRACT (set, and not empty or "0") lifts that limit for a process whose every
  *     map follows the rules of whatever scheme LFMAP_RCU names: a test
  *     runner or a measurement that runs one binary under every scheme
  *     (tests/run.sh does).
@@ -177,10 +180,12 @@ extern "C" {
  * byte-key twins: see lfmap_new, "Versioned structs") are variadic, which
  * needs C99 or C++11; older dialects call the plain symbols (version 0.1's
  * structs). */
+#ifndef LFMAP_SIZED_MACROS /* a program may set it to 0 to call the plain symbols */
 #if (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L) || (defined(__cplusplus) && __cplusplus >= 201103L)
 #define LFMAP_SIZED_MACROS 1
 #else
 #define LFMAP_SIZED_MACROS 0
+#endif
 #endif
 
 /* The version of this header; VERSION at the top of the source tree is the
@@ -249,7 +254,7 @@ struct lfmap_config {
      * lists them).  NULL = the default: the scheme the LFMAP_RCU environment
      * variable names if it is set and not empty and keeps the default's
      * contract, else "urcu-memb" (see "Reclamation schemes" at the top:
-     * urcu-memb, urcu-mb, ck-epoch, ebr; any scheme under
+     * urcu-memb, urcu-mb; any scheme under
      * LFMAP_RCU_ANY_CONTRACT).  An unknown name (here, or in
      * LFMAP_RCU for a map that names none): lfmap_new returns NULL with
      * errno EINVAL.  Fixed for the life of the map. */

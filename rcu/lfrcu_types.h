@@ -83,9 +83,10 @@ struct lfrcu_scheme {
     bool never_frees;
     /* Optional: the scheme keeps the default's contract with programs:
      * a read-side section protects every value read in it, values are freed
-     * (value_free runs), reads are wait-free per table, and it asks nothing
-     * more of a thread (no quiescent states, no offline around blocking,
-     * registration ends at unregister).  Only such a scheme can be chosen
+     * (value_free runs, shortly after a grace period, with no call from the
+     * program: a reclamation thread), reads are wait-free per table, and it
+     * asks nothing more of a thread (no quiescent states, no offline around
+     * blocking, registration ends at unregister).  Only such a scheme can be chosen
      * by the environment (LFMAP_RCU) for a map that names none, unless
      * LFMAP_RCU_ANY_CONTRACT opts in (rcu/registry.c). */
     bool default_contract;

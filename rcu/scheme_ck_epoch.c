@@ -219,5 +219,4 @@ const struct lfrcu_scheme lfrcu_scheme_ck_epoch = {
     .retire = cke_retire,
     .barrier = cke_barrier,
     .may_wait = cke_may_wait,    .quiescent = cke_quiescent,
-    .default_contract = true,
 };

@@ -284,5 +284,4 @@ const struct lfrcu_scheme lfrcu_scheme_ebr = {
     .barrier = ebr_barrier,
     .may_wait = ebr_may_wait,
     .quiescent = ebr_quiescent,
-    .default_contract = true,
 };

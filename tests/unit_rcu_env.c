@@ -378,6 +378,33 @@ START_TEST(test_env_never_skips_value_free)
 }
 END_TEST
 
+/* A value replaced once is freed shortly after, with no further call from
+ * the program (no lfmap_quiescent, no lfmap_free), as under the default:
+ * under LFMAP_RCU=ck-epoch or ebr (which reclaim only in lfmap_quiescent
+ * or every 64th retire of a thread) it stayed pending for ever, and a
+ * program whose value_free returns a resource to a bounded pool stalled. */
+START_TEST(test_env_frees_without_quiescent)
+{
+    const char *name = scheme_number(_i);
+    if (!name)
+        return;
+    use_env(name);
+    ck_assert_int_eq(lfmap_thread_register(), 0);
+    _Atomic size_t freed = 0;
+    struct lfmap_config cfg = {.value_free = count_free, .value_free_ctx = &freed};
+    lfmap *m = lfmap_new(&cfg);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(lfmap_insert(m, 1, 10), 1);
+    ck_assert_int_eq(lfmap_put(m, 1, 11, NULL), 0); /* retires 10 */
+    for (int ms = 0; ms < 5000 && atomic_load(&freed) == 0; ms++)
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    ck_assert_msg(atomic_load(&freed) == 1, "LFMAP_RCU=%s (the map got %s): the replaced value was not freed in 5 s",
+                  name, lfmap_reclamation(m));
+    lfmap_free(m);
+    lfmap_thread_unregister();
+}
+END_TEST
+
 static Suite *rcu_env_suite(void)
 {
     Suite *s = suite_create("rcu_env");
@@ -388,6 +415,7 @@ static Suite *rcu_env_suite(void)
     tcase_add_loop_test(tc, test_env_chooses_only_default_contract_schemes, 0, 32);
     tcase_add_loop_test(tc, test_any_contract_opt_in_takes_every_scheme, 0, 32);
     tcase_add_test(tc, test_env_never_skips_value_free);
+    tcase_add_loop_test(tc, test_env_frees_without_quiescent, 0, 32);
     suite_add_tcase(s, tc);
     /* A hang is the failure here: a short timeout. */
     TCase *hang = tcase_create("no_hang");

@@ -149,8 +149,8 @@ static void count_free(uint64_t value, void *ctx)
 
 static void destructor_once(bool bytes)
 {
-    /* Named, so that the per-scheme runs of tests/run.sh test that scheme
-     * (a map with value_free takes no hazard-pointer scheme from LFMAP_RCU). */
+    /* Named, so that the map has this pass's scheme whatever the rule of
+     * the environment (lib/lfmap.h, "What the environment may change"). */
     struct lfmap_config cfg = {.value_free = count_free, .reclamation = scheme_default_name()};
     lfmap *m = bytes ? NULL : lfmap_new(&cfg);
     lfmap_bytes *b = bytes ? lfmap_bytes_new(&cfg) : NULL;

@@ -117,7 +117,7 @@ static void setup_allocator(const struct lfb_options *o, char **argv)
     exit(EXIT_FAILURE);
 }
 
-/* A map that names no scheme gets LFMAP_RCU's: 0, or -errno (-EINVAL for
+/* A map that names no scheme gets LFMAP_RCU's when the environment may choose it (lfmap.h): 0, or -errno (-EINVAL for
  * an unknown name). */
 static void *rcu_probe(void *arg)
 {

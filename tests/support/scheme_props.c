@@ -8,10 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct lfrcu_scheme *scheme_named(const char *name);
+
+/* The rule of lib/lfmap.h ("What the environment may change"), written
+ * here again on purpose: tests compare what maps get with it. */
 const char *scheme_default_name(void)
 {
     const char *env = getenv("LFMAP_RCU");
-    return env && *env ? env : lfrcu_scheme_at(0)->name;
+    const char *any = getenv("LFMAP_RCU_ANY_CONTRACT");
+    const char *builtin = lfrcu_scheme_at(0)->name;
+    if (!env || !*env)
+        return builtin;
+    const struct lfrcu_scheme *s = scheme_named(env);
+    if (!s)
+        return env; /* unknown: lfmap_new of a map that names none fails */
+    if ((any && *any && strcmp(any, "0") != 0) || s->default_contract)
+        return env;
+    return builtin;
 }
 
 static const struct lfrcu_scheme *scheme_named(const char *name)

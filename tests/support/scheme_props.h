@@ -4,15 +4,18 @@
  * rcu/lfrcu.h), for tests that must behave differently for some schemes.
  * A test asks the property, never the scheme's name, so that a new scheme
  * (or a renamed copy of one: tests/scheme_copies.sh) is tested by what it
- * is.  Every function takes a scheme name; NULL or "" means the process
- * default (LFMAP_RCU if set and not empty, else the registry's first).
+ * is.  Every function takes a scheme name; NULL or "" means the scheme a
+ * map that names none gets (scheme_default_name).
  */
 #ifndef SCHEME_PROPS_H
 #define SCHEME_PROPS_H
 
 #include <stdbool.h>
 
-/* The name NULL or "" stands for (see above). */
+/* The scheme a map that names none gets: LFMAP_RCU's if it keeps the
+ * default's contract or LFMAP_RCU_ANY_CONTRACT is set (tests/run.sh sets
+ * it), else the registry's first (lib/lfmap.h, "What the environment may
+ * change"); also what NULL or "" stands for below. */
 const char *scheme_default_name(void);
 /* The scheme never frees what is retired (never_frees): nothing a test
  * retires comes back, and memory checks do not apply.  False for an

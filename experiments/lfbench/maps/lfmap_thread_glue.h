@@ -45,11 +45,11 @@ static inline void lfb_lfmap_stats_record(struct lfb_map_stats *out, const struc
              s->capacity_slots, s->table_bytes, LFMAP_DEFAULT_MIGRATION_CHUNK, out->scheme, extra);
 }
 
-/* The scheme for a map of a series that names none: the one a map without
- * a value destructor gets (LFMAP_RCU's, or the default), named explicitly
- * so that a map with value_free gets it too (lfmap.h: such a map never
- * gets a hazard-pointer scheme from LFMAP_RCU) and the record's scheme is
- * the one measured.  NULL (the map's own default) if it cannot be found. */
+/* The scheme for a map of a series that names none: the one a map that
+ * names none gets (LFMAP_RCU's when the environment may choose it: lfmap.h,
+ * "What the environment may change"), named explicitly so that every map
+ * of the series has it and the record's scheme is the one measured.  NULL
+ * (the map's own default) if it cannot be found. */
 static inline const char *lfb_lfmap_scheme(const char *named)
 {
     if (named)
