@@ -353,6 +353,7 @@ static const struct lfrcu_scheme model_scheme = {
     nullptr, // no birth: the era schemes are not modelled
     nullptr, // no era_reader
     false,   // never_frees
+    true,    // default_contract: it stands for urcu-memb
 };
 static const struct lfrcu_scheme *const model_schemes[] = {&model_scheme, nullptr};
 
