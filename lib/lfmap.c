@@ -57,9 +57,9 @@ static int config_copy(struct lfmap_config *out, const struct lfmap_config *cfg,
         return 0;
     if (size < CONFIG_SIZE_0_1)
         return -EINVAL;
-    const unsigned char *extra = (const unsigned char *)cfg + sizeof *out;
-    for (size_t i = sizeof *out; i < size; i++)
-        if (extra[i - sizeof *out])
+    const unsigned char *bytes = (const unsigned char *)cfg;
+    for (size_t i = sizeof *out; i < size; i++) /* a newer header's fields */
+        if (bytes[i])
             return -EINVAL;
     memcpy(out, cfg, size < sizeof *out ? size : sizeof *out);
     return 0;
