@@ -35,14 +35,18 @@
 #   make help            this text
 #
 # Conventions (the rules below are generic, so new files need no Makefile edit):
-#   tests/unit_*.c    Check programs;          run by tests/run.sh
-#   tests/stress_*.c  standalone drivers that exit non-zero on a violation
-#   tests/prog_*.c    helper programs that shell tests run (not run directly)
+#   tests/GROUP/      one directory per subject, GROUP one of TEST_GROUPS
+#                     (core, rcu, harness, packaging, tooling; tests/README.md)
+#   tests/GROUP/unit_*.c    Check programs;    run by tests/run.sh
+#   tests/GROUP/stress_*.c  standalone drivers that exit non-zero on a violation
+#   tests/GROUP/prog_*.c    helper programs that shell tests run (not run directly)
+#   tests/GROUP/*.sh        shell tests (get BUILD and CC in the environment)
 #   tests/support/*.c linked into every test program
-#   tests/*.sh        shell tests (get BUILD and CC in the environment)
+#   Every test program is built as $(BUILD)/tests/NAME: names are unique
+#   across the groups.
 #   experiments/*.c   benchmark programs (build/experiments/NAME)
 #   examples/*.c      example programs      (build/examples/NAME)
-#   tests/abi/        sources that the install and ABI tests build themselves
+#   tests/packaging/abi/        sources that the install and ABI tests build themselves
 #   A test exits 77 for a skip expected in this build, 78 for a skip caused by
 #   a missing tool (a failure when CI=true); see tests/run.sh.
 
@@ -138,7 +142,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS
 #                has 2.36), so the shared objects are compiled with
 #                -mgeneral-regs-only: no value of ours lives in a vector
 #                register across the call, whatever glibc is in use
-#                (tests/tls_access.sh checks the disassembly).  Compilers
+#                (tests/packaging/tls_access.sh checks the disassembly).  Compilers
 #                without descriptors get the default model, global-dynamic: one
 #                __tls_get_addr call per operation.
 #                SHARED_TLS_DIALECT= overrides the choice (results/speed/README.md
@@ -164,7 +168,7 @@ LDLIBS_ALL := $(URCU_LIBS) -lpthread -lm
 # sanitizers, whose runtime the executable brings).  -z nodelete: once
 # loaded it stays loaded, and with it liburcu, whose call_rcu threads run on
 # after the dlclose() of a plugin that used lfmap (lfmap.h, "Plugins";
-# tests/plugin_unload.sh).
+# tests/packaging/plugin_unload.sh).
 SHLIB_LDFLAGS := -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete $(if $(SANITIZE),,-Wl,-z,defs)
 
 # ------------------------------------------------------------------ files
@@ -175,10 +179,9 @@ VERSION_OBJ := $(BUILD)/obj/static/lib/version.o $(BUILD)/obj/shared/lib/version
 PUBLIC_HEADERS := lib/lfmap.h
 MAN_PAGES  := $(wildcard man/*.3)
 
-UNIT_SRC   := $(wildcard tests/unit_*.c)
-STRESS_SRC := $(wildcard tests/stress_*.c)
-PROG_SRC   := $(wildcard tests/prog_*.c)
-TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(STRESS_SRC) $(PROG_SRC))
+TEST_GROUPS := core rcu harness packaging tooling
+TEST_SRC   := $(foreach g,$(TEST_GROUPS),$(wildcard tests/$(g)/unit_*.c tests/$(g)/stress_*.c tests/$(g)/prog_*.c))
+TEST_BINS  := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRC))))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 EXP_SRC    := $(wildcard experiments/*.c)
 # bench_readpath is built twice: against liblfmap.a and against liblfmap.so.
@@ -260,9 +263,13 @@ $(BUILD)/liblfmap.so: $(BUILD)/$(SONAME)
 # build tree's time.)
 PROG_CFLAGS := $(filter-out $(LTO),$(ALL_CFLAGS))
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(BUILD)/liblfmap.a | need-check
-	@mkdir -p $(dir $@)
-	$(CC) $(PROG_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/liblfmap.a $(CHECK_LIBS) $(LDLIBS_ALL)
+# One pattern rule per group: $(BUILD)/tests/NAME from tests/GROUP/NAME.c.
+define LF_TEST_RULE
+$$(BUILD)/tests/%: tests/$(1)/%.c $$(TEST_SUPPORT_OBJ) $$(wildcard tests/support/*.h) $$(BUILD)/liblfmap.a | need-check
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(PROG_CFLAGS) -Itests -Itests/support $$(CHECK_CFLAGS) -o $$@ $$< $$(TEST_SUPPORT_OBJ) $$(BUILD)/liblfmap.a $$(CHECK_LIBS) $$(LDLIBS_ALL)
+endef
+$(foreach g,$(TEST_GROUPS),$(eval $(call LF_TEST_RULE,$(g))))
 
 $(TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c | need-check
 	@mkdir -p $(dir $@)
@@ -307,7 +314,7 @@ $(USER_EXAMPLES): $(BUILD)/examples/%: examples/%.c lib/lfmap.h $(BUILD)/liblfma
 	$(CC) $(USER_CFLAGS) -o $@ $< -L$(BUILD) -Wl,-rpath,'$$ORIGIN/..' -llfmap -lpthread
 
 # examples/plugin/: a host that links nothing of lfmap and a plugin linked
-# with liblfmap.so, as a user builds them (tests/plugin_unload.sh builds its
+# with liblfmap.so, as a user builds them (tests/packaging/plugin_unload.sh builds its
 # own, under ASan).
 $(BUILD)/examples/plugin/host: examples/plugin/host.c
 	@mkdir -p $(dir $@)
@@ -318,18 +325,18 @@ $(BUILD)/examples/plugin/plugin.so: examples/plugin/plugin.c lib/lfmap.h $(BUILD
 EX_BINS += $(BUILD)/examples/plugin/host $(BUILD)/examples/plugin/plugin.so
 
 # The shell tests run the example and benchmark programs too (their option
-# parsing: tests/programs_reject_bad_input.sh), so they are part of the suite.
+# parsing: tests/harness/programs_reject_bad_input.sh), so they are part of the suite.
 tests: $(TEST_BINS) $(EXP_BINS) $(EX_BINS)
 # The library's suite (LFMAP_SUITE=library in tests/run.sh): no harness test,
 # so none of the experiments' programs (C++ peer maps, benchmarks) is built.
-LIB_TEST_BINS := $(filter-out $(BUILD)/tests/unit_lfbench_%,$(TEST_BINS))
+LIB_TEST_BINS := $(filter-out $(addprefix $(BUILD)/tests/,$(basename $(notdir $(wildcard tests/harness/*.c)))),$(TEST_BINS))
 lib-tests: $(LIB_TEST_BINS) $(EX_BINS)
 experiments: $(EXP_BINS)
 examples: $(EX_BINS)
 
 # ------------------------------------------------------------------ suites
 # `make test` is a README quick-start command: it installs the lib, test,
-# harness (the tests build and run lfbench) and plot (tests/plot_harness.sh)
+# harness (the tests build and run lfbench) and plot (tests/tooling/plot_harness.sh)
 # dependency groups first when they are missing (a no-op otherwise), then
 # builds in a fresh make that sees them.
 test:
@@ -363,7 +370,7 @@ asan:
 perturb:
 	$(MAKE) BUILD=build/perturb EXTRA_CFLAGS="-DLFMAP_PERTURB -DLFMAP_ASSERTIONS -DLFMAP_ASYM_FENCE_OFF" test-library
 
-# A longer linearizability run (tests/stress_lincheck.c).
+# A longer linearizability run (tests/core/stress_lincheck.c).
 stress: lib tests
 	LFMAP_LINCHECK_SECONDS=$${LFMAP_LINCHECK_SECONDS:-60} $(BUILD)/tests/stress_lincheck
 

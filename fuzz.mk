@@ -7,7 +7,7 @@
 #                               the library in $(BUILD)/fuzz/, run for N seconds
 #                               on $(BUILD)/fuzz/corpus, seeded from
 #                               tests/fuzz/corpus; prints executions and coverage
-#   make fuzz-replay            tests/fuzz_replay.sh: every file of
+#   make fuzz-replay            tests/core/fuzz_replay.sh: every file of
 #                               tests/fuzz/corpus through the target, built with
 #                               $(CC) and the normal flags (also run by make test)
 #
@@ -71,9 +71,9 @@ fuzz: $(FUZZ_BIN) $(FUZZ_BYTES_BIN)
 	done
 
 fuzz-replay:
-	BUILD=$(BUILD) CC="$(CC)" bash tests/fuzz_replay.sh
+	BUILD=$(BUILD) CC="$(CC)" bash tests/core/fuzz_replay.sh
 
-# For tests/fuzz_replay.sh: this build tree's compile flags and libraries.
+# For tests/core/fuzz_replay.sh: this build tree's compile flags and libraries.
 fuzz-print-flags:
 	@echo '$(ALL_CFLAGS)'
 	@echo '$(LDLIBS_ALL)'

@@ -5,7 +5,7 @@
 # and experiments/common/ (the shared option parser, lfcli).
 #
 #   make / make experiments      builds $(BUILD)/lfbench
-#   tests/unit_lfbench_*.c       Check programs linked with the harness objects
+#   tests/harness/unit_lfbench_*.c  Check programs linked with the harness objects
 #
 # C11 for the C files, C++17 for the libcuckoo, TBB and xenium adapters,
 # linked with $(CXX).  jemalloc is not linked: lfbench preloads it at run time (default
@@ -78,7 +78,7 @@ $(BUILD)/obj/$(LFB_DIR)/maps/profiled/%.o: $(LFB_DIR)/maps/%.c
 	$(CC) $(LFB_CFLAGS) -DLFB_PROFILE_LOCKS -MMD -MP -c $< -o $@
 
 # lfmap-static: the API names of liblfmap.a, read from the shared library's
-# exports (tests/abi_symbols.sh checks that they are exactly lfmap.h's), each
+# exports (tests/packaging/abi_symbols.sh checks that they are exactly lfmap.h's), each
 # renamed lfmap_static_NAME in a copy of the archive and, for the adapter, by
 # a generated header of #defines.
 LFB_STATIC_DIR   := $(BUILD)/obj/lfmap-static
@@ -125,7 +125,7 @@ $(BUILD)/lfbench: $(LFB_OBJ) $(LFB_LFMAP_DEPS)
 # Harness unit tests: the generic tests/% rule plus the harness objects,
 # linked with $(CXX) for the C++ adapters.
 LFB_TEST_SUPPORT_OBJ := $(TEST_SUPPORT_OBJ) # compiled once (Makefile)
-$(BUILD)/tests/unit_lfbench_%: tests/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
+$(BUILD)/tests/unit_lfbench_%: tests/harness/unit_lfbench_%.c $(LFB_TEST_SUPPORT_OBJ) $(wildcard tests/support/*.h) $(LFB_LIB_OBJ) $(LFB_LFMAP_DEPS)
 	@mkdir -p $(dir $@) $(BUILD)/obj/tests
 	$(CC) $(LFB_CFLAGS) -Itests -Itests/support $(CHECK_CFLAGS) -c $< -o $(BUILD)/obj/tests/$(notdir $@).o
 	$(CXX) $(SANITIZE) $(CFLAGS) -o $@ $(BUILD)/obj/tests/$(notdir $@).o $(LFB_TEST_SUPPORT_OBJ) $(LFB_LIB_OBJ) \
@@ -174,7 +174,7 @@ microbench: $(MB_BIN)
 # library only).  `make go` builds $(BUILD)/lfbench-go when Go is installed
 # (Debian: golang-go, Go 1.19; `scripts/install-deps.sh go`) and says so
 # when it is not.  `make tests` builds it too where Go is found, for the
-# tests that compare it with lfbench (tests/go_*.sh; they skip without Go).
+# tests that compare it with lfbench (tests/harness/go_*.sh; they skip without Go).
 # The build cache lives in the build tree, so a build writes nothing else.
 GO ?= go
 HAVE_GO := $(shell command -v $(GO) >/dev/null 2>&1 && echo yes)

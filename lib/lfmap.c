@@ -912,7 +912,7 @@ LF_WRITE_PATH void maybe_shrink(struct lfmap *m, struct lfmap_thread_state *self
     /* Counted per map where the thread owns a stripe of it (a line its
      * remove has just written): a thread counting once for all maps checked
      * only the map of every 64th remove, so of two maps removed from in
-     * turn one never shrank (tests/unit_embedding.c).  Threads past the owned
+     * turn one never shrank (tests/core/unit_embedding.c).  Threads past the owned
      * stripes share stripes, and count per thread. */
     unsigned *removes = self->tid < LFMAP_OWNED_STRIPES ? &m->live[self->tid].removes_since_check
                                                         : &self->removes_since_check;

@@ -245,7 +245,7 @@ static size_t successor_slots_for(size_t live, size_t threads, size_t *reserve)
  * back the ones the copies did not take (try_promote).  The successor is
  * as large as t, so that they fit whatever the live count, or larger where
  * the unfenced estimate asks for it: it never shrinks, and a map under
- * churn keeps its size (tests/unit_asym_fence.c). */
+ * churn keeps its size (tests/core/unit_asym_fence.c). */
 static size_t successor_slots_unfenced(struct lfmap *m, const struct lfmap_table *t, size_t *reserve)
 {
     *reserve = t->hard_limit;
@@ -263,7 +263,7 @@ size_t lf_table_successor_slots(struct lfmap *m, const struct lfmap_table *t, si
      * load of t->next sees the sentinel.  Every other thread is counted and
      * may have one operation in flight (lf_live_add has the argument).
      * Reading the count after the stripes instead loses keys: writers could
-     * finish and unregister in between (tests/unit_sizing.c). */
+     * finish and unregister in between (tests/core/unit_sizing.c). */
     size_t threads = lf_registered_threads();
     LFMAP_HOOK(SIZING_THREADS_READ);
     /* The writers' half of the live-count fence (lf_live_add), then the

@@ -58,7 +58,7 @@ void lf_perturb(enum lf_hook hook);
 unsigned long lf_perturb_count(enum lf_hook hook);
 /* Test-only: when set, byte maps hash keys with this function instead of
  * lf_bytes_hash, so that tests can make distinct keys collide on their
- * whole hash (tests/unit_bytes.c).  Set it while no map exists. */
+ * whole hash (tests/core/unit_bytes.c).  Set it while no map exists. */
 typedef uint64_t (*lf_test_bytes_hash_fn)(const void *key, size_t len);
 extern lf_test_bytes_hash_fn lf_test_bytes_hash;
 #define LFMAP_HOOK(name) lf_perturb(LFMAP_HOOK_##name)

@@ -141,7 +141,7 @@ void lf_table_free(struct lfmap_table *t)
  * Test builds poison it first (LFMAP_POISON_BYTE in every byte), so that a
  * reader that reaches it after its reclamation reads poison (a key word no
  * table holds, a next pointer that faults) even without a sanitizer:
- * tests/unit_schemes.c looks for it. */
+ * tests/rcu/unit_schemes.c looks for it. */
 static void table_release(struct lfmap_table *t)
 {
     struct lfmap *m = t->map;

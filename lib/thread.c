@@ -126,7 +126,7 @@ int lf_attach_slow(struct lfmap *m, struct lfmap_thread_state *self)
      * created before liburcu's constructor set urcu_memb_has_sys_membarrier
      * takes the calls (LFRCU_CALLS) while later maps of the same scheme are
      * inline, and this bit is set only once per registration
-     * (tests/unit_thread_record.c). */
+     * (tests/core/unit_thread_record.c). */
     if (m->rcu.scheme == lfrcu_scheme_at(0)) /* urcu-memb, the built-in default */
         self->memb_ctr = lfrcu_memb_reader_ctr();
     /* Likewise the era schemes' record (whatever the map's kind: another

@@ -98,7 +98,7 @@ extern struct lfrcu_domain lfrcu_default_domain;
 
 /* The out-of-line parts of the inline memb read side below (rcu/registry.c,
  * so that every scheme file defines nothing but its struct and a renamed
- * copy of any scheme links: tests/scheme_copies.sh). */
+ * copy of any scheme links: tests/rcu/scheme_copies.sh). */
 void lfrcu_tsan_read_unlock(void);
 void lfrcu_memb_wake_gp(void);
 

@@ -23,7 +23,7 @@ _Static_assert(sizeof(struct rcu_head) <= sizeof(((struct lfrcu_head *)0)->schem
  * (lfrcu_tsan_read_unlock, rcu/registry.c) and each callback acquires it
  * before freeing, which is exactly the happens-before edge the grace period
  * guarantees (and no more: a free that skips the grace period is still
- * reported, see tests/rcu_early_free.sh).  Likewise for rcu_barrier: it
+ * reported, see tests/rcu/rcu_early_free.sh).  Likewise for rcu_barrier: it
  * returns after every earlier callback ran. */
 static char tsan_barrier;
 #endif

@@ -5,8 +5,8 @@
 #   scripts/install-deps.sh [GROUP...]     (default: all)
 #
 #   lib      build the library and the demo: build-essential pkg-config liburcu-dev libck-dev
-#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/tls_access.sh),
-#            cmake (tests/cmake_package.sh), man-db (tests/man_pages.sh)
+#   test     make test: check (unit tests), python3 (the ctypes test), gdb (tests/packaging/tls_access.sh),
+#            cmake (tests/packaging/cmake_package.sh), man-db (tests/packaging/man_pages.sh)
 #   fuzz     make fuzz: clang and its libFuzzer runtime
 #   plot     scripts/plot_first.py: python3-matplotlib
 #   harness  the experiments harness: peer maps, allocators, topology

@@ -183,7 +183,7 @@ if ls -d results/schemes/*/ >/dev/null 2>&1; then
     [ "$notes" != none ] && scheme_notes=${SCHEME_NOTES:-results/schemes/tables.md}
     # The full mode redraws the committed figures and tables; the others
     # write only under $figdir and $out (ignored by git: `git status` stays
-    # clean after `make quick`, tests/quick_leaves_tree_clean.sh).
+    # clean after `make quick`, tests/tooling/quick_leaves_tree_clean.sh).
     scheme_out=()
     [ "$mode" != full ] && scheme_out=(FIGDIR="$figdir" TABLES="$out/scheme-tables.md")
     env "${scheme_out[@]}" NOTES=$scheme_notes PYTHON="$PY" scripts/scheme-figures.sh >"$out/scheme-figures.txt" 2>&1 ||

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Runs the whole test suite of one build tree: every $BUILD/tests/unit_* and
-# $BUILD/tests/stress_* program and every tests/*.sh (but this one), each under
-# `timeout ${LFMAP_TEST_TIMEOUT:-300}`.  Prints one line per test (PASS, FAIL
-# or SKIP), the log tail of each failure, and finally exactly
-# "N passed, N failed, N skipped"; exits non-zero if anything failed.
+# Runs the test suite of one build tree, group by group (tests/GROUP/: core,
+# rcu, harness, packaging, tooling; arguments pick groups: tests/run.sh core
+# rcu): every program $BUILD/tests/NAME of a tests/GROUP/unit_*.c or
+# stress_*.c and every tests/GROUP/*.sh, each under
+# `timeout ${LFMAP_TEST_TIMEOUT:-300}`.  Prints a line "== GROUP" and one
+# line per test (PASS, FAIL or SKIP), the log tail of each failure, and
+# finally exactly "N passed, N failed, N skipped"; exits non-zero if anything
+# failed (a program whose source exists but that was not built is a failure).
 #
 # Exit codes of a test: 0 pass; 77 skipped, and expected to be in this build
 # configuration (hooks compiled out outside `make perturb`, install tests in
@@ -14,17 +17,16 @@
 # missing one means the CI setup is broken.  The last line of a skipping
 # test's output says why.
 #
-# Every map test (unit_* and stress_* but the lfbench harness tests) runs
-# once more under each registered reclamation scheme but the default
-# (LFMAP_RCU=name, at a quarter of the scale; in sanitizer and perturbed
-# trees, every scheme but those that share an implementation with another):
-# see below.
+# Every map test (the programs of the core and rcu groups) runs once more
+# under each registered reclamation scheme but the default (LFMAP_RCU=name,
+# at a quarter of the scale; in sanitizer and perturbed trees, every scheme
+# but those that share an implementation with another): see below.
 #
 # LFMAP_SUITE=library (make tsan, make perturb) runs the library's suite
-# only: every test but the harness's (unit_lfbench_*) and the shell tests
-# marked "# lfmap-suite: full" (packaging, exported symbols, the harness's
-# programs, the figure scripts), which test the same code in every build
-# tree and run in the plain one (make test) and under ASan (make asan).
+# only: every group but harness, and no shell test marked
+# "# lfmap-suite: full" (packaging, exported symbols, the figure scripts, the
+# scheme-copy recipe), which test the same code in every build tree and run
+# in the plain one (make test) and under ASan (make asan).
 #
 # Environment: BUILD (default build), CC, CI, LFMAP_SUITE (full or library,
 # default full); LFMAP_TEST_SCALE is set to 0.1
@@ -107,24 +109,34 @@ full | library) ;;
 esac
 left_out=()
 
-found=0
-for bin in "$BUILD"/tests/unit_* "$BUILD"/tests/stress_*; do
-    if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then continue; fi
-    case "$suite:$(basename "$bin")" in library:unit_lfbench_*)
-        left_out+=("$(basename "$bin")")
-        continue
+# The groups, one directory of tests/ each (tests/README.md); arguments pick
+# some of them (tests/run.sh core rcu), in the order given.
+all_groups="core rcu harness packaging tooling"
+groups=${*:-$all_groups}
+for group in $groups; do
+    case " $all_groups " in *" $group "*) ;; *)
+        echo "unknown test group '$group' (the groups: $all_groups)"
+        exit 2
         ;;
     esac
-    found=$((found + 1))
-    run_one "$(basename "$bin")" "$bin"
 done
+# Every program is built as $BUILD/tests/NAME whatever its group, so two
+# sources of one name in two groups would be one program: refuse.
+dups=$(for g in $all_groups; do ls tests/"$g"/ 2>/dev/null; done | grep -E '^(unit|stress|prog)_.*\.c$' | sort | uniq -d)
+if [ -n "$dups" ]; then
+    echo "test programs named alike in two groups (build/tests/NAME would be one of them): $dups"
+    exit 2
+fi
 
 # The map tests again under every other registered reclamation scheme (the
 # list comes from the library, so a new scheme is covered without an edit
-# here): LFMAP_RCU sets the default for maps created without one.  Scaled
-# down (LFMAP_SCHEME_SCALE of the run's scale, default 0.25) to keep the
-# suite's time sane; the first run above is the default scheme at full
-# scale.  The lfbench harness tests are not map tests and run once.
+# here): LFMAP_RCU sets the default for maps created without one, and
+# LFMAP_RCU_ANY_CONTRACT=1 lets it name a scheme that does not keep the
+# default's contract.  Scaled down (LFMAP_SCHEME_SCALE of the run's scale,
+# default 0.25) to keep the suite's time sane; the first run is the default
+# scheme at full scale.  The map tests are the programs of the core and rcu
+# groups but those whose source says "lfmap-scheme-passes: none" (a test that
+# picks its schemes itself, such as unit_rcu_env, which sets LFMAP_RCU).
 # LFMAP_TEST_SCHEMES="a b" restricts the list (it must name registered
 # schemes); LFMAP_TEST_SCHEMES=none skips this part.
 schemes=${LFMAP_TEST_SCHEMES:-}
@@ -154,28 +166,55 @@ case "$BUILD:${LFMAP_TEST_SCHEMES:-}" in
 esac
 base_scale=${LFMAP_TEST_SCALE:-1}
 scheme_scale=$(awk -v a="$base_scale" -v b="${LFMAP_SCHEME_SCALE:-0.25}" 'BEGIN { print a * b }')
-for scheme in $schemes; do
-    # A scheme that declares never_frees (leak) keeps everything on
-    # purpose (some of it in mmap()ed tables, which LeakSanitizer does not
-    # scan): no leak report for it.
-    scheme_asan=$ASAN_OPTIONS
-    case "$never_frees" in *" $scheme "*) scheme_asan="$ASAN_OPTIONS:detect_leaks=0" ;; esac
-    for bin in "$BUILD"/tests/unit_* "$BUILD"/tests/stress_*; do
-        if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then continue; fi
-        case "$(basename "$bin")" in unit_lfbench_*) continue ;; esac
-        found=$((found + 1))
-        run_one "$(basename "$bin")[$scheme]" env LFMAP_RCU="$scheme" LFMAP_RCU_ANY_CONTRACT=1 LFMAP_TEST_SCALE="$scheme_scale" \
-            ASAN_OPTIONS="$scheme_asan" "$bin"
-    done
-done
-for sh in tests/*.sh; do
-    [ "$(basename "$sh")" = run.sh ] && continue
-    if [ "$suite" = library ] && grep -q '^# lfmap-suite: full' "$sh"; then
-        left_out+=("$(basename "$sh")")
+
+found=0
+for group in $groups; do
+    # LFMAP_SUITE=library: the harness's programs are not built (make
+    # lib-tests), and its shell tests test the same code in every tree.
+    if [ "$suite" = library ] && [ "$group" = harness ]; then
+        left_out+=("harness/")
         continue
     fi
-    found=$((found + 1))
-    run_one "$(basename "$sh")" bash "$sh"
+    echo "== $group"
+    programs=()
+    for src in tests/"$group"/unit_*.c tests/"$group"/stress_*.c; do
+        [ -f "$src" ] || continue
+        bin=$BUILD/tests/$(basename "$src" .c)
+        found=$((found + 1))
+        if ! [ -x "$bin" ]; then
+            fail=$((fail + 1))
+            failed_names+=("$(basename "$bin")")
+            printf 'FAIL %-28s %6s   not built (%s; make tests)\n' "$(basename "$bin")" - "$bin"
+            continue
+        fi
+        run_one "$(basename "$bin")" "$bin"
+        case "$group" in core | rcu)
+            grep -q 'lfmap-scheme-passes: none' "$src" || programs+=("$bin")
+            ;;
+        esac
+    done
+    for scheme in $schemes; do
+        [ ${#programs[@]} -eq 0 ] && break
+        # A scheme that declares never_frees (leak) keeps everything on
+        # purpose (some of it in mmap()ed tables, which LeakSanitizer does
+        # not scan): no leak report for it.
+        scheme_asan=$ASAN_OPTIONS
+        case "$never_frees" in *" $scheme "*) scheme_asan="$ASAN_OPTIONS:detect_leaks=0" ;; esac
+        for bin in "${programs[@]}"; do
+            found=$((found + 1))
+            run_one "$(basename "$bin")[$scheme]" env LFMAP_RCU="$scheme" LFMAP_RCU_ANY_CONTRACT=1 \
+                LFMAP_TEST_SCALE="$scheme_scale" ASAN_OPTIONS="$scheme_asan" "$bin"
+        done
+    done
+    for sh in tests/"$group"/*.sh; do
+        [ -f "$sh" ] || continue
+        if [ "$suite" = library ] && grep -q '^# lfmap-suite: full' "$sh"; then
+            left_out+=("$group/$(basename "$sh")")
+            continue
+        fi
+        found=$((found + 1))
+        run_one "$(basename "$sh")" bash "$sh"
+    done
 done
 if [ $found -eq 0 ]; then
     echo "no tests found in $BUILD/tests (run make tests first)"

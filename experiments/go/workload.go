@@ -3,7 +3,7 @@
 // The workload generator of lfbench (experiments/lfbench/workload.c) in Go:
 // the same splitmix64 streams, key permutation, Zipf sampler, operation mix,
 // presets and sizes, so that for a seed every thread of every point gets the
-// very stream the C harness gives its maps (tests/go_streams.sh compares
+// very stream the C harness gives its maps (tests/harness/go_streams.sh compares
 // the two programs' --dump-streams output entry by entry).  A change to
 // workload.c must be made here too; that test fails until it is.
 

@@ -439,7 +439,7 @@ static void run_point(struct session *ss, const struct point *p)
 }
 
 /* --dump-streams: what every thread of every point and repetition would
- * run, in the form the Go program's --dump-streams prints (tests/go_streams.sh
+ * run, in the form the Go program's --dump-streams prints (tests/harness/go_streams.sh
  * compares them): a header line per thread, then "OP KEY" per entry. */
 static int dump_streams(const struct lfb_options *o)
 {

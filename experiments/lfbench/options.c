@@ -105,7 +105,7 @@ static const struct lfcli_option_doc docs[] = {
                 "the run): deterministic at 1 thread; not with bulkload"},
     {"--dump-streams N", "print the first N entries of every thread's stream at every point and\n"
                          "repetition (op and key per line) and exit: the Go program's\n"
-                         "--dump-streams prints the same (tests/go_streams.sh)"},
+                         "--dump-streams prints the same (tests/harness/go_streams.sh)"},
     {"--key-len MIN[-MAX]", "byte-key maps and caches: key lengths in bytes, uniform over MIN .. MAX\n"
                             "(default 8-64; 8 .. 255)"},
     {"--value-len MIN[-MAX]", "cache preset: value lengths in bytes, uniform (default 64-512; 16 .. 65535)"},

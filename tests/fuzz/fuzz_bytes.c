@@ -13,7 +13,7 @@
  * and *current, the size and (on OP_VERIFY and at the end) every key and a
  * full foreach walk are checked against a reference (arrays by key number).
  * On a mismatch the call is printed and the target aborts.  Built by fuzz.mk
- * (make fuzz) and replayed by tests/fuzz_replay.sh from tests/fuzz/corpus-bytes.
+ * (make fuzz) and replayed by tests/core/fuzz_replay.sh from tests/fuzz/corpus-bytes.
  */
 #include "lfmap.h"
 /* White-box: the library's byte hash, to find keys that collide. */

@@ -8,7 +8,7 @@
  * arrays indexed by key number).  On a mismatch the decoded call is printed
  * and the target aborts.  tests/fuzz/README.md documents the byte format;
  * LFMAP_FUZZ_TRACE=1 prints every decoded call.  Built by fuzz.mk, with
- * libFuzzer (make fuzz) or with tests/fuzz/replay_main.c (tests/fuzz_replay.sh).
+ * libFuzzer (make fuzz) or with tests/fuzz/replay_main.c (tests/core/fuzz_replay.sh).
  */
 #include "lfmap.h"
 /* White-box: the library's seeded mix, so that one key of the set is the key

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Runs fuzz inputs through LLVMFuzzerTestOneInput without libFuzzer, so the
- * corpus replays with any compiler (tests/fuzz_replay.sh).  Arguments: files,
+ * corpus replays with any compiler (tests/core/fuzz_replay.sh).  Arguments: files,
  * or directories whose regular files are all run.  A failing input aborts in
  * the target, so the exit status tells which input failed when run one by one.
  */

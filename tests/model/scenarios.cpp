@@ -342,7 +342,7 @@ std::vector<spec> make_specs()
                      500000});
     {
         // A stale candidate and a later resize attempt of the same table
-        // (the sentinel's generation; tests/unit_interleavings_cas.c has the
+        // (the sentinel's generation; tests/core/unit_interleavings_cas.c has the
         // same recipe).  16 slots, used 8 (key 1 and 7 tombstones), live 1.
         // P removes key 1: live 0 starts a shrink (sentinel s1), and P
         // sizes a candidate for 0 + 2 threads + 1 = 3 keys (8 slots; 2 keys,
@@ -370,7 +370,7 @@ std::vector<spec> make_specs()
     }
     {
         // A writer's freeze of the empty end of its key's path loses to a
-        // claimer (tests/unit_interleavings_cas.c has the same recipe): an
+        // claimer (tests/core/unit_interleavings_cas.c has the same recipe): an
         // 8-slot table holds 4 keys, leaving slot 0 and two adjacent slots
         // h, h + 1 empty.  L (thread 2) inserts y, whose home is h, and
         // stalls before claiming h; C (thread 0) inserts c, home h too, and

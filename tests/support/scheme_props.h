@@ -3,7 +3,7 @@
  * What a reclamation scheme declares about itself (struct lfrcu_scheme in
  * rcu/lfrcu.h), for tests that must behave differently for some schemes.
  * A test asks the property, never the scheme's name, so that a new scheme
- * (or a renamed copy of one: tests/scheme_copies.sh) is tested by what it
+ * (or a renamed copy of one: tests/rcu/scheme_copies.sh) is tested by what it
  * is.  Every function takes a scheme name; NULL or "" means the scheme a
  * map that names none gets (scheme_default_name).
  */

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Sourced by the install and ABI tests (tests/install.sh, tests/abi_*.sh,
+# Sourced by the install and ABI tests (tests/packaging/install.sh, tests/abi_*.sh,
 # tests/dlopen*.sh): `stage_install [VAR=value...]` runs `make install` of
 # $BUILD into a fresh DESTDIR and sets
 #   stage    the DESTDIR

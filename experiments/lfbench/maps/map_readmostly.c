@@ -4,8 +4,8 @@
  * paths and miss counting are Go 1.19's Store), LoadOrStore (insert),
  * LoadAndDelete (remove) and CompareAndSwap (Go 1.20).  Its promotions and
  * dirty-map builds equal the real sync.Map's on lfbench's streams
- * (tests/go_faithful.sh) and Go's rules on scripted sequences
- * (tests/unit_lfbench_faithful.c).
+ * (tests/harness/go_faithful.sh) and Go's rules on scripted sequences
+ * (tests/harness/unit_lfbench_faithful.c).
  *
  * A "read" snapshot {table, amended} is served without locks: its table maps
  * keys to entries and is never changed once published; an entry's value word
