@@ -6,7 +6,8 @@
 # LFMAP_VERSION; lfmap_version() of the installed library; lfmap.pc; the
 # shared library's file name and SONAME (readelf -d: liblfmap.so.MAJOR); and
 # a program linked with -llfmap records NEEDED liblfmap.so.MAJOR, not the
-# unversioned development link.  Needs BUILD and CC.
+# unversioned development link; README.md names the same version.  Needs
+# BUILD and CC.
 set -u
 . "$(dirname "$0")/../support/stage.sh"
 
@@ -41,3 +42,11 @@ got=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 needed=$(readelf -d "$tmp/v" | sed -n 's/.*(NEEDED).*\[\(liblfmap[^]]*\)\]/\1/p')
 [ "$needed" = "$soname" ] || die "a program linked with -llfmap records NEEDED '$needed', want $soname"
 echo "ok: lfmap.pc $version, SONAME $soname, programs record NEEDED $needed"
+
+# The documentation's version: README.md's installed file names and its
+# "Versions" paragraph name VERSION's version (they said 0.1.0 after 0.2.0).
+for doc_version in $(grep -o -e 'liblfmap\.so\.[0-9]*\.[0-9]*\.[0-9]*' -e 'MAJOR\.MINOR\.PATCH ([0-9]*\.[0-9]*\.[0-9]*' README.md |
+    grep -o '[0-9]*\.[0-9]*\.[0-9]*$'); do
+    [ "$doc_version" = "$version" ] || die "README.md names version $doc_version; VERSION is $version"
+done
+echo "ok: README.md names version $version"
