@@ -5,10 +5,13 @@
 #   make                 build/liblfmap.a and build/liblfmap.so (versioned)
 #   make deps            install what is missing (all groups; see
 #                        scripts/install-deps.sh for lib, test, fuzz, plot, harness, model, go)
-#   make test            installs the lib and test groups if missing, then the
-#                        test suite (unit tests, stress drivers, install and ABI tests)
-#   make tsan / asan     the suite under ThreadSanitizer / ASan+UBSan
-#   make perturb         the suite with schedule perturbation (lib/perturb.h)
+#   make test [TEST_GROUPS="core rcu"]  installs the lib, test, harness and plot
+#                        groups if missing, then the test suite (tests/run.sh),
+#                        every test group or those named (tests/README.md)
+#   make test-library    the library's suite (no harness tests; lib and test groups)
+#   make tsan / asan     the library's suite under ThreadSanitizer / the whole
+#                        suite under ASan+UBSan (TEST_GROUPS too)
+#   make perturb         the library's suite with schedule perturbation (lib/perturb.h)
 #   make stress          a 60 s linearizability-checking run
 #   make mutants         check that the suite catches deliberate bugs
 #   make modelcheck [FULL=1]  installs the model group if missing, then checks the
@@ -32,10 +35,10 @@
 #   make install-tsan    (same variables) a ThreadSanitizer build of the library instead
 #   make uninstall       (same variables) removes exactly what install installs, and
 #                        the directories it created once they are empty
-#   make help            this text
+#   make help            this text (the main targets; every target: the rules below)
 #
 # Conventions (the rules below are generic, so new files need no Makefile edit):
-#   tests/GROUP/      one directory per subject, GROUP one of TEST_GROUPS
+#   tests/GROUP/      one directory per subject, GROUP one of LF_TEST_DIRS
 #                     (core, rcu, harness, packaging, tooling; tests/README.md)
 #   tests/GROUP/unit_*.c    Check programs;    run by tests/run.sh
 #   tests/GROUP/stress_*.c  standalone drivers that exit non-zero on a violation
@@ -179,8 +182,9 @@ VERSION_OBJ := $(BUILD)/obj/static/lib/version.o $(BUILD)/obj/shared/lib/version
 PUBLIC_HEADERS := lib/lfmap.h
 MAN_PAGES  := $(wildcard man/*.3)
 
-TEST_GROUPS := core rcu harness packaging tooling
-TEST_SRC   := $(foreach g,$(TEST_GROUPS),$(wildcard tests/$(g)/unit_*.c tests/$(g)/stress_*.c tests/$(g)/prog_*.c))
+# The test groups: one list, tests/run.sh's (all_groups).
+LF_TEST_DIRS := $(shell sed -n 's/^all_groups="\(.*\)"$$/\1/p' tests/run.sh)
+TEST_SRC   := $(foreach g,$(LF_TEST_DIRS),$(wildcard tests/$(g)/unit_*.c tests/$(g)/stress_*.c tests/$(g)/prog_*.c))
 TEST_BINS  := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRC))))
 TEST_SUPPORT := $(wildcard tests/support/*.c)
 EXP_SRC    := $(wildcard experiments/*.c)
@@ -269,7 +273,7 @@ $$(BUILD)/tests/%: tests/$(1)/%.c $$(TEST_SUPPORT_OBJ) $$(wildcard tests/support
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(PROG_CFLAGS) -Itests -Itests/support $$(CHECK_CFLAGS) -o $$@ $$< $$(TEST_SUPPORT_OBJ) $$(BUILD)/liblfmap.a $$(CHECK_LIBS) $$(LDLIBS_ALL)
 endef
-$(foreach g,$(TEST_GROUPS),$(eval $(call LF_TEST_RULE,$(g))))
+$(foreach g,$(LF_TEST_DIRS),$(eval $(call LF_TEST_RULE,$(g))))
 
 $(TEST_SUPPORT_OBJ): $(BUILD)/obj/tests/support/%.o: tests/support/%.c | need-check
 	@mkdir -p $(dir $@)
@@ -344,7 +348,7 @@ test:
 	@$(MAKE) --no-print-directory run-tests
 
 run-tests: lib tests
-	BUILD=$(BUILD) CC="$(CC)" tests/run.sh
+	BUILD=$(BUILD) CC="$(CC)" tests/run.sh $(TEST_GROUPS)
 
 # The library's suite only: make tsan and make perturb (CI's time; the rest
 # is the same code in every tree and runs in make test and make asan).
@@ -353,7 +357,7 @@ test-library:
 	@$(MAKE) --no-print-directory run-library-tests
 
 run-library-tests: lib lib-tests
-	BUILD=$(BUILD) CC="$(CC)" LFMAP_SUITE=library tests/run.sh
+	BUILD=$(BUILD) CC="$(CC)" LFMAP_SUITE=library tests/run.sh $(TEST_GROUPS)
 
 # Sanitizer suites: separate build trees, libc malloc.  ASan runs the whole
 # suite; TSan the library's (test-library, above).

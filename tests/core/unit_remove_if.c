@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * unit_remove_if: the API of issue 20 (lib/lfmap.h): the conditional delete
+ * unit_remove_if: the API added in version 0.2 (lib/lfmap.h): the conditional delete
  * (lfmap_remove_if, lfmap_bytes_remove_if), the unambiguous lookup
  * (lfmap_lookup, lfmap_bytes_lookup) and the versioned structs
  * (lfmap_new_sized, lfmap_get_stats_sized and their byte-key twins, and the
