@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The figure pages as a reader sees them: renders each committed index page
 # (figures/index.html, figures/device16/index.html, results/bytes/figures/
-# index.html, results/figures/index.html when there is one) in headless
+# index.html, results/schemes/figures/index.html when there is one) in headless
 # Chromium at a 1280-pixel-wide window and saves a screenshot of the whole
 # page, then cuts it into 1280x1600 tiles (what one screen shows, in the
 # order a reader scrolls), to look at with any image viewer.
@@ -48,7 +48,7 @@ if [ $# -gt 0 ]; then
 else
     pages=()
     for p in figures/index.html figures/device16/index.html results/bytes/figures/index.html \
-        results/figures/index.html; do
+        results/schemes/figures/index.html; do
         [ -f "$p" ] && pages+=("$p")
     done
 fi

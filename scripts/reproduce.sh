@@ -12,7 +12,7 @@
 # results/harness/tables.md between its markers
 # (scripts/update_notes_tables.py; paper-notes.md links to it and is never
 # rewritten) and writes FIGDIR/index.html; then redraws the
-# reclamation-scheme figures (results/figures/schemes-*) and tables
+# reclamation-scheme figures (results/schemes/figures/schemes-*) and tables
 # (results/schemes/tables.md) from the newest raw records in results/schemes/
 # (scripts/scheme-figures.sh; `make schemes` measures them) and, in the full
 # mode, the byte-key map and cache figures (results/bytes/figures/) from the
@@ -178,7 +178,7 @@ fi
 # records in results/schemes/ (measured by `make schemes`): redrawn here, not
 # measured.
 if ls -d results/schemes/*/ >/dev/null 2>&1; then
-    echo "== scheme figures -> $([ "$mode" = full ] && echo results/figures || echo "$figdir")" >&2
+    echo "== scheme figures -> $([ "$mode" = full ] && echo results/schemes/figures || echo "$figdir")" >&2
     scheme_notes=none
     [ "$notes" != none ] && scheme_notes=${SCHEME_NOTES:-results/schemes/tables.md}
     # The full mode redraws the committed figures and tables; the others
