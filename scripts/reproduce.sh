@@ -7,7 +7,7 @@
 # locks.jsonl) and the lock kinds side by side (--lock-kind,
 # lockkinds.jsonl), the growth-latency part of bench_first and the Google
 # Benchmark micro-benchmarks, keeps the raw records in
-# results/<date>-<host>/, draws the figures (scripts/plot_harness.py: C and
+# results/harness/<date>-<host>/ (-quick, -tiny), draws the figures (scripts/plot_harness.py: C and
 # Go series in the same figures), regenerates the generated tables file
 # results/harness/tables.md between its markers
 # (scripts/update_notes_tables.py; paper-notes.md links to it and is never
@@ -119,7 +119,7 @@ $estimate_only && exit 0
 # Plotting needs an interpreter with matplotlib: find it before the long part.
 PY=$(scripts/find-python.sh matplotlib) || exit 1
 
-out=${RESULTS_DIR:-results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag}
+out=${RESULTS_DIR:-results/harness/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag}
 mkdir -p "$out" "$figdir"
 start=$(date +%s)
 make -s -j"$ncpu" BUILD="$BUILD" "$BUILD/lfbench" "$BUILD/experiments/bench_first" "$BUILD/experiments/microbench"

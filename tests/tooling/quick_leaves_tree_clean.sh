@@ -21,7 +21,7 @@ status() { git status --porcelain=v1 --untracked-files=all; }
 status >"$tmp/before"
 sleep 1
 stamp=$(date +%s)
-out=results/$(date -u +%Y%m%dT%H%M%SZ)-check-tiny
+out=results/harness/$(date -u +%Y%m%dT%H%M%SZ)-check-tiny
 if ! RESULTS_DIR=$out scripts/reproduce.sh --tiny >"$tmp/log" 2>&1; then
     echo "FAIL: scripts/reproduce.sh --tiny failed:"
     tail -n 20 "$tmp/log" | sed 's/^/    | /'
