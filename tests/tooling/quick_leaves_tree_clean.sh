@@ -4,7 +4,7 @@
 # `make quick` (scripts/reproduce.sh --quick) writes only under directories
 # git ignores: after it, `git status` shows what it showed before.  Quick
 # numbers are not for citing, so they must never overwrite the committed
-# figures (figures/, results/schemes/figures/) or tables (results/*/tables.md).
+# figures (results/*/figures/) or tables (results/*/tables.md).
 # Runs reproduce.sh --tiny, the quick mode's code path with smaller
 # parameters (~1 min here).  Skipped (exit 78) outside a git checkout or
 # without matplotlib.
