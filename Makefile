@@ -21,9 +21,10 @@
 #   make quick           the README's main job: installs the lib, plot and harness groups
 #                        if missing, then `make figures QUICK=1` (a few minutes)
 #   make figures [QUICK=1]  scripts/reproduce.sh: the experiment matrix (raw records in
-#                        results/<date>-<host>/), figures and index.html in figures/,
-#                        tables in results/harness/tables.md and results/schemes/tables.md
-#                        (QUICK: figures/quick/, tables in its index.html only); PYTHON= an interpreter with matplotlib
+#                        results/harness/<date>-<host>/), figures and index.html in
+#                        results/harness/figures/, tables in results/harness/tables.md and
+#                        results/schemes/tables.md (QUICK: results/harness/figures/quick/,
+#                        tables in its index.html only); PYTHON= an interpreter with matplotlib
 #   make microbench      Google Benchmark per-operation costs of every map, with figures
 #   make go              build/lfbench-go: the Go maps (sync.Map, Mutex, RWMutex, sharded,
 #                        copy-on-write) on lfbench's workloads; needs golang-go (make deps-go)

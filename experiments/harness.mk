@@ -197,7 +197,7 @@ endif
 # scripts/run-scheme-matrix.sh: lfmap under every scheme (throughput with
 # steady size, resize churn and pointer values; memory; the stalled reader;
 # ns per get), ~10-13 min (QUICK: ~1 min), raw records in
-# results/schemes/<date>-<host>/, figures in results/figures/schemes-*.
+# results/schemes/<date>-<host>/, figures in results/schemes/figures/schemes-*.
 # `make scheme-figures [SCHEME_RESULTS=DIR] [NOTES=results/schemes/tables.md]`
 # redraws the figures and tables from the newest (or the given) raw records.
 .PHONY: schemes scheme-figures

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The figure pages as a reader sees them: renders each committed index page
-# (figures/index.html, figures/device16/index.html, results/bytes/figures/
-# index.html, results/figures/index.html when there is one) in headless
+# (results/harness/figures/index.html, results/harness/figures/device16/
+# index.html, results/bytes/figures/index.html, results/schemes/figures/
+# index.html when there is one) in headless
 # Chromium at a 1280-pixel-wide window and saves a screenshot of the whole
 # page, then cuts it into 1280x1600 tiles (what one screen shows, in the
 # order a reader scrolls), to look at with any image viewer.
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 out=${1:-build/figure-screenshots}
 shift || true
 case "$(realpath -m "$out")/" in
-"$(realpath .)/figures/"* | "$(realpath .)/results/"* | "$(realpath .)/scripts/"*)
+"$(realpath .)/results/"* | "$(realpath .)/scripts/"*)
     echo "check-figures-in-browser: $out is in the source tree; give a directory under build/ or /tmp" >&2
     exit 2
     ;;
@@ -47,8 +48,8 @@ if [ $# -gt 0 ]; then
     pages=("$@")
 else
     pages=()
-    for p in figures/index.html figures/device16/index.html results/bytes/figures/index.html \
-        results/figures/index.html; do
+    for p in results/harness/figures/index.html results/harness/figures/device16/index.html \
+        results/bytes/figures/index.html results/schemes/figures/index.html; do
         [ -f "$p" ] && pages+=("$p")
     done
 fi

@@ -7,7 +7,7 @@
 
 RESULTS: results directories (runs.jsonl; also first.jsonl from bench_first
 and microbench.json from Google Benchmark when present, command.txt for the
-captions) or runs.jsonl files.  Writes into OUTDIR (default figures/), as
+captions) or runs.jsonl files.  Writes into OUTDIR (default results/harness/figures/), as
 PNG and SVG, for every workload preset in the records (95/5, 50/50, 10/90,
 hotkeys, bulkload):
 
@@ -669,7 +669,7 @@ def microbench_only(path, outdir):
 def main():
     ap = argparse.ArgumentParser(description="Figures of the experiments harness from lfbench records.")
     ap.add_argument("results", nargs="*", help="results directories or runs.jsonl files")
-    ap.add_argument("-o", "--out", default=None, help="output directory (default figures/)")
+    ap.add_argument("-o", "--out", default=None, help="output directory (default results/harness/figures/)")
     ap.add_argument("--allow-partial", action="store_true",
                     help="plot a matrix with missing cells (the captions list them)")
     ap.add_argument("--growth", help="bench_first JSON lines (default RESULTS/first.jsonl)")
@@ -689,7 +689,7 @@ def main():
                 print("plot_harness: %s" % e, file=sys.stderr)
                 return 2
         return bytes_main(results, a.out or os.path.join(root, "results", "bytes", "figures"), a.allow_partial)
-    outdir = a.out or os.path.join(root, "figures")
+    outdir = a.out or os.path.join(root, "results", "harness", "figures")
     if not a.results:
         if not a.microbench:
             ap.error("give a results directory or runs.jsonl file (or --microbench FILE alone)")

@@ -6,7 +6,7 @@ records of scripts/run-scheme-matrix.sh.
     scripts/plot_schemes.py RESULTS [-o OUTDIR]
 
 RESULTS: a results/schemes/<stamp>/ directory.  Writes into OUTDIR (default
-results/figures/), as PNG and SVG:
+results/schemes/figures/), as PNG and SVG:
 
     schemes-throughput  Mops/s per scheme (bars) for 95/5, 50/50, 10/90:
                         steady size, resize churn and pointer values (rows),
@@ -261,7 +261,7 @@ def plot_readside(res, sv):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", help="results/schemes/<stamp>/ directory")
-    ap.add_argument("-o", "--outdir", default=None, help="output directory (default results/figures/)")
+    ap.add_argument("-o", "--outdir", default=None, help="output directory (default results/schemes/figures/)")
     a = ap.parse_args()
     try:
         res = sr.load(a.results)
@@ -270,7 +270,7 @@ def main():
         return 2
     import_matplotlib()
     outdir = a.outdir or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results",
-                                      "figures")
+                                      "schemes", "figures")
     os.makedirs(outdir, exist_ok=True)
     m = res.machine()
     caption = "%s; host %s, %s CPU(s), commit %s" % (sr.rel(a.results), m.get("host", "?"), m.get("cpus", "?"),

@@ -7,12 +7,13 @@
 # locks.jsonl) and the lock kinds side by side (--lock-kind,
 # lockkinds.jsonl), the growth-latency part of bench_first and the Google
 # Benchmark micro-benchmarks, keeps the raw records in
-# results/<date>-<host>/, draws the figures (scripts/plot_harness.py: C and
-# Go series in the same figures), regenerates the generated tables file
-# results/harness/tables.md between its markers
+# results/harness/<date>-<host>/ (-quick, -tiny: ignored by git), draws the
+# figures (scripts/plot_harness.py: C and Go series in the same figures;
+# FIGDIR, results/harness/figures/ in the full mode), regenerates the
+# generated tables file results/harness/tables.md between its markers
 # (scripts/update_notes_tables.py; paper-notes.md links to it and is never
 # rewritten) and writes FIGDIR/index.html; then redraws the
-# reclamation-scheme figures (results/figures/schemes-*) and tables
+# reclamation-scheme figures (results/schemes/figures/schemes-*) and tables
 # (results/schemes/tables.md) from the newest raw records in results/schemes/
 # (scripts/scheme-figures.sh; `make schemes` measures them) and, in the full
 # mode, the byte-key map and cache figures (results/bytes/figures/) from the
@@ -25,16 +26,18 @@
 #          hotkeys-churn-empty, bulkload; threads 1, 2, 4 ... up to the CPU
 #          count; 1e4 and 1e6 keys; 0.5 s runs, 3 repetitions; growth to
 #          1e7 keys, 5 repetitions; micro-benchmarks at 0.2 s each.  Prints
-#          an estimate first.  Figures in figures/, tables in
+#          an estimate first.  Figures in results/harness/figures/, tables in
 #          results/harness/tables.md and results/schemes/tables.md.
 #          For a quiet machine: nothing else running.
 #   quick  (--quick or QUICK=1) 1e4 keys, threads 1 and 2, 0.2 s runs, 1
 #          repetition, growth to 1e6 keys, micro-benchmarks at 0.01 s: a few
-#          minutes on a 2-core machine.  Figures and tables in figures/quick/
-#          (index.html); the generated tables files are left alone unless
+#          minutes on a 2-core machine.  Figures and tables in
+#          results/harness/figures/quick/ (index.html), ignored by git like
+#          the records; the generated tables files are left alone unless
 #          NOTES=FILE (and SCHEME_NOTES=FILE).
 #   tiny   (--tiny) the whole pipeline at 2000 keys and 0.01 s runs, to test
-#          this script (about a minute); figures in figures/tiny/.
+#          this script (about a minute); figures in
+#          results/harness/figures/tiny/.
 #   --estimate  print the plan and the estimate, run nothing.
 #
 # Environment: PYTHON (an interpreter with matplotlib; scripts/find-python.sh),
@@ -67,18 +70,18 @@ case $mode in
 quick)
     threads=1,2 sizes=1e4 duration=0.2 repeat=1
     growth_keys=1e6 growth_reps=1 mb_min_time=0.01
-    figdir=${FIGDIR:-figures/quick} notes=${NOTES:-none} tag=-quick ;;
+    figdir=${FIGDIR:-results/harness/figures/quick} notes=${NOTES:-none} tag=-quick ;;
 tiny)
     threads=1,2 sizes=2000 duration=0.01 repeat=1
     growth_keys=1e4 growth_reps=1 mb_min_time=0.001
-    figdir=${FIGDIR:-figures/tiny} notes=${NOTES:-none} tag=-tiny ;;
+    figdir=${FIGDIR:-results/harness/figures/tiny} notes=${NOTES:-none} tag=-tiny ;;
 full)
     sizes=1e4,1e6 duration=0.5 repeat=3
     threads=1 t=2
     while [ "$t" -le "$ncpu" ]; do threads=$threads,$t; t=$((t * 2)); done
     case ",$threads," in *",$ncpu,"*) ;; *) threads=$threads,$ncpu ;; esac
     growth_keys=1e7 growth_reps=5 mb_min_time=0.2
-    figdir=${FIGDIR:-figures} notes=${NOTES:-results/harness/tables.md} tag= ;;
+    figdir=${FIGDIR:-results/harness/figures} notes=${NOTES:-results/harness/tables.md} tag= ;;
 esac
 GO=${GO:-go}
 have_go=false
@@ -119,7 +122,7 @@ $estimate_only && exit 0
 # Plotting needs an interpreter with matplotlib: find it before the long part.
 PY=$(scripts/find-python.sh matplotlib) || exit 1
 
-out=${RESULTS_DIR:-results/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag}
+out=${RESULTS_DIR:-results/harness/$(date -u +%Y%m%dT%H%M%SZ)-$(hostname -s)$tag}
 mkdir -p "$out" "$figdir"
 start=$(date +%s)
 make -s -j"$ncpu" BUILD="$BUILD" "$BUILD/lfbench" "$BUILD/experiments/bench_first" "$BUILD/experiments/microbench"
@@ -178,7 +181,7 @@ fi
 # records in results/schemes/ (measured by `make schemes`): redrawn here, not
 # measured.
 if ls -d results/schemes/*/ >/dev/null 2>&1; then
-    echo "== scheme figures -> $([ "$mode" = full ] && echo results/figures || echo "$figdir")" >&2
+    echo "== scheme figures -> $([ "$mode" = full ] && echo results/schemes/figures || echo "$figdir")" >&2
     scheme_notes=none
     [ "$notes" != none ] && scheme_notes=${SCHEME_NOTES:-results/schemes/tables.md}
     # The full mode redraws the committed figures and tables; the others

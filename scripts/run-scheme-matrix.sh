@@ -23,7 +23,7 @@
 #
 # plus command.txt (every command), machine.txt (host, CPUs, memory, kernel,
 # compiler, commit) and the readable tables (*.txt); then draws the figures
-# (scripts/plot_schemes.py, into FIGDIR, default results/figures/) and the
+# (scripts/plot_schemes.py, into FIGDIR, default results/schemes/figures/) and the
 # scheme tables (scripts/scheme_tables.py --print > tables.md).
 #
 #   scripts/run-scheme-matrix.sh [--quick] [--estimate]     (make schemes [QUICK=1])
@@ -67,7 +67,7 @@ else
 fi
 schemes=${SCHEMES:-all}
 maps=${MAPS:-lfmap,xenium}
-figdir=${FIGDIR:-results/figures}
+figdir=${FIGDIR:-results/schemes/figures}
 notes=${NOTES:-none}
 # Steady workloads at 1e5 keys (a 4 MiB table: out of L2, as a real map);
 # churn from 1e4 to 3.2e5 keys (a fill-and-drain cycle takes ~0.1-1 s, so a

@@ -9,7 +9,7 @@
 # default the most recently recorded complete full run there (by the
 # records' dates and parts, not the names), else the newest complete quick
 # one, else the newest of any kind.  Figures go to FIGDIR (default
-# results/figures/: schemes-throughput, schemes-memory, schemes-stall,
+# results/schemes/figures/: schemes-throughput, schemes-memory, schemes-stall,
 # schemes-readside, PNG and SVG), the tables to TABLES (default
 # RESULTS/tables.md), and into NOTES (a generated file with the scheme-*
 # markers, e.g. results/schemes/tables.md) when NOTES is set.  Exit 1 when
@@ -28,7 +28,7 @@ if [ -z "$dir" ]; then
 fi
 dir=${dir%/}
 PY=$(scripts/find-python.sh matplotlib)
-figdir=${FIGDIR:-results/figures}
+figdir=${FIGDIR:-results/schemes/figures}
 "$PY" scripts/plot_schemes.py "$dir" -o "$figdir"
 tables=${TABLES:-$dir/tables.md}
 "$PY" scripts/scheme_tables.py "$dir" --print >"$tables"

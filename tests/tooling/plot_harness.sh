@@ -16,7 +16,8 @@
 # and caches, PNG and SVG, and an index naming both configurations; a
 # missing cache repetition fails with exit 3 naming its configuration;
 # records without byte-key or cache maps fail with exit 2; --bytes alone
-# draws from results/bytes/plot-inputs.txt.  Also
+# draws from results/bytes/plot-inputs.txt.  Without -o, the figures go to
+# results/harness/figures/.  Also
 # scripts/find-python.sh's message when PYTHON cannot import matplotlib.
 # The figures' defects of issue 21, checked mechanically: each caption is
 # in the image only (the SVG's text has it; index.html does not repeat it,
@@ -143,6 +144,16 @@ check bytes-partial 3 "cache 1e5 entries, 64-512 B values: lfmap-cache cache 1e5
     "$PY" scripts/plot_harness.py --bytes "$tmp/cache-partial.jsonl" -o "$tmp/x"
 check bytes-none 2 "no byte-key or cache records" "$PY" scripts/plot_harness.py --bytes "$fx" -o "$tmp/x"
 check bytes-default 0 "3 figures (PNG and SVG)" "$PY" scripts/plot_harness.py --bytes -o "$tmp/fig5"
+
+# Without -o the harness figures go to the study's own directory,
+# results/harness/figures/ (on a copy of scripts/, so the committed figures
+# stay untouched; the micro-benchmarks alone, the quickest to draw).
+mkdir -p "$tmp/tree"
+cp -r scripts "$tmp/tree/"
+check default-outdir 0 "results/harness/figures/index.html" \
+    "$PY" "$tmp/tree/scripts/plot_harness.py" --microbench tests/tooling/fixtures/microbench-mini.json
+[ -s "$tmp/tree/results/harness/figures/index.html" ] ||
+    { echo "FAIL: plot_harness.py's default OUTDIR is not results/harness/figures/"; fail=1; }
 
 # The layout helpers (scripts/plot_layout.py) on figures built to fail and to pass.
 cat >"$tmp/layout.py" <<'EOF'

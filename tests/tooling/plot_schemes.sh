@@ -5,7 +5,8 @@
 # tests/tooling/fixtures/schemes-mini/ (a tiny scripts/run-scheme-matrix.sh run, with
 # a synthetic second scheme "leak" copied from the first so that grouping by
 # scheme is exercised) gives every figure, PNG and SVG
-# (scripts/plot_schemes.py, also through scripts/scheme-figures.sh), and
+# (scripts/plot_schemes.py, also through scripts/scheme-figures.sh, whose
+# default FIGDIR is the study's results/schemes/figures/), and
 # scripts/scheme_tables.py its four regions, idempotently, in a notes file;
 # the generated results/schemes/tables.md carries the four marker pairs.  A
 # missing directory, one without records, malformed JSON, a record without a required field and a
@@ -50,6 +51,14 @@ cp -r "$fx" "$tmp/res"
 check scheme-figures 0 "figures in $tmp/fig2" env FIGDIR="$tmp/fig2" PYTHON="$PY" scripts/scheme-figures.sh "$tmp/res"
 [ -s "$tmp/fig2/schemes-stall.png" ] || { echo "FAIL: scheme-figures.sh drew no stall figure"; fail=1; }
 [ -s "$tmp/res/tables.md" ] || { echo "FAIL: scheme-figures.sh wrote no tables.md"; fail=1; }
+# Without FIGDIR the figures go to the study's own directory,
+# results/schemes/figures/ (on a copy of scripts/, so the committed figures
+# stay untouched).
+mkdir -p "$tmp/tree"
+cp -r scripts "$tmp/tree/"
+check default-figdir 0 "figures in results/schemes/figures," env PYTHON="$PY" "$tmp/tree/scripts/scheme-figures.sh" "$tmp/res"
+[ -s "$tmp/tree/results/schemes/figures/schemes-stall.png" ] ||
+    { echo "FAIL: scheme-figures.sh's default FIGDIR is not results/schemes/figures/"; fail=1; }
 
 # The tables: every region, both schemes, the target.
 check print 0 "<!-- BEGIN scheme-readside -->" "$PY" scripts/scheme_tables.py "$fx" --print

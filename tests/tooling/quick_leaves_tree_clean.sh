@@ -4,7 +4,7 @@
 # `make quick` (scripts/reproduce.sh --quick) writes only under directories
 # git ignores: after it, `git status` shows what it showed before.  Quick
 # numbers are not for citing, so they must never overwrite the committed
-# figures (figures/, results/figures/) or tables (results/*/tables.md).
+# figures (results/*/figures/) or tables (results/*/tables.md).
 # Runs reproduce.sh --tiny, the quick mode's code path with smaller
 # parameters (~1 min here).  Skipped (exit 78) outside a git checkout or
 # without matplotlib.
@@ -21,7 +21,7 @@ status() { git status --porcelain=v1 --untracked-files=all; }
 status >"$tmp/before"
 sleep 1
 stamp=$(date +%s)
-out=results/$(date -u +%Y%m%dT%H%M%SZ)-check-tiny
+out=results/harness/$(date -u +%Y%m%dT%H%M%SZ)-check-tiny
 if ! RESULTS_DIR=$out scripts/reproduce.sh --tiny >"$tmp/log" 2>&1; then
     echo "FAIL: scripts/reproduce.sh --tiny failed:"
     tail -n 20 "$tmp/log" | sed 's/^/    | /'
