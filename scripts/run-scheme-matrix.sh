@@ -23,7 +23,8 @@
 #
 # plus command.txt (every command), machine.txt (host, CPUs, memory, kernel,
 # compiler, commit) and the readable tables (*.txt); then draws the figures
-# (scripts/plot_schemes.py, into FIGDIR, default results/schemes/figures/) and the
+# (scripts/plot_schemes.py, into FIGDIR, default results/schemes/figures/, or
+# its quick/ in quick mode) and the
 # scheme tables (scripts/scheme_tables.py --print > tables.md).
 #
 #   scripts/run-scheme-matrix.sh [--quick] [--estimate]     (make schemes [QUICK=1])
@@ -37,7 +38,9 @@
 #          process, so the pointer part ends near 7 GB of RSS (~0.65 GB per
 #          1 s leak run at 10/90); RSS figures are growth within each run.
 #   quick  (--quick or QUICK=1) threads 2; 0.2 s runs, 1 repetition; stall
-#          0.5 s in 1 s runs; 5 read-side repetitions: about 1 minute.
+#          0.5 s in 1 s runs; 5 read-side repetitions: about 1 minute;
+#          figures in results/schemes/figures/quick/ (ignored), records in
+#          results/schemes/<date>-<host>-quick/ (ignored).
 #
 # Environment: BUILD (build), SCHEMES (default all: lfmap's and xenium's;
 # a list may name either's), MAPS (default lfmap,xenium), THREADS, DURATION,
@@ -67,7 +70,13 @@ else
 fi
 schemes=${SCHEMES:-all}
 maps=${MAPS:-lfmap,xenium}
-figdir=${FIGDIR:-results/schemes/figures}
+# Quick runs are not for citing: their figures go to an ignored directory,
+# never over the committed ones (.gitignore: /results/schemes/figures/quick/).
+if $quick; then
+    figdir=${FIGDIR:-results/schemes/figures/quick}
+else
+    figdir=${FIGDIR:-results/schemes/figures}
+fi
 notes=${NOTES:-none}
 # Steady workloads at 1e5 keys (a 4 MiB table: out of L2, as a real map);
 # churn from 1e4 to 3.2e5 keys (a fill-and-drain cycle takes ~0.1-1 s, so a
