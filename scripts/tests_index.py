@@ -129,16 +129,13 @@ def render():
             s = first_sentence(os.path.join(d, f)).replace("|", "\\|")
             out.append("| [`%s`](%s/%s) | %s |" % (f, group, f, s))
         out.append("")
-    groups = {g for g, _ in GROUPS}
     strays = [e for e in sorted(os.listdir(os.path.join(ROOT, "tests")))
               if KINDS.match(e) and e != "run.sh"]
-    other = [e for e in sorted(os.listdir(os.path.join(ROOT, "tests")))
-             if os.path.isdir(os.path.join(ROOT, "tests", e)) and e not in groups]
-    return "\n".join(out), strays, other
+    return "\n".join(out), strays
 
 
 def main():
-    text, strays, _ = render()
+    text, strays = render()
     if strays:
         print("tests_index: tests outside a group directory: %s (tests/GROUP/, GROUP one of %s)"
               % (" ".join(strays), " ".join(run_sh_groups())), file=sys.stderr)
