@@ -16,7 +16,8 @@ trap 'rm -f "$log"' EXIT
 fail=0
 
 # Scale the iteration count like the stress drivers do.
-iters=$(awk -v s="${LFMAP_TEST_SCALE:-1}" 'BEGIN { n = int(20000 * s); print (n < 2000 ? 2000 : n) }')
+. tests/support/scaled_count.sh
+iters=$(scaled_count 20000 2000)
 
 run() { # mode -> exit status; output in $log
     "$prog" "$1" "$iters" >"$log" 2>&1

@@ -11,7 +11,8 @@ prog=${BUILD:-build}/tests/prog_rcu_select
 # 500 runs at scale 1; sanitizer trees (LFMAP_TEST_SCALE 0.1) run 50, each
 # ten times slower: ThreadSanitizer reports the race itself, in any run that
 # reaches it, where a plain build needs the outcome to go wrong.
-runs=${LFMAP_RCU_SELECT_RUNS:-$(awk -v s="${LFMAP_TEST_SCALE:-1}" 'BEGIN { r = int(500 * s); print (r < 50 ? 50 : r) }')}
+. "$(dirname "$0")/../support/scaled_count.sh"
+runs=${LFMAP_RCU_SELECT_RUNS:-$(scaled_count 500 50)}
 fail=0
 for ((i = 0; i < runs; i++)); do
     LFMAP_RCU=urcu-memb "$prog" 0 || { echo "run $i: LFMAP_RCU=urcu-memb"; fail=$((fail + 1)); }
